@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs every test: lint, native unit tests, the SigV4 oracle,
+# browser tests of the fetch path, the peer's AWS CLI cross-checks and the end-to-end tests.
+# Exits non-zero if anything fails. Safe to re-run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh || exit 1
+source scripts/lib.sh
+mkdir -p .run
+
+PEER_PORT=${KEYTURN_TEST_PEER_PORT:-4610}
+WEB_PORT=${KEYTURN_TEST_PORT:-8090}
+passed=0; failed=0; failures=()
+stage() {
+  local name=$1; shift
+  printf '\n=== %s\n' "$name"
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$name"); fi
+}
+
+stage "rustfmt" cargo fmt --check
+stage "clippy (native)" cargo clippy --quiet --all-targets -- -D warnings
+stage "clippy (wasm32)" cargo clippy --quiet --all-targets --target wasm32-unknown-unknown -- -D warnings
+stage "native tests (wire layer, console logic, SigV4 oracle)" cargo test --quiet
+
+start_peer "$PEER_PORT" .run/test-peer --seed demo
+export KEYTURN_PEER_URL="http://127.0.0.1:$PEER_PORT"
+stage "browser tests (wasm-bindgen-test in Chromium, against the peer)" \
+  cargo test --quiet --target wasm32-unknown-unknown
+stage "peer tests (cross-checked with the AWS CLI v1)" .venv/bin/python -m pytest -q peer/tests
+
+build_release() { trunk build --release --offline >.run/trunk-test-build.log 2>&1 || { cat .run/trunk-test-build.log; return 1; }; }
+stage "release build" build_release
+if [ -f dist/index.html ]; then
+  start_static "$WEB_PORT" dist
+  export KEYTURN_URL="http://127.0.0.1:$WEB_PORT"
+  stage "end-to-end (Playwright, Chromium)" bash -c 'cd end2end && npx playwright test'
+  stage "size report" bash scripts/size.sh
+fi
+
+printf '\n'
+for f in "${failures[@]:-}"; do [ -n "$f" ] && echo "FAILED: $f"; done
+echo "stages: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
