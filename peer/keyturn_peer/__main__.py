@@ -1,0 +1,92 @@
+"""`python -m peer.keyturn_peer --port PORT --state-dir DIR [--seed demo|none] [--bulk N]
+[--rotation-seconds S] [--cors-origins A,B] [--verbose]`, run from the repository root."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+# Moto's own flask-cors headers would compete with the front's; must be set before moto loads.
+os.environ.setdefault("MOTO_DISABLE_GLOBAL_CORS", "true")
+
+from moto.moto_server.werkzeug_app import (  # noqa: E402
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server  # noqa: E402
+
+from . import moto_setup  # noqa: E402
+from .cors import CorsPolicy  # noqa: E402
+from .front import Front  # noqa: E402
+from .state import PeerState  # noqa: E402
+
+DEFAULT_PORT = 4599
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m peer.keyturn_peer", description=__doc__)
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port on 127.0.0.1 (0: any free port)")
+    p.add_argument("--state-dir", type=Path, required=True,
+                   help="where credentials.json, user.json and ready are written")
+    p.add_argument("--seed", choices=["demo", "none"], default="demo")
+    p.add_argument("--bulk", type=int, default=0, help="this many extra symmetric keys")
+    p.add_argument("--rotation-seconds", type=float, default=3.0,
+                   help="how long an on-demand rotation stays in progress")
+    p.add_argument("--cors-origins", default="",
+                   help="comma-separated origins allowed; empty: every origin (`*`, like KMS)")
+    p.add_argument("--verbose", action="store_true", help="log every request")
+    args = p.parse_args(argv)
+    if args.bulk < 0 or args.rotation_seconds < 0:
+        p.error("--bulk and --rotation-seconds must not be negative")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="keyturn-peer: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
+    log = logging.getLogger("keyturn_peer")
+    moto_setup.configure()
+
+    state = PeerState(state_dir=args.state_dir, seed=args.seed, bulk=args.bulk,
+                      rotation_seconds=args.rotation_seconds)
+    ready = args.state_dir / "ready"
+    ready.unlink(missing_ok=True)
+    state.reset()
+    log.info("seeded %s keys (seed=%s, bulk=%d) in %.2f s", state.key_count, state.seed,
+             state.bulk, state.last_seed_seconds)
+
+    origins = [o.strip() for o in args.cors_origins.split(",") if o.strip()]
+    app = Front(DomainDispatcherApplication(create_backend_app), state, CorsPolicy(origins or None))
+    server = make_server("127.0.0.1", args.port, app, threaded=True,
+                         request_handler=MotoRequestHandler)
+    port = server.server_port
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    state.mark_ready(port)
+    log.info("serving KMS, STS, IAM and S3 on http://127.0.0.1:%d/ (state in %s)", port,
+             args.state_dir)
+    started = time.monotonic()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        ready.unlink(missing_ok=True)
+        server.server_close()
+        log.info("stopped after %.0f s", time.monotonic() - started)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

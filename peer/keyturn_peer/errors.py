@@ -1,0 +1,74 @@
+"""KMS errors as the awsJson1_1 protocol sends them.
+
+Body `{"__type": code, "message": text}` (kms-api.md §1.3, line 104); HTTP 400 for every client
+error and 500 for server faults, as the API reference lists them (kms-api.md §1.3, line 115).
+"""
+
+from __future__ import annotations
+
+
+class KmsError(Exception):
+    """One KMS JSON error; the front renders it (body, status, x-amzn-ErrorType)."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+    def body(self) -> dict[str, str]:
+        return {"__type": self.code, "message": self.message}
+
+
+# The modelled KMS error shapes (kms-api.md §2 "Error shapes", lines 336-349).
+def not_found(message: str) -> KmsError:
+    return KmsError("NotFoundException", message)
+
+
+def invalid_arn(message: str) -> KmsError:
+    return KmsError("InvalidArnException", message)
+
+
+def invalid_marker() -> KmsError:
+    return KmsError("InvalidMarkerException", "Invalid marker")
+
+
+def unsupported(message: str) -> KmsError:
+    return KmsError("UnsupportedOperationException", message)
+
+
+def disabled(arn: str) -> KmsError:
+    return KmsError("DisabledException", f"{arn} is disabled.")
+
+
+def invalid_state(arn: str, state: str) -> KmsError:
+    return KmsError("KMSInvalidStateException", f"{arn} is {state}.")
+
+
+def limit_exceeded(message: str) -> KmsError:
+    return KmsError("LimitExceededException", message)
+
+
+def conflict(message: str) -> KmsError:
+    return KmsError("ConflictException", message)
+
+
+def internal(message: str) -> KmsError:
+    return KmsError("KMSInternalException", message, status=500)
+
+
+def validation(member: str, value: object, constraint: str) -> KmsError:
+    # Model-constraint failures: the coral front-end's ValidationException wording. kms-api.md
+    # lists only the generic ValidationError (§1.3, line 132); botocore's model carries the
+    # ranges (e.g. RotationPeriodInDays 90..2560, line 294), so a violation never reaches the
+    # service logic: ValidationException is what AWS JSON services answer for those.
+    shown = "null" if value is None else f"'{value}'"
+    return KmsError(
+        "ValidationException",
+        f"1 validation error detected: Value {shown} at '{member}' failed to satisfy "
+        f"constraint: {constraint}",
+    )
+
+
+def serialization(message: str) -> KmsError:
+    return KmsError("SerializationException", message)

@@ -1,0 +1,216 @@
+"""Key lookup and DescribeKey metadata, over moto's in-process KMS backends.
+
+Moto's own DescribeKey is not used: it leaves KeyUsage/MultiRegion null, always says
+KeyManager CUSTOMER, flips a primary to REPLICA when a replica is described, and
+accepts ARNs of other regions (kms-peer-notes items 5 and 6).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.utils import unix_time
+from moto.kms.models import Key, KmsBackend, kms_backends
+
+from . import errors
+
+ACCOUNT_ID = DEFAULT_ACCOUNT_ID
+
+# Key ID: a UUID; multi-Region keys `mrk-` + 32 hex (kms-api.md §1.4, line 139). Moto makes
+# `mrk-<uuid>`, so that form is accepted too.
+_KEY_ID = re.compile(
+    r"^(mrk-[0-9a-f]{32}|(mrk-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$",
+    re.IGNORECASE,
+)
+# Key and alias ARNs (kms-api.md §1.4, lines 140-141).
+_ARN = re.compile(r"^arn:(aws[a-z-]*):kms:([a-z0-9-]+):(\d{12}):(key|alias)/(.+)$")
+
+SYMMETRIC = "SYMMETRIC_DEFAULT"
+CUSTOM_KEY_STORE_ORIGINS = ("AWS_CLOUDHSM", "EXTERNAL_KEY_STORE")
+
+
+@dataclass
+class Extra:
+    """What the peer keeps per key beyond moto's Key object (attached as `key.keyturn`)."""
+
+    initial_material_id: str
+    rotation_period_days: int = 365
+    # Start of the current automatic-rotation interval: when rotation was enabled or last ran.
+    rotation_anchor: float = 0.0
+    on_demand_started: float | None = None
+    # EXTERNAL keys: imported material waiting for RotateKeyOnDemand (kms-api.md line 424).
+    pending_material_id: str | None = None
+    custom_key_store_id: str | None = None
+    cloud_hsm_cluster_id: str | None = None
+
+
+def new_material_id() -> str:
+    # KeyMaterialId: exactly 64 hex characters (kms-api.md §2 ListKeyRotations, line 265).
+    return secrets.token_hex(32)
+
+
+def extra(key: Key) -> Extra:
+    found = key.__dict__.get("keyturn")
+    if found is None:
+        found = Extra(initial_material_id=new_material_id(), rotation_anchor=key.creation_date)
+        key.keyturn = found
+    return found
+
+
+def backend(region: str) -> KmsBackend:
+    return kms_backends[ACCOUNT_ID][region]
+
+
+def key_arn(region: str, key_id: str) -> str:
+    return f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{key_id}"
+
+
+def alias_arn(region: str, name: str) -> str:
+    return f"arn:aws:kms:{region}:{ACCOUNT_ID}:{name}"
+
+
+def is_replica(key: Key) -> bool:
+    # Decided from the ARNs, never from moto's shared MultiRegionKeyType field (peer-notes item 5).
+    if not key.multi_region:
+        return False
+    return key.arn != key.multi_region_configuration["PrimaryKey"]["Arn"]
+
+
+def rotation_owner(key: Key) -> Key:
+    """The key whose rotation state applies: a replica shares its primary's (kms-api.md §3.1,
+    lines 395-396: the setting propagates, the whole set rotates)."""
+    if not is_replica(key):
+        return key
+    primary = key.multi_region_configuration["PrimaryKey"]
+    return backend(primary["Region"]).keys.get(key.id, key)
+
+
+def find_alias(be: KmsBackend, name: str) -> Key | None:
+    for key in be.keys.values():
+        if name in key.aliases:
+            return key
+    return None
+
+
+def resolve(region: str, key_id: Any, *, allow_alias: bool, state: Any = None) -> Key:
+    """Find a key by ID, key ARN and (when the operation takes one) alias name or alias ARN.
+
+    Only DescribeKey takes aliases among the console's operations; the rotation, tag and policy
+    operations take the key ID or key ARN (kms-api.md §1.4, line 141). An alias there is
+    rejected with NotFoundException instead of moto's HTML 500 (peer-notes item 6).
+    """
+    if not isinstance(key_id, str) or not key_id:
+        raise errors.validation("keyId", key_id, "Member must not be null")
+    if len(key_id) > 2048:  # KeyIdType 1..2048 (kms-api.md §2, line 154)
+        raise errors.validation(
+            "keyId", key_id, "Member must have length less than or equal to 2048"
+        )
+    be = backend(region)
+    name: str | None = None
+    if key_id.startswith("arn:"):
+        match = _ARN.match(key_id)
+        if match is None:
+            raise errors.invalid_arn(f"Invalid arn {key_id}")
+        _, arn_region, account, kind, rest = match.groups()
+        if arn_region != region or account != ACCOUNT_ID:
+            # An ARN of another region or account names no key here (peer-notes item 6).
+            raise errors.not_found(f"Key '{key_id}' does not exist")
+        if kind == "alias":
+            name = f"alias/{rest}"
+        else:
+            key_id = rest
+    elif key_id.startswith("alias/"):
+        name = key_id
+    if name is not None:
+        if not allow_alias:
+            raise errors.not_found(f"Invalid keyId {key_id}")
+        key = find_alias(be, name)
+        if key is None and state is not None:
+            key = state.create_predefined_key(region, name)
+        if key is None:
+            raise errors.not_found(f"Alias {alias_arn(region, name)} is not found.")
+        return key
+    if not _KEY_ID.match(key_id):
+        raise errors.not_found(f"Invalid keyId {key_id}")
+    key = be.keys.get(key_id)
+    if key is None:
+        raise errors.not_found(f"Key '{key_arn(region, key_id)}' does not exist")
+    return key
+
+
+def default_usage(spec: str) -> str:
+    if spec.startswith("HMAC_"):
+        return "GENERATE_VERIFY_MAC"
+    if spec.startswith("ECC_") or spec.startswith("ML_DSA"):
+        return "SIGN_VERIFY"
+    return "ENCRYPT_DECRYPT"
+
+
+def current_material_id(key: Key) -> str:
+    owner = rotation_owner(key)
+    for entry in reversed(owner.rotations):
+        if "KeyMaterialId" in entry:
+            return entry["KeyMaterialId"]
+    return extra(owner).initial_material_id
+
+
+def metadata(key: Key) -> dict[str, Any]:
+    """KeyMetadata with every member kms-api.md §2 DescribeKey lists (lines 204-231);
+    optional members are left out rather than sent as null (kms-api.md §1.1, line 66)."""
+    spec = key.key_spec or SYMMETRIC
+    usage = key.key_usage or default_usage(spec)
+    x = extra(key)
+    md: dict[str, Any] = {
+        "AWSAccountId": key.account_id,
+        "KeyId": key.id,
+        "Arn": key.arn,
+        "CreationDate": key.creation_date,
+        # Enabled is true only when KeyState is Enabled (line 209).
+        "Enabled": key.key_state == "Enabled",
+        "Description": key.description or "",
+        "KeyUsage": usage,
+        "KeyState": key.key_state,
+        "Origin": key.origin,
+        "KeyManager": key.key_manager,
+        "CustomerMasterKeySpec": spec,
+        "KeySpec": spec,
+        "MultiRegion": bool(key.multi_region),
+    }
+    if key.key_state == "PendingDeletion" and key.deletion_date is not None:
+        md["DeletionDate"] = unix_time(key.deletion_date)  # line 213
+    if usage == "ENCRYPT_DECRYPT":
+        md["EncryptionAlgorithms"] = (
+            ["SYMMETRIC_DEFAULT"] if spec == SYMMETRIC else ["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"]
+        )
+    elif usage == "SIGN_VERIFY":
+        md["SigningAlgorithms"] = key.signing_algorithms or []
+    elif usage == "GENERATE_VERIFY_MAC":
+        md["MacAlgorithms"] = [f"HMAC_SHA_{spec.split('_')[1]}"]  # line 226
+    elif usage == "KEY_AGREEMENT":
+        md["KeyAgreementAlgorithms"] = ["ECDH"]
+    if key.origin == "EXTERNAL" and key.key_state != "PendingImport":
+        md["ExpirationModel"] = "KEY_MATERIAL_DOES_NOT_EXPIRE"  # EXTERNAL only (line 218)
+    if x.custom_key_store_id:
+        md["CustomKeyStoreId"] = x.custom_key_store_id
+    if x.cloud_hsm_cluster_id:
+        md["CloudHsmClusterId"] = x.cloud_hsm_cluster_id
+    if key.multi_region:
+        config = key.multi_region_configuration
+        md["MultiRegionConfiguration"] = {
+            "MultiRegionKeyType": "REPLICA" if is_replica(key) else "PRIMARY",
+            "PrimaryKey": dict(config["PrimaryKey"]),
+            "ReplicaKeys": [dict(r) for r in config["ReplicaKeys"]],
+        }
+    # Symmetric keys of origin AWS_KMS or EXTERNAL carry their current material (line 231).
+    if spec == SYMMETRIC and key.origin in ("AWS_KMS", "EXTERNAL") and key.key_state != "PendingImport":
+        md["CurrentKeyMaterialId"] = current_material_id(key)
+    return md
+
+
+def now() -> float:
+    return time.time()

@@ -1,0 +1,71 @@
+"""Real Limit/Marker/Truncated/NextMarker paging (moto returns ListKeys and ListAliases in one
+page and answers a bad ListKeyRotations marker with InvalidToken: kms-peer-notes item 4).
+
+Send `Marker` = the previous `NextMarker`, continue while `Truncated` (kms-api.md §2, line 161).
+Markers are opaque: base64 of the list they belong to and an offset, so a marker from another
+list, another key or a tampered one gives InvalidMarkerException (kms-api.md §2 lines 175, 196,
+275, 344).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any, Sequence
+
+from . import errors
+
+MAX_LIMIT = 1000  # LimitType 1..1000 (kms-api.md §2, line 156)
+MAX_MARKER_LENGTH = 1024  # MarkerType 1..1024 (line 157)
+
+
+def _encode(scope: str, offset: int) -> str:
+    raw = json.dumps({"scope": scope, "offset": offset}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _decode(marker: Any, scope: str, total: int) -> int:
+    if not isinstance(marker, str) or not marker or len(marker) > MAX_MARKER_LENGTH:
+        raise errors.invalid_marker()
+    try:
+        data = json.loads(base64.urlsafe_b64decode(marker.encode("ascii")))
+    except (ValueError, UnicodeError, binascii.Error):
+        raise errors.invalid_marker() from None
+    if not isinstance(data, dict) or data.get("scope") != scope:
+        raise errors.invalid_marker()
+    offset = data.get("offset")
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 < offset <= total:
+        raise errors.invalid_marker()
+    return offset
+
+
+def validate_limit(value: Any, default: int) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise errors.serialization(f"Limit must be an integer, got {value!r}")
+    if value < 1:
+        raise errors.validation("limit", value, "Member must have value greater than or equal to 1")
+    if value > MAX_LIMIT:
+        raise errors.validation(
+            "limit", value, f"Member must have value less than or equal to {MAX_LIMIT}"
+        )
+    return value
+
+
+def page(
+    items: Sequence[dict[str, Any]], params: dict[str, Any], scope: str, default_limit: int
+) -> dict[str, Any]:
+    """One page: `{"Truncated": bool, "NextMarker"?: str}` plus the caller adds its item list
+    under the operation's member name (returned here as "_items")."""
+    limit = validate_limit(params.get("Limit"), default_limit)
+    start = 0
+    if params.get("Marker") is not None:
+        start = _decode(params["Marker"], scope, len(items))
+    chunk = list(items[start : start + limit])
+    end = start + len(chunk)
+    out: dict[str, Any] = {"_items": chunk, "Truncated": end < len(items)}
+    if end < len(items):
+        out["NextMarker"] = _encode(scope, end)
+    return out

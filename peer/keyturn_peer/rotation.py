@@ -1,0 +1,288 @@
+"""Rotation rules moto lacks (kms-peer-notes items 2 and 3), each tied to its kms-api.md line.
+
+State lives on moto's Key objects: `key.key_rotation_status` (automatic rotation on/off),
+`key.rotations` (the completed RotationsListEntry dicts ListKeyRotations returns) and
+`key.keyturn` (keys.Extra: period, schedule anchor, on-demand start, imported material).
+Rotations complete lazily: whenever a key is looked up, `settle` finishes what is due.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.kms.models import Key
+
+from . import errors, keys
+
+# Per-key on-demand maximum: 25, not adjustable (kms-api.md §3.3, lines 428-433).
+ON_DEMAND_LIMIT = 25
+# RotationPeriodInDays: 90..2560, default 365 (kms-api.md §2 EnableKeyRotation, line 294).
+MIN_PERIOD_DAYS = 90
+MAX_PERIOD_DAYS = 2560
+DEFAULT_PERIOD_DAYS = 365
+# AWS managed keys rotate every year, not editable (kms-api.md §3.1 line 401, §6 line 575).
+AWS_MANAGED_PERIOD_DAYS = 365
+# ConflictException: an automatic rotation is due within the next 20 minutes (line 286).
+CONFLICT_WINDOW_SECONDS = 20 * 60
+DAY_SECONDS = 86400
+
+
+def settle(key: Key, now: float, rotation_seconds: float) -> None:
+    """Complete the on-demand rotation whose time has come, and automatic rotations due."""
+    key = keys.rotation_owner(key)
+    x = keys.extra(key)
+    # An on-demand rotation is asynchronous: OnDemandRotationStartDate shows while it runs, and
+    # the ListKeyRotations entry appears only once it completes (lines 245, 288, 442, 448).
+    if x.on_demand_started is not None and now >= x.on_demand_started + rotation_seconds:
+        complete(key, "ON_DEMAND", x.on_demand_started + rotation_seconds)
+        x.on_demand_started = None
+    # Automatic rotation happens only for Enabled keys: a disabled key keeps its status but is
+    # not rotated, a key pending deletion is not rotated (kms-api.md §2 lines 250-251).
+    if key.key_rotation_status and key.key_state == "Enabled":
+        due = next_rotation_date(key)
+        while due is not None and due <= now:
+            complete(key, "AUTOMATIC", due)
+            x.rotation_anchor = due
+            due = next_rotation_date(key)
+
+
+def complete(key: Key, rotation_type: str, at: float) -> None:
+    """Append a completed rotation: new current material, the previous one NON_CURRENT
+    (RotationsListEntry members, kms-api.md §2 ListKeyRotations lines 262-272)."""
+    x = keys.extra(key)
+    for entry in key.rotations:
+        if entry.get("KeyMaterialState") == "CURRENT":
+            entry["KeyMaterialState"] = "NON_CURRENT"
+    material = x.pending_material_id or keys.new_material_id()
+    x.pending_material_id = None
+    entry: dict[str, Any] = {
+        "KeyId": key.id,
+        "KeyMaterialId": material,
+        "KeyMaterialState": "CURRENT",
+        "RotationDate": at,
+        "RotationType": rotation_type,
+    }
+    if key.origin == "EXTERNAL":
+        # ImportState and ExpirationModel are EXTERNAL-only members (lines 267, 269).
+        entry["ImportState"] = "IMPORTED"
+        entry["ExpirationModel"] = "KEY_MATERIAL_DOES_NOT_EXPIRE"
+    key.rotations.append(entry)
+
+
+def next_rotation_date(key: Key) -> float | None:
+    key = keys.rotation_owner(key)
+    if not key.key_rotation_status:
+        return None
+    x = keys.extra(key)
+    return x.rotation_anchor + x.rotation_period_days * DAY_SECONDS
+
+
+def on_demand_count(key: Key) -> int:
+    """Completed ON_DEMAND entries plus the one in progress (kms-api.md §3.3, lines 436-439)."""
+    key = keys.rotation_owner(key)
+    done = sum(1 for e in key.rotations if e.get("RotationType") == "ON_DEMAND")
+    return done + (1 if keys.extra(key).on_demand_started is not None else 0)
+
+
+def _check_spec_and_store(key: Key) -> None:
+    # Asymmetric and HMAC keys: UnsupportedOperationException (kms-api.md §3.1, line 399).
+    if (key.key_spec or keys.SYMMETRIC) != keys.SYMMETRIC:
+        raise errors.unsupported(
+            f"{key.arn} key spec {key.key_spec} does not support this operation. "
+            "Only symmetric encryption KMS keys support key rotation."
+        )
+    # Custom key stores: UnsupportedOperationException (kms-api.md §3.1, line 400).
+    if key.origin in keys.CUSTOM_KEY_STORE_ORIGINS or keys.extra(key).custom_key_store_id:
+        raise errors.unsupported(
+            f"{key.arn} is in a custom key store. Key rotation is not supported for KMS keys "
+            "in custom key stores."
+        )
+
+
+def _aws_managed_denied(key: Key, caller_arn: str, action: str) -> errors.KmsError:
+    # AWS managed keys: rotation is not configurable and on-demand rotation is not allowed
+    # (kms-api.md §3.1, line 401; AccessDenied or UnsupportedOperation, unconfirmed which).
+    # AccessDeniedException is the peer's choice: an AWS managed key's key policy lets the
+    # account read the key, not change it.
+    return errors.KmsError(
+        "AccessDeniedException",
+        f"User: {caller_arn} is not authorized to perform: {action} on resource: {key.arn} "
+        f"because no resource-based policy allows the {action} action",
+    )
+
+
+def _check_state(key: Key) -> None:
+    """Key-state effects on the rotation changes, kms-api.md §3.2 (lines 411-418)."""
+    state = key.key_state
+    if state == "Enabled":
+        return
+    if state == "Disabled":
+        raise errors.disabled(key.arn)  # line 414
+    if state == "Unavailable":
+        raise errors.unsupported(f"{key.arn} is unavailable.")  # line 417
+    # PendingDeletion (line 415), PendingImport for RotateKeyOnDemand (line 416),
+    # PendingReplicaDeletion/Creating/Updating (line 418): KMSInvalidStateException.
+    raise errors.invalid_state(key.arn, _STATE_WORDS.get(state, state))
+
+
+_STATE_WORDS = {
+    "PendingDeletion": "pending deletion",
+    "PendingImport": "pending import",
+    "PendingReplicaDeletion": "pending replica deletion",
+    "Creating": "being created",
+    "Updating": "being updated",
+}
+
+
+def check_configurable(key: Key, caller_arn: str, action: str) -> None:
+    """EnableKeyRotation / DisableKeyRotation (kms-api.md §3.1 column 2, §3.2 column 2)."""
+    if key.key_manager == "AWS":
+        raise _aws_managed_denied(key, caller_arn, action)
+    _check_spec_and_store(key)
+    # Imported material is never rotated automatically; also covers PendingImport (lines 397, 416).
+    if key.origin == "EXTERNAL":
+        raise errors.unsupported(
+            f"{key.arn} origin is EXTERNAL. Automatic key rotation is not supported for KMS keys "
+            "with imported key material."
+        )
+    # Replicas: set it on the primary; the code is unconfirmed, likely UnsupportedOperation (line 396).
+    if keys.is_replica(key):
+        raise errors.unsupported(
+            f"{key.arn} is a replica key. Manage key rotation on the primary key "
+            f"{key.multi_region_configuration['PrimaryKey']['Arn']}."
+        )
+    # Ineligibility wins over state: "DisabledException (or UnsupportedOperation for ineligible)".
+    _check_state(key)
+
+
+def check_readable(key: Key, include_pending_import: bool) -> None:
+    """GetKeyRotationStatus / ListKeyRotations (kms-api.md §3.1 column 4, §3.2 columns 3 and 5)."""
+    _check_spec_and_store(key)
+    # PendingImport: UnsupportedOperationException for GetKeyRotationStatus (2020 table, line 416).
+    # For ListKeyRotations that cell is unconfirmed: it answers with the (empty) list.
+    if include_pending_import and key.key_state == "PendingImport":
+        raise errors.unsupported(f"{key.arn} has no key material (PendingImport).")
+    if key.key_state == "Unavailable":
+        raise errors.unsupported(f"{key.arn} is unavailable.")  # line 417
+    # Disabled and PendingDeletion keys stay readable (lines 414-415).
+
+
+def check_rotatable(key: Key, caller_arn: str, now: float) -> None:
+    """RotateKeyOnDemand (kms-api.md §3.1 column 3, §3.2 column 4, §3.3)."""
+    if key.key_manager == "AWS":
+        raise _aws_managed_denied(key, caller_arn, "kms:RotateKeyOnDemand")
+    _check_spec_and_store(key)
+    # Only the primary of a multi-Region set can be rotated (line 396, "only the primary").
+    if keys.is_replica(key):
+        raise errors.unsupported(
+            f"{key.arn} is a replica key. On-demand rotation is supported only on the primary key "
+            f"{key.multi_region_configuration['PrimaryKey']['Arn']}."
+        )
+    # Disabled: DisabledException (line 414); PendingDeletion/PendingImport: KMSInvalidState
+    # (lines 415-416, "likely"); Unavailable: UnsupportedOperation (line 417).
+    _check_state(key)
+    x = keys.extra(key)
+    # EXTERNAL keys rotate only onto new imported material in PENDING_ROTATION (lines 397, 424).
+    if key.origin == "EXTERNAL" and x.pending_material_id is None:
+        raise errors.unsupported(
+            f"{key.arn} has no imported key material in PENDING_ROTATION state. Import new key "
+            "material before rotating on demand."
+        )
+    # Already rotating. The real outcome is unconfirmed (line 449); ConflictException is the
+    # documented "rotation in progress" error of RotateKeyOnDemand (line 286).
+    if x.on_demand_started is not None:
+        raise errors.conflict(f"An on-demand rotation of {key.arn} is already in progress.")
+    due = next_rotation_date(key)
+    if due is not None and due - now <= CONFLICT_WINDOW_SECONDS:
+        raise errors.conflict(
+            f"An automatic rotation of {key.arn} is in progress or due within 20 minutes."
+        )
+    if on_demand_count(key) >= ON_DEMAND_LIMIT:
+        raise errors.limit_exceeded(
+            f"{key.arn} has reached the maximum of {ON_DEMAND_LIMIT} on-demand rotations."
+        )
+
+
+def start_on_demand(key: Key, now: float) -> None:
+    keys.extra(key).on_demand_started = now
+
+
+def validate_period(value: Any) -> int:
+    """RotationPeriodInDays: optional, 90..2560, default 365 (line 294)."""
+    if value is None:
+        return DEFAULT_PERIOD_DAYS
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise errors.serialization(f"RotationPeriodInDays must be an integer, got {value!r}")
+    if value < MIN_PERIOD_DAYS:
+        raise errors.validation(
+            "rotationPeriodInDays", value,
+            f"Member must have value greater than or equal to {MIN_PERIOD_DAYS}",
+        )
+    if value > MAX_PERIOD_DAYS:
+        raise errors.validation(
+            "rotationPeriodInDays", value,
+            f"Member must have value less than or equal to {MAX_PERIOD_DAYS}",
+        )
+    return value
+
+
+def enable(key: Key, period_days: int, now: float) -> None:
+    x = keys.extra(key)
+    if not key.key_rotation_status:
+        x.rotation_anchor = now
+    # Enabling again on a rotating key changes the period (line 298); the schedule keeps its anchor.
+    x.rotation_period_days = period_days
+    key.key_rotation_status = True
+
+
+def disable(key: Key) -> None:
+    # Does not cancel an on-demand rotation in progress (kms-api.md §2 line 306).
+    key.key_rotation_status = False
+
+
+def status(key: Key) -> dict[str, Any]:
+    """GetKeyRotationStatus output (kms-api.md §2, lines 239-247)."""
+    owner = keys.rotation_owner(key)
+    x = keys.extra(owner)
+    out: dict[str, Any] = {"KeyId": key.id}
+    # False while PendingDeletion; the stored setting comes back on cancel (lines 241, 251).
+    enabled = bool(owner.key_rotation_status) and key.key_state != "PendingDeletion"
+    out["KeyRotationEnabled"] = enabled
+    if enabled:
+        # Period and next date are absent when automatic rotation is off (line 247).
+        out["RotationPeriodInDays"] = x.rotation_period_days
+        out["NextRotationDate"] = next_rotation_date(owner)
+    if x.on_demand_started is not None:
+        out["OnDemandRotationStartDate"] = x.on_demand_started  # only while in progress (line 245)
+    return out
+
+
+def entries(key: Key, include_all: bool) -> list[dict[str, Any]]:
+    """ListKeyRotations rows. ROTATIONS_ONLY: completed rotations; ALL_KEY_MATERIAL adds the first
+    material and imported material pending rotation, without RotationDate/RotationType
+    (kms-api.md §2 lines 256, 271-272)."""
+    owner = keys.rotation_owner(key)
+    x = keys.extra(owner)
+    rows = [dict(e, KeyId=key.id) for e in owner.rotations]
+    if not include_all:
+        return rows
+    first: dict[str, Any] = {
+        "KeyId": key.id,
+        "KeyMaterialId": x.initial_material_id,
+        "KeyMaterialState": "NON_CURRENT" if rows else "CURRENT",
+    }
+    if key.origin == "EXTERNAL":
+        if key.key_state == "PendingImport":
+            return []
+        first["ImportState"] = "IMPORTED"
+        first["ExpirationModel"] = "KEY_MATERIAL_DOES_NOT_EXPIRE"
+    rows.insert(0, first)
+    if x.pending_material_id is not None:
+        rows.append({
+            "KeyId": key.id,
+            "KeyMaterialId": x.pending_material_id,
+            "KeyMaterialState": "PENDING_ROTATION",
+            "ImportState": "IMPORTED",
+            "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE",
+        })
+    return rows
