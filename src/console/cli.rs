@@ -1,0 +1,313 @@
+//! "Copy as AWS CLI": the command a user could run to do the same thing from a shell.
+//!
+//! Arguments are quoted for POSIX shells (bash, zsh) so a key id, an alias or an endpoint URL
+//! pasted into a terminal is always one word and never runs anything. Credentials never appear:
+//! the CLI uses its own.
+
+/// Where the command is sent: the console's region and endpoint settings.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct CliTarget {
+    pub region: String,
+    /// A custom endpoint (the console's "endpoint URL"), passed as `--endpoint-url`.
+    pub endpoint_url: Option<String>,
+    /// FIPS / dual-stack endpoints: the CLI selects them from these environment variables
+    /// (botocore reads `AWS_USE_FIPS_ENDPOINT` and `AWS_USE_DUALSTACK_ENDPOINT`).
+    pub fips: bool,
+    pub dual_stack: bool,
+}
+
+impl CliTarget {
+    pub fn new(region: impl Into<String>, endpoint_url: Option<String>) -> Self {
+        CliTarget {
+            region: region.into(),
+            endpoint_url,
+            fips: false,
+            dual_stack: false,
+        }
+    }
+}
+
+impl From<&crate::aws::endpoint::EndpointConfig> for CliTarget {
+    fn from(c: &crate::aws::endpoint::EndpointConfig) -> Self {
+        CliTarget {
+            region: c.region.clone(),
+            endpoint_url: c.custom_url.clone(),
+            fips: c.fips,
+            dual_stack: c.dual_stack,
+        }
+    }
+}
+
+/// One CLI invocation: environment assignments, then `aws kms <op> <args...>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CliCommand {
+    pub env: Vec<(String, String)>,
+    /// Everything after `aws`: `["kms", "rotate-key-on-demand", "--key-id", "..."]`.
+    pub args: Vec<String>,
+}
+
+impl CliCommand {
+    fn new(target: &CliTarget, operation: &str, args: &[(&str, String)]) -> Self {
+        let mut env = Vec::new();
+        // Only for endpoints the CLI resolves itself; a custom URL already names the host.
+        if target.endpoint_url.is_none() {
+            if target.fips {
+                env.push(("AWS_USE_FIPS_ENDPOINT".to_string(), "true".to_string()));
+            }
+            if target.dual_stack {
+                env.push(("AWS_USE_DUALSTACK_ENDPOINT".to_string(), "true".to_string()));
+            }
+        }
+        let mut all = vec!["kms".to_string(), operation.to_string()];
+        for (flag, value) in args {
+            all.push((*flag).to_string());
+            all.push(value.clone());
+        }
+        all.push("--region".to_string());
+        all.push(target.region.clone());
+        if let Some(url) = &target.endpoint_url {
+            all.push("--endpoint-url".to_string());
+            all.push(url.clone());
+        }
+        CliCommand { env, args: all }
+    }
+
+    /// The command line, safe to paste into a POSIX shell.
+    pub fn to_shell(&self) -> String {
+        let mut out = String::new();
+        for (k, v) in &self.env {
+            out.push_str(k);
+            out.push('=');
+            out.push_str(&shell_quote(v));
+            out.push(' ');
+        }
+        out.push_str("aws");
+        for a in &self.args {
+            out.push(' ');
+            out.push_str(&shell_quote(a));
+        }
+        out
+    }
+}
+
+impl std::fmt::Display for CliCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_shell())
+    }
+}
+
+/// Quote one word for a POSIX shell: left bare when it only has characters no shell treats
+/// specially, otherwise single-quoted (a `'` inside becomes `'\''`).
+pub fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'-' | b'_' | b'.' | b'/' | b':' | b',' | b'@' | b'%' | b'+' | b'='
+                )
+        });
+    if plain {
+        return word.to_string();
+    }
+    let mut out = String::with_capacity(word.len() + 2);
+    out.push('\'');
+    for c in word.chars() {
+        if c == '\'' {
+            out.push_str("'\\''");
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\'');
+    out
+}
+
+pub fn rotate_key_on_demand(target: &CliTarget, key_id: &str) -> CliCommand {
+    CliCommand::new(
+        target,
+        "rotate-key-on-demand",
+        &[("--key-id", key_id.to_string())],
+    )
+}
+
+/// `enable-key-rotation`; the period is always spelled out so the command means the same thing
+/// whatever the CLI's default.
+pub fn enable_key_rotation(target: &CliTarget, key_id: &str, period_days: u32) -> CliCommand {
+    CliCommand::new(
+        target,
+        "enable-key-rotation",
+        &[
+            ("--key-id", key_id.to_string()),
+            ("--rotation-period-in-days", period_days.to_string()),
+        ],
+    )
+}
+
+pub fn disable_key_rotation(target: &CliTarget, key_id: &str) -> CliCommand {
+    CliCommand::new(
+        target,
+        "disable-key-rotation",
+        &[("--key-id", key_id.to_string())],
+    )
+}
+
+/// `list-key-rotations`; `all_key_material` adds `--include-key-material ALL_KEY_MATERIAL`
+/// (imported keys: shows material pending rotation).
+pub fn list_key_rotations(target: &CliTarget, key_id: &str, all_key_material: bool) -> CliCommand {
+    let mut args = vec![("--key-id", key_id.to_string())];
+    if all_key_material {
+        args.push(("--include-key-material", "ALL_KEY_MATERIAL".to_string()));
+    }
+    CliCommand::new(target, "list-key-rotations", &args)
+}
+
+pub fn get_key_rotation_status(target: &CliTarget, key_id: &str) -> CliCommand {
+    CliCommand::new(
+        target,
+        "get-key-rotation-status",
+        &[("--key-id", key_id.to_string())],
+    )
+}
+
+pub fn describe_key(target: &CliTarget, key_id: &str) -> CliCommand {
+    CliCommand::new(target, "describe-key", &[("--key-id", key_id.to_string())])
+}
+
+pub fn list_keys(target: &CliTarget) -> CliCommand {
+    CliCommand::new(target, "list-keys", &[])
+}
+
+pub fn list_aliases(target: &CliTarget) -> CliCommand {
+    CliCommand::new(target, "list-aliases", &[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
+
+    fn t() -> CliTarget {
+        CliTarget::new("us-east-1", None)
+    }
+
+    #[test]
+    fn rotate_now_command() {
+        assert_eq!(
+            rotate_key_on_demand(&t(), ID).to_shell(),
+            format!("aws kms rotate-key-on-demand --key-id {ID} --region us-east-1")
+        );
+        let local = CliTarget::new("us-east-1", Some("http://127.0.0.1:4599/".into()));
+        assert_eq!(
+            rotate_key_on_demand(&local, ID).to_string(),
+            format!(
+                "aws kms rotate-key-on-demand --key-id {ID} --region us-east-1 \
+                 --endpoint-url http://127.0.0.1:4599/"
+            )
+        );
+    }
+
+    #[test]
+    fn other_commands() {
+        assert_eq!(
+            enable_key_rotation(&t(), ID, 180).to_shell(),
+            format!(
+                "aws kms enable-key-rotation --key-id {ID} --rotation-period-in-days 180 \
+                 --region us-east-1"
+            )
+        );
+        assert_eq!(
+            disable_key_rotation(&t(), ID).to_shell(),
+            format!("aws kms disable-key-rotation --key-id {ID} --region us-east-1")
+        );
+        assert_eq!(
+            list_key_rotations(&t(), ID, false).to_shell(),
+            format!("aws kms list-key-rotations --key-id {ID} --region us-east-1")
+        );
+        assert_eq!(
+            list_key_rotations(&t(), ID, true).to_shell(),
+            format!(
+                "aws kms list-key-rotations --key-id {ID} --include-key-material \
+                 ALL_KEY_MATERIAL --region us-east-1"
+            )
+        );
+        assert_eq!(
+            get_key_rotation_status(&t(), ID).to_shell(),
+            format!("aws kms get-key-rotation-status --key-id {ID} --region us-east-1")
+        );
+        assert_eq!(
+            describe_key(&t(), "alias/demo-app").to_shell(),
+            "aws kms describe-key --key-id alias/demo-app --region us-east-1"
+        );
+        assert_eq!(
+            list_keys(&t()).to_shell(),
+            "aws kms list-keys --region us-east-1"
+        );
+        assert_eq!(
+            list_aliases(&t()).to_shell(),
+            "aws kms list-aliases --region us-east-1"
+        );
+    }
+
+    #[test]
+    fn fips_and_dual_stack_use_environment() {
+        let mut target = t();
+        target.fips = true;
+        target.dual_stack = true;
+        assert_eq!(
+            list_keys(&target).to_shell(),
+            "AWS_USE_FIPS_ENDPOINT=true AWS_USE_DUALSTACK_ENDPOINT=true aws kms list-keys \
+             --region us-east-1"
+        );
+        // A custom URL already names the host.
+        target.endpoint_url = Some("https://kms.example".into());
+        assert!(list_keys(&target).env.is_empty());
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(shell_quote("abc-DEF_1.2/3:4"), "abc-DEF_1.2/3:4");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote("$(rm -rf ~)"), "'$(rm -rf ~)'");
+        assert_eq!(shell_quote("`x`;y|z&w>v<u*?"), "'`x`;y|z&w>v<u*?'");
+        assert_eq!(shell_quote("http://h/?a=b&c"), "'http://h/?a=b&c'");
+        assert_eq!(shell_quote("line\nbreak"), "'line\nbreak'");
+        let hostile = CliTarget::new("us-east-1", Some("http://x/';touch pwned;'".into()));
+        let s = rotate_key_on_demand(&hostile, ID).to_shell();
+        assert!(
+            s.ends_with("--endpoint-url 'http://x/'\\'';touch pwned;'\\'''"),
+            "{s}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod endpoint_tests {
+    use super::*;
+    use crate::aws::endpoint::EndpointConfig;
+
+    #[test]
+    fn target_from_the_connect_form() {
+        let c = EndpointConfig {
+            region: "eu-west-1".into(),
+            fips: true,
+            dual_stack: false,
+            custom_url: None,
+        };
+        assert_eq!(
+            list_keys(&CliTarget::from(&c)).to_shell(),
+            "AWS_USE_FIPS_ENDPOINT=true aws kms list-keys --region eu-west-1"
+        );
+        let c = EndpointConfig {
+            region: "us-east-1".into(),
+            custom_url: Some("http://127.0.0.1:4599/".into()),
+            ..Default::default()
+        };
+        assert!(list_keys(&CliTarget::from(&c))
+            .to_shell()
+            .ends_with("--endpoint-url http://127.0.0.1:4599/"));
+    }
+}

@@ -1,0 +1,514 @@
+//! Filtering and sorting the inventory: pure functions over the model, so the view only renders
+//! the rows it is given.
+
+use std::cmp::Ordering;
+
+use crate::aws::kms::Timestamp;
+use crate::console::format::thousands;
+use crate::console::inventory::{AutoRotation, Inventory, KeyRow};
+use crate::console::quota::QUOTA_LOW_THRESHOLD;
+
+/// What the user typed and ticked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Case-insensitive; every whitespace-separated word must appear in the alias names, the
+    /// key id, the ARN or the description.
+    pub text: String,
+    /// Only keys that can be rotated on demand right now.
+    pub rotatable: bool,
+    /// Only keys whose automatic rotation is off (and could be on).
+    pub auto_off: bool,
+    /// Only customer managed keys.
+    pub customer_managed: bool,
+    /// Only keys with [`QUOTA_LOW_THRESHOLD`] or fewer on-demand rotations left.
+    pub quota_low: bool,
+}
+
+impl Filter {
+    pub fn is_active(&self) -> bool {
+        !self.text.trim().is_empty()
+            || self.rotatable
+            || self.auto_off
+            || self.customer_managed
+            || self.quota_low
+    }
+
+    /// Does this row pass?
+    pub fn matches(&self, row: &KeyRow) -> bool {
+        if self.rotatable && row.rotate_now().is_err() {
+            return false;
+        }
+        if self.auto_off && row.auto_rotation() != AutoRotation::Off {
+            return false;
+        }
+        if self.customer_managed && !row.is_customer_managed() {
+            return false;
+        }
+        if self.quota_low && row.remaining().is_none_or(|r| r > QUOTA_LOW_THRESHOLD) {
+            return false;
+        }
+        text_matches(&self.text, row)
+    }
+}
+
+fn text_matches(text: &str, row: &KeyRow) -> bool {
+    let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    if words.is_empty() {
+        return true;
+    }
+    let mut haystack = row.key_id.to_lowercase();
+    for a in &row.aliases {
+        haystack.push('\n');
+        haystack.push_str(&a.to_lowercase());
+    }
+    if let Some(arn) = &row.arn {
+        haystack.push('\n');
+        haystack.push_str(&arn.to_lowercase());
+    }
+    if let Some(d) = row.description() {
+        haystack.push('\n');
+        haystack.push_str(&d.to_lowercase());
+    }
+    words.iter().all(|w| haystack.contains(w.as_str()))
+}
+
+/// Sortable columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SortColumn {
+    Alias,
+    KeyId,
+    State,
+    Spec,
+    AutoRotation,
+    NextRotation,
+    Remaining,
+    LastRotation,
+}
+
+impl SortColumn {
+    pub const ALL: [SortColumn; 8] = [
+        SortColumn::Alias,
+        SortColumn::KeyId,
+        SortColumn::State,
+        SortColumn::Spec,
+        SortColumn::AutoRotation,
+        SortColumn::NextRotation,
+        SortColumn::Remaining,
+        SortColumn::LastRotation,
+    ];
+
+    /// The column header.
+    pub fn label(self) -> &'static str {
+        match self {
+            SortColumn::Alias => "Alias",
+            SortColumn::KeyId => "Key ID",
+            SortColumn::State => "State",
+            SortColumn::Spec => "Spec",
+            SortColumn::AutoRotation => "Automatic rotation",
+            SortColumn::NextRotation => "Next rotation",
+            SortColumn::Remaining => "On-demand left",
+            SortColumn::LastRotation => "Last rotation",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SortDirection {
+    #[default]
+    Ascending,
+    Descending,
+}
+
+impl SortDirection {
+    /// For `aria-sort`.
+    pub fn aria(self) -> &'static str {
+        match self {
+            SortDirection::Ascending => "ascending",
+            SortDirection::Descending => "descending",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sort {
+    pub column: SortColumn,
+    pub direction: SortDirection,
+}
+
+impl Default for Sort {
+    fn default() -> Self {
+        Sort {
+            column: SortColumn::Alias,
+            direction: SortDirection::Ascending,
+        }
+    }
+}
+
+impl Sort {
+    /// A click on a header: the same column flips direction, another column starts ascending.
+    pub fn toggled(self, column: SortColumn) -> Sort {
+        if self.column == column {
+            Sort {
+                column,
+                direction: match self.direction {
+                    SortDirection::Ascending => SortDirection::Descending,
+                    SortDirection::Descending => SortDirection::Ascending,
+                },
+            }
+        } else {
+            Sort {
+                column,
+                direction: SortDirection::Ascending,
+            }
+        }
+    }
+
+    /// `aria-sort` for a header: the direction for the sorted column, "none" otherwise.
+    pub fn aria_for(self, column: SortColumn) -> &'static str {
+        if self.column == column {
+            self.direction.aria()
+        } else {
+            "none"
+        }
+    }
+}
+
+/// A sortable value; `None` (unknown, not applicable) always sorts last, in both directions.
+#[derive(PartialEq, PartialOrd)]
+enum Value {
+    Text(String),
+    Number(f64),
+    Pair(u8, u32),
+}
+
+fn value(row: &KeyRow, column: SortColumn) -> Option<Value> {
+    let ts = |t: Option<Timestamp>| t.map(|t| Value::Number(t.epoch_seconds()));
+    match column {
+        SortColumn::Alias => row.alias().map(|a| Value::Text(a.to_lowercase())),
+        SortColumn::KeyId => Some(Value::Text(row.key_id.to_lowercase())),
+        SortColumn::State => row.state().map(|s| Value::Text(s.to_string())),
+        SortColumn::Spec => row
+            .meta()
+            .and_then(|m| m.spec())
+            .map(|s| Value::Text(s.to_string())),
+        SortColumn::AutoRotation => match row.auto_rotation() {
+            AutoRotation::Unknown => None,
+            a => {
+                let (rank, period) = a.sort_key();
+                Some(Value::Pair(rank, period))
+            }
+        },
+        SortColumn::NextRotation => ts(row.next_rotation()),
+        SortColumn::Remaining => row.remaining().map(|r| Value::Number(f64::from(r))),
+        SortColumn::LastRotation => ts(row.last_rotation()),
+    }
+}
+
+fn compare(a: &KeyRow, b: &KeyRow, sort: Sort) -> Ordering {
+    let primary = match (value(a, sort.column), value(b, sort.column)) {
+        (Some(x), Some(y)) => {
+            let o = x.partial_cmp(&y).unwrap_or(Ordering::Equal);
+            match sort.direction {
+                SortDirection::Ascending => o,
+                SortDirection::Descending => o.reverse(),
+            }
+        }
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    };
+    // Ties (and unknowns) in a stable, predictable order.
+    primary.then_with(|| a.key_id.cmp(&b.key_id))
+}
+
+/// The rows to show, filtered and sorted.
+pub fn view<'a>(inventory: &'a Inventory, filter: &Filter, sort: Sort) -> Vec<&'a KeyRow> {
+    let mut rows: Vec<&KeyRow> = inventory
+        .rows()
+        .iter()
+        .filter(|r| filter.matches(r))
+        .collect();
+    rows.sort_by(|a, b| compare(a, b, sort));
+    rows
+}
+
+/// "12 of 40 keys", or "40 keys" when nothing is filtered out.
+pub fn count_text(shown: usize, total: usize) -> String {
+    let noun = if total == 1 { "key" } else { "keys" };
+    if shown == total {
+        format!("{} {noun}", thousands(total))
+    } else {
+        format!("{} of {} {noun}", thousands(shown), thousands(total))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::kms::{KeyListEntry, KeyManager, KeySpec, KeyState, RotationType};
+    use crate::console::eligibility::tests::symmetric;
+    use crate::console::eligibility::RotationStatus;
+    use crate::console::inventory::InventoryEvent;
+    use crate::console::quota::tests::{entry, on_demand};
+
+    fn inventory() -> Inventory {
+        let mut inv = Inventory::new("us-east-1", 0);
+        let ids = ["k-a", "k-b", "k-c", "k-d", "k-e"];
+        inv.apply(InventoryEvent::KeysPage(
+            ids.iter()
+                .map(|id| KeyListEntry {
+                    key_id: id.to_string(),
+                    key_arn: None,
+                })
+                .collect(),
+        ));
+        inv.apply(InventoryEvent::KeysDone);
+        inv.apply(InventoryEvent::AliasesPage(vec![
+            crate::aws::kms::AliasListEntry {
+                alias_name: "alias/Payments".into(),
+                target_key_id: Some("k-a".into()),
+                ..Default::default()
+            },
+            crate::aws::kms::AliasListEntry {
+                alias_name: "alias/billing".into(),
+                target_key_id: Some("k-b".into()),
+                ..Default::default()
+            },
+            crate::aws::kms::AliasListEntry {
+                alias_name: "alias/aws/s3".into(),
+                target_key_id: Some("k-e".into()),
+                ..Default::default()
+            },
+        ]));
+        // k-a: eligible, auto on 180 days, 2 used.
+        let mut a = symmetric("k-a");
+        a.description = Some("Card DATA at rest".into());
+        inv.apply(InventoryEvent::Described {
+            key_id: "k-a".into(),
+            result: Ok(a),
+        });
+        inv.apply(InventoryEvent::Status {
+            key_id: "k-a".into(),
+            result: Ok(RotationStatus {
+                key_rotation_enabled: true,
+                rotation_period_in_days: Some(180),
+                next_rotation_date: Some(Timestamp(2000.0)),
+                ..Default::default()
+            }),
+        });
+        inv.apply(InventoryEvent::Rotations {
+            key_id: "k-a".into(),
+            result: Ok(on_demand(2)),
+        });
+        // k-b: eligible, auto off, 21 used (4 left: low), last rotation later.
+        inv.apply(InventoryEvent::Described {
+            key_id: "k-b".into(),
+            result: Ok(symmetric("k-b")),
+        });
+        inv.apply(InventoryEvent::Status {
+            key_id: "k-b".into(),
+            result: Ok(RotationStatus::default()),
+        });
+        let mut rb = on_demand(21);
+        rb.push(entry(Some(RotationType::Automatic), Some(1_800_000_000.0)));
+        inv.apply(InventoryEvent::Rotations {
+            key_id: "k-b".into(),
+            result: Ok(rb),
+        });
+        // k-c: RSA.
+        let mut c = symmetric("k-c");
+        c.key_spec = Some(KeySpec::Rsa2048);
+        c.description = Some("signing".into());
+        inv.apply(InventoryEvent::Described {
+            key_id: "k-c".into(),
+            result: Ok(c),
+        });
+        // k-d: disabled, auto off, no rotations.
+        let mut d = symmetric("k-d");
+        d.key_state = Some(KeyState::Disabled);
+        inv.apply(InventoryEvent::Described {
+            key_id: "k-d".into(),
+            result: Ok(d),
+        });
+        inv.apply(InventoryEvent::Status {
+            key_id: "k-d".into(),
+            result: Ok(RotationStatus::default()),
+        });
+        inv.apply(InventoryEvent::Rotations {
+            key_id: "k-d".into(),
+            result: Ok(vec![]),
+        });
+        // k-e: AWS managed.
+        let mut e = symmetric("k-e");
+        e.key_manager = Some(KeyManager::Aws);
+        inv.apply(InventoryEvent::Described {
+            key_id: "k-e".into(),
+            result: Ok(e),
+        });
+        inv.apply(InventoryEvent::Status {
+            key_id: "k-e".into(),
+            result: Ok(RotationStatus {
+                key_rotation_enabled: true,
+                rotation_period_in_days: Some(365),
+                ..Default::default()
+            }),
+        });
+        inv.apply(InventoryEvent::Rotations {
+            key_id: "k-e".into(),
+            result: Ok(vec![]),
+        });
+        inv.apply(InventoryEvent::Finished);
+        inv
+    }
+
+    fn ids(rows: &[&KeyRow]) -> Vec<String> {
+        rows.iter().map(|r| r.key_id.clone()).collect()
+    }
+
+    #[test]
+    fn text_filter_is_case_insensitive_over_alias_id_description() {
+        let inv = inventory();
+        let f = |t: &str| Filter {
+            text: t.into(),
+            ..Default::default()
+        };
+        assert_eq!(ids(&view(&inv, &f("payments"), Sort::default())), ["k-a"]);
+        assert_eq!(ids(&view(&inv, &f("ALIAS/BILL"), Sort::default())), ["k-b"]);
+        assert_eq!(ids(&view(&inv, &f("k-C"), Sort::default())), ["k-c"]);
+        assert_eq!(ids(&view(&inv, &f("card data"), Sort::default())), ["k-a"]);
+        assert_eq!(
+            ids(&view(&inv, &f("card signing"), Sort::default())).len(),
+            0
+        );
+        assert_eq!(view(&inv, &f("   "), Sort::default()).len(), 5);
+        assert!(!f("  ").is_active());
+        assert!(f("x").is_active());
+    }
+
+    #[test]
+    fn quick_filters() {
+        let inv = inventory();
+        let only = |f: Filter| {
+            let mut v = ids(&view(&inv, &f, Sort::default()));
+            v.sort();
+            v
+        };
+        assert_eq!(
+            only(Filter {
+                rotatable: true,
+                ..Default::default()
+            }),
+            ["k-a", "k-b"]
+        );
+        assert_eq!(
+            only(Filter {
+                auto_off: true,
+                ..Default::default()
+            }),
+            ["k-b", "k-d"]
+        );
+        assert_eq!(
+            only(Filter {
+                customer_managed: true,
+                ..Default::default()
+            }),
+            ["k-a", "k-b", "k-c", "k-d"]
+        );
+        assert_eq!(
+            only(Filter {
+                quota_low: true,
+                ..Default::default()
+            }),
+            ["k-b"]
+        );
+        assert_eq!(
+            only(Filter {
+                rotatable: true,
+                auto_off: true,
+                text: "bill".into(),
+                ..Default::default()
+            }),
+            ["k-b"]
+        );
+    }
+
+    #[test]
+    fn sorting_by_every_column_with_unknowns_last() {
+        let inv = inventory();
+        let by = |c: SortColumn, d: SortDirection| {
+            ids(&view(
+                &inv,
+                &Filter::default(),
+                Sort {
+                    column: c,
+                    direction: d,
+                },
+            ))
+        };
+        use SortColumn::*;
+        use SortDirection::*;
+        // Aliases: alias/aws/s3 < alias/billing < alias/payments; keys without alias last.
+        assert_eq!(by(Alias, Ascending), ["k-e", "k-b", "k-a", "k-c", "k-d"]);
+        assert_eq!(by(Alias, Descending), ["k-a", "k-b", "k-e", "k-c", "k-d"]);
+        assert_eq!(by(KeyId, Descending), ["k-e", "k-d", "k-c", "k-b", "k-a"]);
+        assert_eq!(by(State, Ascending)[0], "k-d"); // Disabled < Enabled
+        assert_eq!(by(Spec, Ascending)[0], "k-c"); // RSA_2048 < SYMMETRIC_DEFAULT
+                                                   // On(180) < On? no: k-a On 180; k-b Off, k-d Off; k-e AWS managed; k-c not applicable.
+        assert_eq!(
+            by(AutoRotation, Ascending),
+            ["k-a", "k-b", "k-d", "k-e", "k-c"]
+        );
+        assert_eq!(
+            by(NextRotation, Ascending),
+            ["k-a", "k-b", "k-c", "k-d", "k-e"]
+        );
+        // Remaining: k-b 4, k-a 23, k-d 25; k-c (RSA) and k-e (AWS managed) have none.
+        assert_eq!(
+            by(Remaining, Ascending),
+            ["k-b", "k-a", "k-d", "k-c", "k-e"]
+        );
+        assert_eq!(
+            by(Remaining, Descending),
+            ["k-d", "k-a", "k-b", "k-c", "k-e"]
+        );
+        assert_eq!(by(LastRotation, Descending)[0], "k-b");
+        assert_eq!(by(LastRotation, Ascending)[0], "k-a");
+    }
+
+    #[test]
+    fn sort_toggle_and_aria() {
+        let s = Sort::default();
+        let s2 = s.toggled(SortColumn::Alias);
+        assert_eq!(s2.direction, SortDirection::Descending);
+        let s3 = s2.toggled(SortColumn::Remaining);
+        assert_eq!(
+            s3,
+            Sort {
+                column: SortColumn::Remaining,
+                direction: SortDirection::Ascending
+            }
+        );
+        assert_eq!(s3.aria_for(SortColumn::Remaining), "ascending");
+        assert_eq!(s3.aria_for(SortColumn::Alias), "none");
+        assert_eq!(SortColumn::ALL.len(), 8);
+        assert_eq!(SortColumn::Remaining.label(), "On-demand left");
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(count_text(5, 5), "5 keys");
+        assert_eq!(count_text(1, 1), "1 key");
+        assert_eq!(count_text(2, 1000), "2 of 1,000 keys");
+        let inv = inventory();
+        let shown = view(
+            &inv,
+            &Filter {
+                quota_low: true,
+                ..Default::default()
+            },
+            Sort::default(),
+        )
+        .len();
+        assert_eq!(count_text(shown, inv.len()), "1 of 5 keys");
+    }
+}

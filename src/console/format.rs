@@ -1,0 +1,93 @@
+//! Small text formatters shared by the console's sentences and the views: dates in UTC (no
+//! locale or time-zone data in the bundle) and grouped numbers.
+
+use crate::aws::kms::Timestamp;
+
+/// `1000` -> `"1,000"`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// (year, month, day) of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn parts(t: Timestamp) -> Option<(i64, u32, u32, u32, u32)> {
+    let secs = t.epoch_seconds();
+    if !secs.is_finite() || secs.abs() > 1e13 {
+        return None;
+    }
+    let secs = secs.floor() as i64;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    Some((y, m, d, (rem / 3600) as u32, ((rem % 3600) / 60) as u32))
+}
+
+/// `2026-11-25` (UTC); `"—"` for a value that is not a date.
+pub fn date(t: Timestamp) -> String {
+    match parts(t) {
+        Some((y, m, d, _, _)) => format!("{y:04}-{m:02}-{d:02}"),
+        None => "\u{2014}".to_string(),
+    }
+}
+
+/// `2026-11-25 12:00 UTC`; `"—"` for a value that is not a date.
+pub fn date_time(t: Timestamp) -> String {
+    match parts(t) {
+        Some((y, m, d, hh, mm)) => format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02} UTC"),
+        None => "\u{2014}".to_string(),
+    }
+}
+
+/// [`date`] of an optional value, `"—"` when absent.
+pub fn opt_date(t: Option<Timestamp>) -> String {
+    t.map_or_else(|| "\u{2014}".to_string(), date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(140), "140");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(100_000), "100,000");
+    }
+
+    #[test]
+    fn dates_in_utc() {
+        assert_eq!(date(Timestamp(0.0)), "1970-01-01");
+        assert_eq!(
+            date_time(Timestamp(1_795_608_000.0)),
+            "2026-11-25 12:00 UTC"
+        );
+        assert_eq!(date(Timestamp(1_571_767_572.317)), "2019-10-22");
+        assert_eq!(date(Timestamp(951_782_400.0)), "2000-02-29");
+        assert_eq!(date(Timestamp(-86_400.0)), "1969-12-31");
+        assert_eq!(date(Timestamp(f64::NAN)), "\u{2014}");
+        assert_eq!(opt_date(None), "\u{2014}");
+    }
+}

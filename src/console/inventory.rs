@@ -1,0 +1,1598 @@
+//! The region's keys as they load, and the loader that fills them.
+//!
+//! Rows are keyed by KeyId and created from ListKeys pages; ListAliases, DescribeKey,
+//! GetKeyRotationStatus and ListKeyRotations fill them in. Each per-key call may fail on its
+//! own (AccessDenied on one key's policy, throttling): the row keeps the error and the rest of
+//! the page carries on. The loader reports [`InventoryEvent`]s through a callback; the UI applies
+//! them to its [`Inventory`] with [`Inventory::apply`], so rows appear and fill in as answers
+//! arrive.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::aws::client::{Client, LIST_ALIASES_PAGE, LIST_KEYS_PAGE, LIST_ROTATIONS_PAGE};
+use crate::aws::error::AwsError;
+use crate::aws::kms::{
+    AliasListEntry, DescribeKey, GetKeyRotationStatus, IncludeKeyMaterial, KeyListEntry,
+    KeyManager, KeyMetadata, KeyState, ListAliases, ListKeyRotations, ListKeys, Operation,
+    Paginated, RotationsListEntry, Timestamp,
+};
+use crate::aws::transport::Transport;
+use crate::console::eligibility::{self, Blocked, RotationStatus};
+use crate::console::format::thousands;
+use crate::console::quota::{self, Quota};
+use crate::console::session::{ends_session, CancelToken};
+
+/// One piece of a row: not asked yet (or in flight), answered, failed with the reason, or not
+/// meaningful for this key (e.g. rotation status of an asymmetric key).
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Load<T> {
+    #[default]
+    Pending,
+    Loaded(T),
+    Failed(AwsError),
+    Skipped,
+}
+
+impl<T> Load<T> {
+    pub fn loaded(&self) -> Option<&T> {
+        match self {
+            Load::Loaded(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn error(&self) -> Option<&AwsError> {
+        match self {
+            Load::Failed(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub fn is_pending(&self) -> bool {
+        matches!(self, Load::Pending)
+    }
+
+    fn from_result(r: Result<T, AwsError>) -> Self {
+        match r {
+            Ok(v) => Load::Loaded(v),
+            // The key does not support the call: nothing to show, nothing wrong.
+            Err(e) if e.code() == Some("UnsupportedOperationException") => Load::Skipped,
+            Err(e) => Load::Failed(e),
+        }
+    }
+}
+
+/// The automatic-rotation column.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AutoRotation {
+    /// Not read yet, or the read failed.
+    Unknown,
+    /// The key cannot rotate automatically (asymmetric, HMAC, custom key store, imported).
+    NotApplicable,
+    /// AWS managed: rotated yearly by AWS, not changeable.
+    AwsManaged,
+    Off,
+    On {
+        period_days: Option<u32>,
+        next: Option<Timestamp>,
+    },
+}
+
+impl AutoRotation {
+    pub fn text(&self) -> String {
+        match self {
+            AutoRotation::Unknown => "\u{2014}".to_string(),
+            AutoRotation::NotApplicable => "not available".to_string(),
+            AutoRotation::AwsManaged => "yearly (AWS managed)".to_string(),
+            AutoRotation::Off => "off".to_string(),
+            AutoRotation::On {
+                period_days: Some(d),
+                ..
+            } => format!("on, every {d} days"),
+            AutoRotation::On { .. } => "on".to_string(),
+        }
+    }
+
+    /// Sort rank: on (by period) < off < AWS managed < not available < unknown.
+    fn rank(&self) -> (u8, u32) {
+        match self {
+            AutoRotation::On { period_days, .. } => (0, period_days.unwrap_or(u32::MAX)),
+            AutoRotation::Off => (1, 0),
+            AutoRotation::AwsManaged => (2, 0),
+            AutoRotation::NotApplicable => (3, 0),
+            AutoRotation::Unknown => (4, 0),
+        }
+    }
+
+    pub(crate) fn sort_key(&self) -> (u8, u32) {
+        self.rank()
+    }
+}
+
+/// One key of the inventory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyRow {
+    pub key_id: String,
+    pub arn: Option<String>,
+    /// Alias names pointing at this key, sorted.
+    pub aliases: Vec<String>,
+    pub metadata: Load<KeyMetadata>,
+    pub status: Load<RotationStatus>,
+    /// Every page of ListKeyRotations.
+    pub rotations: Load<Vec<RotationsListEntry>>,
+    /// RotateKeyOnDemand answered LimitExceededException: the quota is 0 whatever the count.
+    pub server_limit_exceeded: bool,
+    /// This console's RotateKeyOnDemand was accepted and is being followed (counts as in
+    /// progress until the driver finishes, even before GetKeyRotationStatus shows it).
+    pub rotation_sent: bool,
+}
+
+impl KeyRow {
+    pub fn new(key_id: impl Into<String>, arn: Option<String>) -> Self {
+        KeyRow {
+            key_id: key_id.into(),
+            arn,
+            aliases: Vec::new(),
+            metadata: Load::Pending,
+            status: Load::Pending,
+            rotations: Load::Pending,
+            server_limit_exceeded: false,
+            rotation_sent: false,
+        }
+    }
+
+    pub fn meta(&self) -> Option<&KeyMetadata> {
+        self.metadata.loaded()
+    }
+
+    /// The first alias (sorted), if any.
+    pub fn alias(&self) -> Option<&str> {
+        self.aliases.first().map(String::as_str)
+    }
+
+    pub fn description(&self) -> Option<&str> {
+        self.meta()
+            .and_then(|m| m.description.as_deref())
+            .filter(|d| !d.is_empty())
+    }
+
+    pub fn state(&self) -> Option<&KeyState> {
+        self.meta().and_then(|m| m.key_state.as_ref())
+    }
+
+    pub fn state_text(&self) -> String {
+        self.state()
+            .map_or_else(|| "\u{2014}".to_string(), |s| s.to_string())
+    }
+
+    pub fn spec_text(&self) -> String {
+        self.meta()
+            .and_then(|m| m.spec())
+            .map_or_else(|| "\u{2014}".to_string(), |s| s.to_string())
+    }
+
+    /// AWS managed: by DescribeKey, or before it answers by an `alias/aws/...` alias.
+    pub fn is_aws_managed(&self) -> bool {
+        match self.meta() {
+            Some(m) => m.key_manager == Some(KeyManager::Aws),
+            None => self.aliases.iter().any(|a| a.starts_with("alias/aws/")),
+        }
+    }
+
+    pub fn is_customer_managed(&self) -> bool {
+        self.meta()
+            .is_some_and(|m| m.key_manager == Some(KeyManager::Customer))
+    }
+
+    pub fn auto_rotation(&self) -> AutoRotation {
+        if self.is_aws_managed() {
+            return AutoRotation::AwsManaged;
+        }
+        if let Some(m) = self.meta() {
+            match eligibility::automatic_rotation(m) {
+                // A replica shares its primary's setting: show what the status says.
+                Err(Blocked::Replica { .. }) => {}
+                Err(b) if b.is_permanent() || b == Blocked::ImportedNoAutomatic => {
+                    return AutoRotation::NotApplicable
+                }
+                _ => {}
+            }
+        }
+        match &self.status {
+            Load::Loaded(s) if s.key_rotation_enabled => AutoRotation::On {
+                period_days: s.rotation_period_in_days,
+                next: s.next_rotation_date,
+            },
+            Load::Loaded(_) => AutoRotation::Off,
+            Load::Skipped => AutoRotation::NotApplicable,
+            _ => AutoRotation::Unknown,
+        }
+    }
+
+    pub fn next_rotation(&self) -> Option<Timestamp> {
+        match self.auto_rotation() {
+            AutoRotation::On { next, .. } => next,
+            _ => None,
+        }
+    }
+
+    /// An on-demand rotation is running (OnDemandRotationStartDate is set, or this console's
+    /// request was accepted and is still being followed).
+    pub fn in_progress(&self) -> bool {
+        self.rotation_sent
+            || self
+                .status
+                .loaded()
+                .is_some_and(|s| s.on_demand_rotation_start_date.is_some())
+    }
+
+    /// The key can, by its kind, be rotated on demand (so a quota means something).
+    pub fn supports_on_demand(&self) -> bool {
+        self.meta()
+            .is_some_and(|m| eligibility::key_kind(m).is_ok())
+    }
+
+    /// The on-demand quota, once ListKeyRotations has answered, for keys that support it.
+    pub fn quota(&self) -> Option<Quota> {
+        if !self.supports_on_demand() {
+            return None;
+        }
+        let rotations = self.rotations.loaded()?;
+        Some(Quota::new(
+            rotations,
+            self.in_progress(),
+            self.server_limit_exceeded,
+        ))
+    }
+
+    pub fn remaining(&self) -> Option<u32> {
+        if self.server_limit_exceeded && self.supports_on_demand() {
+            return Some(0);
+        }
+        self.quota().map(|q| q.remaining())
+    }
+
+    pub fn on_demand_used(&self) -> Option<u32> {
+        self.rotations.loaded().map(|r| quota::on_demand_used(r))
+    }
+
+    /// The latest completed rotation's date.
+    pub fn last_rotation(&self) -> Option<Timestamp> {
+        self.rotations
+            .loaded()
+            .and_then(|r| quota::last_rotation(r))
+            .and_then(|e| e.rotation_date)
+    }
+
+    /// Imported material pending rotation (EXTERNAL keys).
+    pub fn pending_material(&self) -> Option<&RotationsListEntry> {
+        self.rotations
+            .loaded()
+            .and_then(|r| quota::pending_material(r))
+    }
+
+    /// Whether "Rotate now" is possible, or why not.
+    pub fn rotate_now(&self) -> Result<(), Blocked> {
+        match &self.metadata {
+            Load::Loaded(m) => {
+                eligibility::rotate_now(
+                    m,
+                    self.status.loaded(),
+                    self.remaining(),
+                    self.pending_material().is_some(),
+                )?;
+                if self.rotation_sent {
+                    return Err(Blocked::InProgress);
+                }
+                Ok(())
+            }
+            Load::Failed(e) => Err(Blocked::Unreadable {
+                reason: e.user_message(DescribeKey::NAME),
+            }),
+            Load::Pending | Load::Skipped => Err(Blocked::Loading),
+        }
+    }
+
+    /// Whether automatic rotation can be changed, or why not.
+    pub fn automatic_rotation(&self) -> Result<(), Blocked> {
+        match &self.metadata {
+            Load::Loaded(m) => eligibility::automatic_rotation(m),
+            Load::Failed(e) => Err(Blocked::Unreadable {
+                reason: e.user_message(DescribeKey::NAME),
+            }),
+            Load::Pending | Load::Skipped => Err(Blocked::Loading),
+        }
+    }
+
+    /// What could not be read about this key, one sentence per failed call (e.g. AccessDenied
+    /// naming the permission). Empty when nothing failed.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(e) = self.metadata.error() {
+            out.push(e.user_message(DescribeKey::NAME));
+        }
+        if let Some(e) = self.status.error() {
+            out.push(e.user_message(GetKeyRotationStatus::NAME));
+        }
+        if let Some(e) = self.rotations.error() {
+            out.push(e.user_message(ListKeyRotations::NAME));
+        }
+        out
+    }
+
+    /// The AWS error codes of the failed reads (for a compact badge).
+    pub fn problem_codes(&self) -> Vec<String> {
+        [
+            self.metadata.error(),
+            self.status.error(),
+            self.rotations.error(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|e| e.code().map_or_else(|| e.to_string(), str::to_string))
+        .collect()
+    }
+
+    /// DescribeKey answered (either way).
+    pub fn is_described(&self) -> bool {
+        !self.metadata.is_pending()
+    }
+
+    /// Every read for this row has answered or was skipped.
+    pub fn is_complete(&self) -> bool {
+        !self.metadata.is_pending() && !self.status.is_pending() && !self.rotations.is_pending()
+    }
+
+    fn set_metadata(&mut self, result: Result<KeyMetadata, AwsError>) {
+        match result {
+            Ok(meta) => {
+                if self.arn.is_none() {
+                    self.arn = meta.arn.clone();
+                }
+                let reads = eligibility::rotation_reads(&meta);
+                if !reads.status && self.status.is_pending() {
+                    self.status = Load::Skipped;
+                }
+                if !reads.rotations && self.rotations.is_pending() {
+                    self.rotations = Load::Skipped;
+                }
+                self.metadata = Load::Loaded(meta);
+            }
+            Err(e) => {
+                // Without the key's kind the rotation reads are not attempted.
+                if self.status.is_pending() {
+                    self.status = Load::Skipped;
+                }
+                if self.rotations.is_pending() {
+                    self.rotations = Load::Skipped;
+                }
+                self.metadata = Load::Failed(e);
+            }
+        }
+    }
+}
+
+/// What the loader reports, in the order it learns things.
+// Events are handed over one at a time and dropped after `apply`; boxing the metadata would
+// only complicate matching in the UI.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum InventoryEvent {
+    /// A ListKeys page: new rows.
+    KeysPage(Vec<KeyListEntry>),
+    /// All ListKeys pages are in.
+    KeysDone,
+    /// ListKeys failed: the inventory cannot be shown.
+    KeysFailed(AwsError),
+    /// A ListAliases page.
+    AliasesPage(Vec<AliasListEntry>),
+    AliasesDone,
+    /// ListAliases failed: rows stay without aliases.
+    AliasesFailed(AwsError),
+    Described {
+        key_id: String,
+        result: Result<KeyMetadata, AwsError>,
+    },
+    Status {
+        key_id: String,
+        result: Result<RotationStatus, AwsError>,
+    },
+    Rotations {
+        key_id: String,
+        result: Result<Vec<RotationsListEntry>, AwsError>,
+    },
+    /// An error that means the credentials no longer work; loading stopped.
+    Stopped(AwsError),
+    /// Everything asked has answered.
+    Finished,
+}
+
+/// The region's keys.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Inventory {
+    pub region: String,
+    /// The [`crate::console::session::Generation`] this inventory belongs to.
+    pub generation: u64,
+    rows: Vec<KeyRow>,
+    index: HashMap<String, usize>,
+    /// TargetKeyId -> alias names, kept so rows created later still get their aliases.
+    alias_targets: HashMap<String, Vec<String>>,
+    pub keys_done: bool,
+    pub keys_error: Option<AwsError>,
+    pub aliases: Load<()>,
+    pub finished: bool,
+    pub stopped: Option<AwsError>,
+}
+
+/// Loading progress, for "described 140 of 1,000".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    pub listed: usize,
+    pub keys_done: bool,
+    pub described: usize,
+    pub complete: usize,
+    pub finished: bool,
+}
+
+impl Progress {
+    pub fn text(&self) -> String {
+        if !self.keys_done && !self.finished {
+            return format!("listing keys: {} so far", thousands(self.listed));
+        }
+        if self.described < self.listed && !self.finished {
+            return format!(
+                "described {} of {}",
+                thousands(self.described),
+                thousands(self.listed)
+            );
+        }
+        if self.complete < self.listed && !self.finished {
+            return format!(
+                "reading rotation details: {} of {}",
+                thousands(self.complete),
+                thousands(self.listed)
+            );
+        }
+        let n = self.listed;
+        format!("{} {}", thousands(n), if n == 1 { "key" } else { "keys" })
+    }
+
+    /// 0.0 ..= 1.0 for a progress bar (listing counts as the first tenth).
+    pub fn fraction(&self) -> f64 {
+        if self.finished {
+            return 1.0;
+        }
+        if !self.keys_done || self.listed == 0 {
+            return 0.0;
+        }
+        let n = self.listed as f64;
+        0.1 + 0.45 * (self.described as f64 / n) + 0.45 * (self.complete as f64 / n)
+    }
+
+    pub fn is_loading(&self) -> bool {
+        !self.finished
+    }
+}
+
+impl Inventory {
+    pub fn new(region: impl Into<String>, generation: u64) -> Self {
+        Inventory {
+            region: region.into(),
+            generation,
+            ..Default::default()
+        }
+    }
+
+    pub fn rows(&self) -> &[KeyRow] {
+        &self.rows
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn row(&self, key_id: &str) -> Option<&KeyRow> {
+        self.index.get(key_id).and_then(|&i| self.rows.get(i))
+    }
+
+    pub fn row_mut(&mut self, key_id: &str) -> Option<&mut KeyRow> {
+        match self.index.get(key_id) {
+            Some(&i) => self.rows.get_mut(i),
+            None => None,
+        }
+    }
+
+    /// The row an alias name points at.
+    pub fn find_alias(&self, alias_name: &str) -> Option<&KeyRow> {
+        self.rows
+            .iter()
+            .find(|r| r.aliases.iter().any(|a| a == alias_name))
+    }
+
+    pub fn key_ids(&self) -> Vec<String> {
+        self.rows.iter().map(|r| r.key_id.clone()).collect()
+    }
+
+    /// Keys whose reads failed (to retry them).
+    pub fn failed_key_ids(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|r| !r.problems().is_empty())
+            .map(|r| r.key_id.clone())
+            .collect()
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress {
+            listed: self.rows.len(),
+            keys_done: self.keys_done,
+            described: self.rows.iter().filter(|r| r.is_described()).count(),
+            complete: self.rows.iter().filter(|r| r.is_complete()).count(),
+            finished: self.finished,
+        }
+    }
+
+    fn ensure_row(&mut self, key_id: &str, arn: Option<String>) -> &mut KeyRow {
+        let i = match self.index.get(key_id) {
+            Some(&i) => i,
+            None => {
+                let mut row = KeyRow::new(key_id, arn);
+                if let Some(names) = self.alias_targets.get(key_id) {
+                    row.aliases = names.clone();
+                }
+                self.rows.push(row);
+                let i = self.rows.len() - 1;
+                self.index.insert(key_id.to_string(), i);
+                i
+            }
+        };
+        &mut self.rows[i]
+    }
+
+    fn add_alias(&mut self, target: &str, name: &str) {
+        let names = self.alias_targets.entry(target.to_string()).or_default();
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+            names.sort();
+        }
+        let names = names.clone();
+        if let Some(row) = self.row_mut(target) {
+            row.aliases = names;
+        }
+    }
+
+    /// Fold one loader event into the model.
+    pub fn apply(&mut self, event: InventoryEvent) {
+        match event {
+            InventoryEvent::KeysPage(keys) => {
+                for k in keys {
+                    if !k.key_id.is_empty() {
+                        self.ensure_row(&k.key_id, k.key_arn);
+                    }
+                }
+            }
+            InventoryEvent::KeysDone => self.keys_done = true,
+            InventoryEvent::KeysFailed(e) => {
+                self.keys_error = Some(e);
+                self.finished = true;
+            }
+            InventoryEvent::AliasesPage(aliases) => {
+                for a in aliases {
+                    // Predefined alias/aws/* aliases can exist before their key: no target.
+                    if let Some(target) = a.target_key_id.as_deref().filter(|t| !t.is_empty()) {
+                        self.add_alias(target, &a.alias_name);
+                    }
+                }
+            }
+            InventoryEvent::AliasesDone => {
+                if self.aliases.is_pending() {
+                    self.aliases = Load::Loaded(());
+                }
+            }
+            InventoryEvent::AliasesFailed(e) => self.aliases = Load::Failed(e),
+            InventoryEvent::Described { key_id, result } => {
+                self.ensure_row(&key_id, None).set_metadata(result);
+            }
+            InventoryEvent::Status { key_id, result } => {
+                self.ensure_row(&key_id, None).status = Load::from_result(result);
+            }
+            InventoryEvent::Rotations { key_id, result } => {
+                self.ensure_row(&key_id, None).rotations = Load::from_result(result);
+            }
+            InventoryEvent::Stopped(e) => {
+                self.stopped = Some(e);
+                self.finished = true;
+            }
+            InventoryEvent::Finished => self.finished = true,
+        }
+    }
+
+    /// A key opened directly ("go to key", a link) that ListKeys has not shown (yet).
+    pub fn upsert_metadata(&mut self, meta: KeyMetadata) {
+        let id = meta.key_id.clone();
+        let arn = meta.arn.clone();
+        self.ensure_row(&id, arn).set_metadata(Ok(meta));
+    }
+
+    /// Fresh GetKeyRotationStatus (after Enable/Disable, during a rotation).
+    pub fn set_status(&mut self, key_id: &str, status: RotationStatus) {
+        self.ensure_row(key_id, None).status = Load::Loaded(status);
+    }
+
+    /// Fresh ListKeyRotations (all pages).
+    pub fn set_rotations(&mut self, key_id: &str, rotations: Vec<RotationsListEntry>) {
+        self.ensure_row(key_id, None).rotations = Load::Loaded(rotations);
+    }
+
+    /// RotateKeyOnDemand answered LimitExceededException.
+    pub fn mark_limit_exceeded(&mut self, key_id: &str) {
+        self.ensure_row(key_id, None).server_limit_exceeded = true;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The loader
+
+/// How hard the loader may push. kms-api.md §4.1 suggests a client-side limit of about
+/// 50–100 requests per second in total and 8–16 concurrent requests; ListKeyRotations (100 rps
+/// per account) is the tightest read quota, shared with everything else in the account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadConfig {
+    /// Per-key requests in flight at once.
+    pub concurrency: usize,
+    /// Requests started per second, all operations together; 0 = no limit.
+    pub max_requests_per_second: u32,
+}
+
+impl Default for LoadConfig {
+    fn default() -> Self {
+        LoadConfig {
+            concurrency: 8,
+            max_requests_per_second: 50,
+        }
+    }
+}
+
+/// How a load ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LoadOutcome {
+    Finished,
+    /// The generation changed (disconnect, region switch): results after that were dropped.
+    Cancelled,
+    /// ListKeys failed, or an error ended the session.
+    Failed(AwsError),
+}
+
+/// Spaces request starts evenly (a simple pacer: each request takes the next free slot).
+pub struct Pacer {
+    interval_ms: u64,
+    next_ms: Cell<u64>,
+}
+
+impl Pacer {
+    pub fn new(max_requests_per_second: u32) -> Self {
+        let interval_ms = if max_requests_per_second == 0 {
+            0
+        } else {
+            1000_u64.div_ceil(u64::from(max_requests_per_second))
+        };
+        Pacer {
+            interval_ms,
+            next_ms: Cell::new(0),
+        }
+    }
+
+    /// Wait for the next slot.
+    pub async fn ready<T: Transport>(&self, transport: &T) {
+        if self.interval_ms == 0 {
+            return;
+        }
+        let now = epoch_ms(transport.now());
+        let slot = now.max(self.next_ms.get());
+        self.next_ms.set(slot + self.interval_ms);
+        if slot > now {
+            transport.sleep(Duration::from_millis(slot - now)).await;
+        }
+    }
+}
+
+fn epoch_ms(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// Drive several futures to completion on the current task (no spawning: works on the
+/// single-threaded browser executor and under `block_on`). Polls every unfinished future on each
+/// wake-up, which is cheap for the handful of workers used here.
+pub(crate) struct JoinAll<'a> {
+    futures: Vec<Option<Pin<Box<dyn Future<Output = ()> + 'a>>>>,
+}
+
+impl<'a> JoinAll<'a> {
+    pub(crate) fn new(futures: Vec<Pin<Box<dyn Future<Output = ()> + 'a>>>) -> Self {
+        JoinAll {
+            futures: futures.into_iter().map(Some).collect(),
+        }
+    }
+}
+
+impl Future for JoinAll<'_> {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut pending = false;
+        for slot in self.futures.iter_mut() {
+            if let Some(f) = slot {
+                if f.as_mut().poll(cx).is_ready() {
+                    *slot = None;
+                } else {
+                    pending = true;
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    }
+}
+
+enum Stop {
+    Cancelled,
+    Error(AwsError),
+}
+
+/// Follow NextMarker while Truncated, pacing each page and stopping on cancellation.
+async fn all_pages<T, O, F>(
+    client: &Client<T>,
+    pacer: &Pacer,
+    token: &CancelToken,
+    first: O,
+    mut on_page: F,
+) -> Result<Vec<O::Item>, Stop>
+where
+    T: Transport,
+    O: Paginated,
+    O::Item: Clone,
+    F: FnMut(Vec<O::Item>),
+{
+    let mut op = first;
+    let mut all = Vec::new();
+    loop {
+        pacer.ready(client.transport()).await;
+        if token.is_cancelled() {
+            return Err(Stop::Cancelled);
+        }
+        let sent_marker = op.marker().map(str::to_string);
+        let out = client.call(&op).await;
+        if token.is_cancelled() {
+            return Err(Stop::Cancelled);
+        }
+        let (items, next, truncated) = O::into_page(out.map_err(Stop::Error)?);
+        all.extend(items.iter().cloned());
+        on_page(items);
+        if !truncated {
+            return Ok(all);
+        }
+        match next {
+            // A repeated or missing marker would loop forever: treat it as a broken answer.
+            Some(m) if !m.is_empty() && Some(&m) != sent_marker.as_ref() => op.set_marker(Some(m)),
+            _ => {
+                return Err(Stop::Error(AwsError::Decode {
+                    operation: O::NAME.to_string(),
+                    status: 200,
+                    request_id: None,
+                    detail: "the page says Truncated but gives no new NextMarker".to_string(),
+                }))
+            }
+        }
+    }
+}
+
+/// Every ListKeyRotations page for one key (ALL_KEY_MATERIAL when asked, e.g. for EXTERNAL keys).
+pub async fn list_rotations<T: Transport>(
+    client: &Client<T>,
+    key_id: &str,
+    all_key_material: bool,
+) -> Result<Vec<RotationsListEntry>, AwsError> {
+    let pacer = Pacer::new(0);
+    match all_pages(
+        client,
+        &pacer,
+        &CancelToken::never(),
+        rotations_request(key_id, all_key_material),
+        |_| {},
+    )
+    .await
+    {
+        Ok(v) => Ok(v),
+        Err(Stop::Error(e)) => Err(e),
+        Err(Stop::Cancelled) => Err(AwsError::Aborted),
+    }
+}
+
+fn rotations_request(key_id: &str, all_key_material: bool) -> ListKeyRotations {
+    ListKeyRotations {
+        key_id: key_id.to_string(),
+        include_key_material: all_key_material.then_some(IncludeKeyMaterial::AllKeyMaterial),
+        limit: Some(LIST_ROTATIONS_PAGE),
+        marker: None,
+    }
+}
+
+/// Load the whole inventory of the client's region: every ListKeys page (rows appear), every
+/// ListAliases page, then per key DescribeKey, GetKeyRotationStatus and ListKeyRotations where
+/// meaningful, `config.concurrency` keys at a time. Stops as soon as `token` is cancelled;
+/// nothing is reported after that.
+pub async fn load_inventory<T: Transport, F: FnMut(InventoryEvent)>(
+    client: &Client<T>,
+    token: &CancelToken,
+    config: &LoadConfig,
+    emit: F,
+) -> LoadOutcome {
+    let emit = RefCell::new(emit);
+    let send = |ev: InventoryEvent| {
+        if !token.is_cancelled() {
+            (emit.borrow_mut())(ev);
+        }
+    };
+    let pacer = Pacer::new(config.max_requests_per_second);
+
+    let first = ListKeys {
+        limit: Some(LIST_KEYS_PAGE),
+        ..Default::default()
+    };
+    let keys = match all_pages(client, &pacer, token, first, |page| {
+        send(InventoryEvent::KeysPage(page))
+    })
+    .await
+    {
+        Ok(keys) => keys,
+        Err(Stop::Cancelled) => return LoadOutcome::Cancelled,
+        Err(Stop::Error(e)) => {
+            send(InventoryEvent::KeysFailed(e.clone()));
+            return LoadOutcome::Failed(e);
+        }
+    };
+    send(InventoryEvent::KeysDone);
+
+    let first = ListAliases {
+        limit: Some(LIST_ALIASES_PAGE),
+        ..Default::default()
+    };
+    match all_pages(client, &pacer, token, first, |page| {
+        send(InventoryEvent::AliasesPage(page))
+    })
+    .await
+    {
+        Ok(_) => send(InventoryEvent::AliasesDone),
+        Err(Stop::Cancelled) => return LoadOutcome::Cancelled,
+        Err(Stop::Error(e)) if ends_session(&e) => {
+            send(InventoryEvent::Stopped(e.clone()));
+            return LoadOutcome::Failed(e);
+        }
+        Err(Stop::Error(e)) => send(InventoryEvent::AliasesFailed(e)),
+    }
+
+    let mut seen = std::collections::HashSet::new();
+    let ids: Vec<String> = keys
+        .into_iter()
+        .map(|k| k.key_id)
+        .filter(|id| !id.is_empty() && seen.insert(id.clone()))
+        .collect();
+    let outcome = details(client, ids, token, config, &pacer, &send).await;
+    if outcome == LoadOutcome::Finished {
+        send(InventoryEvent::Finished);
+    }
+    outcome
+}
+
+/// Re-read some keys' details (DescribeKey, rotation status, rotations): after an action, or to
+/// retry the rows that failed. It never reports `Finished` (a refresh during the main load
+/// must not mark the inventory loaded); `Stopped` is reported as usual.
+pub async fn load_key_details<T: Transport, F: FnMut(InventoryEvent)>(
+    client: &Client<T>,
+    key_ids: Vec<String>,
+    token: &CancelToken,
+    config: &LoadConfig,
+    emit: F,
+) -> LoadOutcome {
+    let emit = RefCell::new(emit);
+    let send = |ev: InventoryEvent| {
+        if !token.is_cancelled() {
+            (emit.borrow_mut())(ev);
+        }
+    };
+    let pacer = Pacer::new(config.max_requests_per_second);
+    details(client, key_ids, token, config, &pacer, &send).await
+}
+
+async fn details<T: Transport>(
+    client: &Client<T>,
+    key_ids: Vec<String>,
+    token: &CancelToken,
+    config: &LoadConfig,
+    pacer: &Pacer,
+    send: &dyn Fn(InventoryEvent),
+) -> LoadOutcome {
+    let queue = RefCell::new(VecDeque::from(key_ids));
+    let fatal: RefCell<Option<AwsError>> = RefCell::new(None);
+    let worker = || async {
+        loop {
+            if token.is_cancelled() || fatal.borrow().is_some() {
+                return;
+            }
+            let next = queue.borrow_mut().pop_front();
+            let Some(key_id) = next else {
+                return;
+            };
+            match load_one(client, pacer, token, &key_id, send).await {
+                Ok(()) => {}
+                Err(Stop::Cancelled) => return,
+                Err(Stop::Error(e)) => {
+                    let mut f = fatal.borrow_mut();
+                    if f.is_none() {
+                        *f = Some(e);
+                    }
+                    return;
+                }
+            }
+        }
+    };
+    let n = config.concurrency.max(1);
+    let workers: Vec<Pin<Box<dyn Future<Output = ()> + '_>>> = (0..n)
+        .map(|_| Box::pin(worker()) as Pin<Box<dyn Future<Output = ()>>>)
+        .collect();
+    JoinAll::new(workers).await;
+
+    if token.is_cancelled() {
+        return LoadOutcome::Cancelled;
+    }
+    if let Some(e) = fatal.into_inner() {
+        send(InventoryEvent::Stopped(e.clone()));
+        return LoadOutcome::Failed(e);
+    }
+    LoadOutcome::Finished
+}
+
+/// One key's reads. `Err(Stop::Error)` only for errors that end the session (the error is also
+/// reported on the row); other failures stay on the row and the load goes on.
+async fn load_one<T: Transport>(
+    client: &Client<T>,
+    pacer: &Pacer,
+    token: &CancelToken,
+    key_id: &str,
+    send: &dyn Fn(InventoryEvent),
+) -> Result<(), Stop> {
+    let fatal = |e: &AwsError| {
+        if ends_session(e) {
+            Err(Stop::Error(e.clone()))
+        } else {
+            Ok(())
+        }
+    };
+
+    pacer.ready(client.transport()).await;
+    if token.is_cancelled() {
+        return Err(Stop::Cancelled);
+    }
+    let described = client
+        .call(&DescribeKey::new(key_id))
+        .await
+        .map(|o| o.key_metadata);
+    if token.is_cancelled() {
+        return Err(Stop::Cancelled);
+    }
+    let meta = match described {
+        Ok(m) => m,
+        Err(e) => {
+            send(InventoryEvent::Described {
+                key_id: key_id.to_string(),
+                result: Err(e.clone()),
+            });
+            return fatal(&e);
+        }
+    };
+    let reads = eligibility::rotation_reads(&meta);
+    send(InventoryEvent::Described {
+        key_id: key_id.to_string(),
+        result: Ok(meta),
+    });
+
+    if reads.status {
+        pacer.ready(client.transport()).await;
+        if token.is_cancelled() {
+            return Err(Stop::Cancelled);
+        }
+        let r = client.call(&GetKeyRotationStatus::new(key_id)).await;
+        if token.is_cancelled() {
+            return Err(Stop::Cancelled);
+        }
+        let failed = r.as_ref().err().cloned();
+        send(InventoryEvent::Status {
+            key_id: key_id.to_string(),
+            result: r,
+        });
+        if let Some(e) = failed {
+            fatal(&e)?;
+        }
+    }
+
+    if reads.rotations {
+        let r = all_pages(
+            client,
+            pacer,
+            token,
+            rotations_request(key_id, reads.all_key_material),
+            |_| {},
+        )
+        .await;
+        let result = match r {
+            Ok(v) => Ok(v),
+            Err(Stop::Cancelled) => return Err(Stop::Cancelled),
+            Err(Stop::Error(e)) => Err(e),
+        };
+        let failed = result.as_ref().err().cloned();
+        send(InventoryEvent::Rotations {
+            key_id: key_id.to_string(),
+            result,
+        });
+        if let Some(e) = failed {
+            fatal(&e)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::kms::KeySpec;
+    use crate::console::session::Generation;
+    use crate::console::testkit::*;
+    use futures::executor::block_on;
+    use std::rc::Rc;
+
+    const A: &str = "1234abcd-12ab-34cd-56ef-1234567890aa";
+    const B: &str = "1234abcd-12ab-34cd-56ef-1234567890bb";
+    const C: &str = "1234abcd-12ab-34cd-56ef-1234567890cc";
+    const D: &str = "1234abcd-12ab-34cd-56ef-1234567890dd";
+
+    fn run(
+        client: &Client<FakeKms>,
+        token: &CancelToken,
+        config: &LoadConfig,
+    ) -> (Inventory, Vec<InventoryEvent>, LoadOutcome) {
+        let mut inv = Inventory::new("us-east-1", token.generation());
+        let mut events = Vec::new();
+        let outcome = block_on(load_inventory(client, token, config, |ev| {
+            events.push(ev.clone());
+            inv.apply(ev);
+        }));
+        (inv, events, outcome)
+    }
+
+    fn unpaced() -> LoadConfig {
+        LoadConfig {
+            concurrency: 8,
+            max_requests_per_second: 0,
+        }
+    }
+
+    #[test]
+    fn loads_every_page_and_fills_rows() {
+        let c = client();
+        let t = c.transport();
+        t.once("ListKeys", None, key_list(&[A, B], Some("m1")));
+        t.once("ListKeys", None, key_list(&[C, D], None));
+        t.always(
+            "ListAliases",
+            None,
+            alias_list(&[
+                ("alias/zeta", Some(A)),
+                ("alias/alpha", Some(A)),
+                ("alias/aws/ebs", None),
+                ("alias/rsa", Some(B)),
+            ]),
+        );
+        t.always(
+            "DescribeKey",
+            Some(A),
+            describe(
+                A,
+                "SYMMETRIC_DEFAULT",
+                "Enabled",
+                "CUSTOMER",
+                "AWS_KMS",
+                r#","Description":"Payments <b>key</b>""#,
+            ),
+        );
+        t.always(
+            "DescribeKey",
+            Some(B),
+            describe(B, "RSA_2048", "Enabled", "CUSTOMER", "AWS_KMS", ""),
+        );
+        t.always(
+            "DescribeKey",
+            Some(C),
+            Reply::Err("AccessDeniedException", 400),
+        );
+        t.always(
+            "DescribeKey",
+            Some(D),
+            describe(D, "SYMMETRIC_DEFAULT", "Enabled", "AWS", "AWS_KMS", ""),
+        );
+        t.always(
+            "GetKeyRotationStatus",
+            Some(A),
+            status(true, Some(180), false),
+        );
+        t.always(
+            "GetKeyRotationStatus",
+            Some(D),
+            status(true, Some(365), false),
+        );
+        t.once("ListKeyRotations", Some(A), rotations(2, 1, Some("r1")));
+        t.once("ListKeyRotations", Some(A), rotations(1, 0, None));
+        t.always("ListKeyRotations", Some(D), rotations(0, 3, None));
+
+        let (inv, events, outcome) = run(&c, &CancelToken::never(), &unpaced());
+        assert_eq!(outcome, LoadOutcome::Finished);
+        assert_eq!(
+            events.first(),
+            Some(&InventoryEvent::KeysPage(vec![
+                KeyListEntry {
+                    key_id: A.into(),
+                    key_arn: Some(format!("arn:aws:kms:us-east-1:111122223333:key/{A}"))
+                },
+                KeyListEntry {
+                    key_id: B.into(),
+                    key_arn: Some(format!("arn:aws:kms:us-east-1:111122223333:key/{B}"))
+                },
+            ]))
+        );
+        assert_eq!(events.last(), Some(&InventoryEvent::Finished));
+        assert_eq!(inv.key_ids(), [A, B, C, D]);
+        assert!(inv.finished && inv.keys_done);
+        assert_eq!(inv.aliases, Load::Loaded(()));
+
+        // Pagination: the second ListKeys and ListKeyRotations pages carried the markers.
+        let log = t.log.borrow();
+        let markers: Vec<_> = log
+            .iter()
+            .filter(|(op, _)| op == "ListKeys" || op == "ListKeyRotations")
+            .filter_map(|(_, b)| b.get("Marker").and_then(|m| m.as_str()).map(str::to_string))
+            .collect();
+        assert_eq!(markers, ["m1", "r1"]);
+        assert!(log
+            .iter()
+            .filter(|(op, _)| op == "ListKeys")
+            .all(|(_, b)| b["Limit"] == 1000));
+        drop(log);
+
+        let a = inv.row(A).unwrap();
+        assert_eq!(a.aliases, ["alias/alpha", "alias/zeta"]);
+        assert_eq!(a.alias(), Some("alias/alpha"));
+        assert_eq!(a.description(), Some("Payments <b>key</b>"));
+        assert_eq!(a.on_demand_used(), Some(3));
+        assert_eq!(a.remaining(), Some(22));
+        assert_eq!(
+            a.auto_rotation(),
+            AutoRotation::On {
+                period_days: Some(180),
+                next: Some(Timestamp(1_800_000_000.0))
+            }
+        );
+        assert_eq!(a.auto_rotation().text(), "on, every 180 days");
+        assert_eq!(a.last_rotation(), Some(Timestamp(1_795_000_001.0)));
+        assert_eq!(a.rotate_now(), Ok(()));
+        assert!(a.problems().is_empty());
+        assert!(a.is_customer_managed());
+
+        // The RSA key: no rotation reads at all.
+        let b = inv.row(B).unwrap();
+        assert_eq!(t.count_for("GetKeyRotationStatus", B), 0);
+        assert_eq!(t.count_for("ListKeyRotations", B), 0);
+        assert_eq!(b.status, Load::Skipped);
+        assert_eq!(b.auto_rotation(), AutoRotation::NotApplicable);
+        assert_eq!(b.remaining(), None);
+        assert!(matches!(b.rotate_now(), Err(Blocked::Asymmetric { .. })));
+        assert_eq!(b.spec_text(), "RSA_2048");
+
+        // Access denied: the row stays, with the reason.
+        let cr = inv.row(C).unwrap();
+        assert!(cr.is_complete());
+        assert_eq!(cr.problem_codes(), ["AccessDeniedException"]);
+        assert!(
+            cr.problems()[0].contains("kms:DescribeKey"),
+            "{:?}",
+            cr.problems()
+        );
+        assert!(matches!(cr.rotate_now(), Err(Blocked::Unreadable { .. })));
+        assert_eq!(inv.failed_key_ids(), [C]);
+
+        // AWS managed.
+        let d = inv.row(D).unwrap();
+        assert!(d.is_aws_managed());
+        assert_eq!(d.auto_rotation(), AutoRotation::AwsManaged);
+        assert_eq!(d.remaining(), None);
+        assert_eq!(d.rotate_now(), Err(Blocked::AwsManaged));
+
+        let p = inv.progress();
+        assert_eq!(p.text(), "4 keys");
+        assert_eq!(p.fraction(), 1.0);
+        assert!(!p.is_loading());
+    }
+
+    #[test]
+    fn per_key_calls_run_concurrently_within_the_bound() {
+        let c = client();
+        let t = c.transport();
+        let ids: Vec<String> = (0..20)
+            .map(|i| format!("1234abcd-12ab-34cd-56ef-1234567890{i:02}"))
+            .collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        t.once("ListKeys", None, key_list(&refs, None));
+        t.always("ListAliases", None, alias_list(&[]));
+        for id in &ids {
+            t.always("DescribeKey", Some(id), symmetric_key(id));
+        }
+        t.always("GetKeyRotationStatus", None, status(false, None, false));
+        t.always("ListKeyRotations", None, rotations(0, 0, None));
+        let config = LoadConfig {
+            concurrency: 3,
+            max_requests_per_second: 0,
+        };
+        let (inv, _, outcome) = run(&c, &CancelToken::never(), &config);
+        assert_eq!(outcome, LoadOutcome::Finished);
+        assert_eq!(t.max_in_flight.get(), 3);
+        assert_eq!(t.count("DescribeKey"), 20);
+        assert_eq!(t.count("GetKeyRotationStatus"), 20);
+        assert_eq!(t.count("ListKeyRotations"), 20);
+        assert!(inv
+            .rows()
+            .iter()
+            .all(|r| r.is_complete() && r.remaining() == Some(25)));
+
+        // concurrency 1 means one at a time.
+        let c = client();
+        let t = c.transport();
+        t.once("ListKeys", None, key_list(&refs[..4], None));
+        t.always("ListAliases", None, alias_list(&[]));
+        t.always(
+            "DescribeKey",
+            None,
+            Reply::Err("AccessDeniedException", 400),
+        );
+        let config = LoadConfig {
+            concurrency: 1,
+            max_requests_per_second: 0,
+        };
+        run(&c, &CancelToken::never(), &config);
+        assert_eq!(t.max_in_flight.get(), 1);
+    }
+
+    #[test]
+    fn requests_are_paced() {
+        let c = client();
+        let t = c.transport();
+        t.once("ListKeys", None, key_list(&[A, B], None));
+        t.always("ListAliases", None, alias_list(&[]));
+        t.always("DescribeKey", Some(A), symmetric_key(A));
+        t.always("DescribeKey", Some(B), symmetric_key(B));
+        t.always("GetKeyRotationStatus", None, status(false, None, false));
+        t.always("ListKeyRotations", None, rotations(0, 0, None));
+        let config = LoadConfig {
+            concurrency: 8,
+            max_requests_per_second: 10,
+        };
+        let start = t.clock_ms.get();
+        run(&c, &CancelToken::never(), &config);
+        let requests = t.log.borrow().len() as u64;
+        assert_eq!(requests, 8);
+        // 10 rps: request starts are at least 100 ms apart.
+        assert!(t.clock_ms.get() - start >= (requests - 1) * 100);
+        assert!(!t.sleeps.borrow().is_empty());
+        assert!(t
+            .sleeps
+            .borrow()
+            .iter()
+            .all(|d| *d <= Duration::from_millis(100 * requests)));
+        assert_eq!(Pacer::new(50).interval_ms, 20);
+        assert_eq!(Pacer::new(0).interval_ms, 0);
+    }
+
+    #[test]
+    fn stops_when_the_generation_changes() {
+        let c = client();
+        let t = c.transport();
+        let ids: Vec<String> = (0..30)
+            .map(|i| format!("1234abcd-12ab-34cd-56ef-1234567890{i:02}"))
+            .collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        t.once("ListKeys", None, key_list(&refs, None));
+        t.always("ListAliases", None, alias_list(&[]));
+        t.always(
+            "DescribeKey",
+            None,
+            describe("x", "RSA_2048", "Enabled", "CUSTOMER", "AWS_KMS", ""),
+        );
+        let gen = Generation::new();
+        let token = gen.token();
+        let described = Rc::new(Cell::new(0));
+        {
+            let gen = gen.clone();
+            let described = Rc::clone(&described);
+            *t.on_send.borrow_mut() = Some(Box::new(move |op, _| {
+                if op == "DescribeKey" {
+                    described.set(described.get() + 1);
+                    if described.get() == 5 {
+                        gen.bump(); // region switch
+                    }
+                }
+            }));
+        }
+        let config = LoadConfig {
+            concurrency: 2,
+            max_requests_per_second: 0,
+        };
+        let (inv, events, outcome) = run(&c, &token, &config);
+        assert_eq!(outcome, LoadOutcome::Cancelled);
+        assert!(token.is_cancelled());
+        // Answers that arrived after the switch were dropped; no more requests were started.
+        let describes = events
+            .iter()
+            .filter(|e| matches!(e, InventoryEvent::Described { .. }))
+            .count();
+        assert!(describes < 5, "{describes}");
+        assert!(t.count("DescribeKey") <= 6, "{}", t.count("DescribeKey"));
+        assert!(!events.contains(&InventoryEvent::Finished));
+        assert!(!inv.finished);
+    }
+
+    #[test]
+    fn an_expired_token_stops_the_load() {
+        let c = client();
+        let t = c.transport();
+        let ids: Vec<String> = (0..10)
+            .map(|i| format!("1234abcd-12ab-34cd-56ef-1234567890{i:02}"))
+            .collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        t.once("ListKeys", None, key_list(&refs, None));
+        t.always("ListAliases", None, alias_list(&[]));
+        t.always(
+            "DescribeKey",
+            None,
+            Reply::Err("ExpiredTokenException", 400),
+        );
+        let config = LoadConfig {
+            concurrency: 1,
+            max_requests_per_second: 0,
+        };
+        let (inv, events, outcome) = run(&c, &CancelToken::never(), &config);
+        assert!(
+            matches!(outcome, LoadOutcome::Failed(ref e) if e.code() == Some("ExpiredTokenException"))
+        );
+        assert_eq!(t.count("DescribeKey"), 1);
+        assert!(matches!(events.last(), Some(InventoryEvent::Stopped(_))));
+        assert!(inv.stopped.is_some() && inv.finished);
+    }
+
+    #[test]
+    fn list_keys_failure_and_alias_failure() {
+        let c = client();
+        c.transport()
+            .always("ListKeys", None, Reply::Err("AccessDeniedException", 400));
+        let (inv, _, outcome) = run(&c, &CancelToken::never(), &unpaced());
+        assert!(matches!(outcome, LoadOutcome::Failed(_)));
+        assert!(inv.keys_error.is_some());
+        assert!(inv.finished);
+        assert_eq!(c.transport().count("ListAliases"), 0);
+
+        let c = client();
+        let t = c.transport();
+        t.once("ListKeys", None, key_list(&[A], None));
+        t.always(
+            "ListAliases",
+            None,
+            Reply::Err("AccessDeniedException", 400),
+        );
+        t.always("DescribeKey", Some(A), symmetric_key(A));
+        t.always("GetKeyRotationStatus", None, status(false, None, false));
+        t.always("ListKeyRotations", None, rotations(0, 0, None));
+        let (inv, _, outcome) = run(&c, &CancelToken::never(), &unpaced());
+        assert_eq!(outcome, LoadOutcome::Finished);
+        assert!(inv.aliases.error().is_some());
+        assert!(inv.row(A).unwrap().is_complete());
+    }
+
+    #[test]
+    fn imported_keys_list_all_key_material() {
+        let c = client();
+        let t = c.transport();
+        t.once("ListKeys", None, key_list(&[A], None));
+        t.always("ListAliases", None, alias_list(&[]));
+        t.always(
+            "DescribeKey",
+            Some(A),
+            describe(
+                A,
+                "SYMMETRIC_DEFAULT",
+                "Enabled",
+                "CUSTOMER",
+                "EXTERNAL",
+                "",
+            ),
+        );
+        t.always(
+            "GetKeyRotationStatus",
+            None,
+            Reply::Err("UnsupportedOperationException", 400),
+        );
+        t.always(
+            "ListKeyRotations",
+            None,
+            ok(&format!(
+                r#"{{"Rotations":[{{"KeyId":"{A}","KeyMaterialId":"{m1}","KeyMaterialState":"CURRENT","ImportState":"IMPORTED"}},{{"KeyId":"{A}","KeyMaterialId":"{m2}","KeyMaterialState":"PENDING_ROTATION","ImportState":"IMPORTED"}}],"Truncated":false}}"#,
+                m1 = "a".repeat(64),
+                m2 = "b".repeat(64)
+            )),
+        );
+        let (inv, _, _) = run(&c, &CancelToken::never(), &unpaced());
+        let log = t.log.borrow();
+        let (_, body) = log.iter().find(|(op, _)| op == "ListKeyRotations").unwrap();
+        assert_eq!(body["IncludeKeyMaterial"], "ALL_KEY_MATERIAL");
+        drop(log);
+        let row = inv.row(A).unwrap();
+        // UnsupportedOperationException on the status is "not applicable", not a problem.
+        assert_eq!(row.status, Load::Skipped);
+        assert!(row.problems().is_empty());
+        assert_eq!(row.remaining(), Some(25));
+        assert!(row.pending_material().is_some());
+        assert_eq!(row.rotate_now(), Ok(()));
+        assert_eq!(row.automatic_rotation(), Err(Blocked::ImportedNoAutomatic));
+        assert_eq!(row.auto_rotation(), AutoRotation::NotApplicable);
+    }
+
+    #[test]
+    fn load_key_details_refreshes_one_key() {
+        let c = client();
+        let t = c.transport();
+        t.always("DescribeKey", Some(A), symmetric_key(A));
+        t.always("GetKeyRotationStatus", None, status(true, Some(90), true));
+        t.always("ListKeyRotations", None, rotations(24, 0, None));
+        let mut inv = Inventory::new("us-east-1", 0);
+        let outcome = block_on(load_key_details(
+            &c,
+            vec![A.to_string()],
+            &CancelToken::never(),
+            &LoadConfig::default(),
+            |ev| inv.apply(ev),
+        ));
+        assert_eq!(outcome, LoadOutcome::Finished);
+        assert!(!inv.finished, "a refresh does not finish the inventory");
+        let row = inv.row(A).unwrap();
+        assert!(row.in_progress());
+        // 25 - 24 - 1 in progress.
+        assert_eq!(row.remaining(), Some(0));
+        assert_eq!(row.rotate_now(), Err(Blocked::InProgress));
+    }
+
+    #[test]
+    fn model_events_in_any_order() {
+        let mut inv = Inventory::new("eu-west-1", 3);
+        // Aliases before their key's page, an empty target, duplicates.
+        inv.apply(InventoryEvent::AliasesPage(vec![
+            AliasListEntry {
+                alias_name: "alias/b".into(),
+                target_key_id: Some(A.into()),
+                ..Default::default()
+            },
+            AliasListEntry {
+                alias_name: "alias/aws/lambda".into(),
+                target_key_id: None,
+                ..Default::default()
+            },
+            AliasListEntry {
+                alias_name: "alias/empty".into(),
+                target_key_id: Some(String::new()),
+                ..Default::default()
+            },
+        ]));
+        assert!(inv.is_empty());
+        inv.apply(InventoryEvent::KeysPage(vec![
+            KeyListEntry {
+                key_id: A.into(),
+                key_arn: None,
+            },
+            KeyListEntry {
+                key_id: A.into(),
+                key_arn: None,
+            },
+        ]));
+        assert_eq!(inv.len(), 1);
+        assert_eq!(inv.row(A).unwrap().aliases, ["alias/b"]);
+        assert_eq!(
+            inv.find_alias("alias/b").map(|r| r.key_id.as_str()),
+            Some(A)
+        );
+        assert!(inv.find_alias("alias/aws/lambda").is_none());
+        let p = inv.progress();
+        assert_eq!(p.text(), "listing keys: 1 so far");
+        inv.apply(InventoryEvent::KeysDone);
+        assert_eq!(inv.progress().text(), "described 0 of 1");
+        assert!(inv.progress().fraction() > 0.0);
+        inv.apply(InventoryEvent::Described {
+            key_id: A.into(),
+            result: Ok(crate::console::eligibility::tests::symmetric(A)),
+        });
+        assert_eq!(inv.progress().text(), "reading rotation details: 0 of 1");
+        assert_eq!(inv.row(A).unwrap().rotate_now(), Ok(()));
+        // AWS managed by alias before DescribeKey answers.
+        let mut r = KeyRow::new(B, None);
+        r.aliases.push("alias/aws/s3".into());
+        assert!(r.is_aws_managed());
+        assert_eq!(r.rotate_now(), Err(Blocked::Loading));
+        assert_eq!(r.state_text(), "\u{2014}");
+        // Upserts from "go to key" and actions.
+        let mut meta = crate::console::eligibility::tests::symmetric(C);
+        meta.key_spec = Some(KeySpec::Hmac256);
+        inv.upsert_metadata(meta);
+        assert_eq!(inv.row(C).unwrap().status, Load::Skipped);
+        inv.mark_limit_exceeded(A);
+        assert_eq!(inv.row(A).unwrap().remaining(), Some(0));
+        assert_eq!(
+            inv.row(A).unwrap().rotate_now(),
+            Err(Blocked::NoRotationsLeft)
+        );
+    }
+
+    #[test]
+    fn progress_text() {
+        let p = Progress {
+            listed: 1000,
+            keys_done: true,
+            described: 140,
+            complete: 100,
+            finished: false,
+        };
+        assert_eq!(p.text(), "described 140 of 1,000");
+        let p = Progress {
+            described: 1000,
+            complete: 999,
+            ..p
+        };
+        assert_eq!(p.text(), "reading rotation details: 999 of 1,000");
+        let p = Progress {
+            listed: 1,
+            finished: true,
+            ..p
+        };
+        assert_eq!(p.text(), "1 key");
+    }
+
+    #[test]
+    fn join_all_runs_everything() {
+        let hits = Cell::new(0);
+        let futs: Vec<Pin<Box<dyn Future<Output = ()> + '_>>> = (0..5)
+            .map(|_| {
+                Box::pin(async {
+                    hits.set(hits.get() + 1);
+                }) as Pin<Box<dyn Future<Output = ()>>>
+            })
+            .collect();
+        block_on(JoinAll::new(futs));
+        assert_eq!(hits.get(), 5);
+        block_on(JoinAll::new(Vec::new()));
+    }
+}

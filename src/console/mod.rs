@@ -1,0 +1,25 @@
+//! What the console does: pure Rust, no Leptos, no web-sys. The UI only renders what these
+//! modules compute and calls their async drivers.
+//!
+//! - [`session`]: the connection, credential expiry, and the generation that cancels old loads.
+//! - [`inventory`]: the region's keys as they load, and the concurrent, paced loader.
+//! - [`filter`]: text and quick filters, sorting, the shown-keys count.
+//! - [`eligibility`]: whether a key can be rotated now / have automatic rotation changed, and why not.
+//! - [`quota`]: the on-demand rotation limit and the remaining count.
+//! - [`rotation`]: the "Rotate now" state machine and driver, automatic-rotation settings.
+//! - [`cli`]: "Copy as AWS CLI".
+//! - [`arn`]: "go to key" parsing and the URL fragment.
+//! - [`format`]: dates and numbers as text.
+
+pub mod arn;
+pub mod cli;
+pub mod eligibility;
+pub mod filter;
+pub mod format;
+pub mod inventory;
+pub mod quota;
+pub mod rotation;
+pub mod session;
+
+#[cfg(test)]
+pub(crate) mod testkit;
