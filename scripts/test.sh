@@ -28,12 +28,19 @@ stage "browser tests (wasm-bindgen-test in Chromium, against the peer)" \
   cargo test --quiet --target wasm32-unknown-unknown
 stage "peer tests (cross-checked with the AWS CLI v1)" .venv/bin/python -m pytest -q peer/tests
 
-build_release() { trunk build --release --offline >.run/trunk-test-build.log 2>&1 || { cat .run/trunk-test-build.log; return 1; }; }
+build_release() { rm -rf dist; trunk build --release --offline >.run/trunk-test-build.log 2>&1 || { cat .run/trunk-test-build.log; return 1; }; }
 stage "release build" build_release
+reset_peer() {
+  "$KEYTURN_PYTHON" -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/_keyturn/reset", data=b"{\"seed\": \"demo\"}", method="POST"), timeout=120).read()' "$KEYTURN_PEER_URL"
+}
 if [ -f dist/index.html ]; then
-  start_static "$WEB_PORT" dist
+  # The browser tests rotated keys: the end-to-end tests start from a fresh demo fleet.
+  reset_peer
+  # Served with exactly the hosted security headers (scripts/csp.py), plus the local peer in connect-src.
+  start_static "$WEB_PORT" dist --security-headers --local-peer "$KEYTURN_PEER_URL"
   export KEYTURN_URL="http://127.0.0.1:$WEB_PORT"
   stage "end-to-end (Playwright, Chromium)" bash -c 'cd end2end && npx playwright test'
+  stage "hosting: template (cfn-lint), CSP, deploy" .venv/bin/python -m pytest -q deploy/tests
   stage "size report" bash scripts/size.sh
 fi
 

@@ -1,0 +1,26 @@
+// Starts keyturn. Trunk's default start-up is an inline <script>, and its hash would change with every
+// build (it names the content-hashed files). This external module lets the Content-Security-Policy
+// stay `script-src 'self' 'wasm-unsafe-eval'` with no hash, identical for every build
+// (scripts/csp.py). Trunk.toml sets `pattern_script = ""` so Trunk emits no inline script, and
+// index.html loads this file with `<script data-trunk type="module">` (hashed, with SRI).
+//
+// Trunk still injects the preload links for the wasm-bindgen glue and the wasm, each with an
+// `integrity` hash; they are the one place the build's file names appear, so they are read here.
+const wasmLink = document.querySelector('link[rel="preload"][as="fetch"][type="application/wasm"]');
+if (!wasmLink) {
+  throw new Error("keyturn: index.html has no wasm preload link; rebuild with trunk");
+}
+// Trunk names the glue after the wasm: keyturn-HASH_bg.wasm -> keyturn-HASH.js.
+const glueUrl = wasmLink.href.replace(/_bg\.wasm$/, ".js");
+const glueLink = [...document.querySelectorAll('link[rel="modulepreload"]')].find((l) => l.href === glueUrl);
+if (!glueLink) {
+  throw new Error("keyturn: index.html has no modulepreload link for " + glueUrl);
+}
+// The modulepreload (with its integrity) has already put the checked module in the module map.
+const { default: init } = await import(glueLink.href);
+// Fetched with the integrity Trunk computed, so the wasm is checked too: a plain fetch of the URL
+// would not be, since a preload's integrity only guards the preload itself.
+const wasm = await init({
+  module_or_path: fetch(wasmLink.href, { integrity: wasmLink.integrity, credentials: "same-origin" }),
+});
+dispatchEvent(new CustomEvent("TrunkApplicationStarted", { detail: { wasm } }));
