@@ -1,0 +1,240 @@
+// The demo fleet as the test role sees it through the peer (read with boto3 in one process; see
+// fleet.py). Tests pick keys by their properties, so they do not depend on generated key ids.
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { PYTHON, REPO_ROOT, StsCredentials, ON_DEMAND_LIMIT, peerUrl } from './peer';
+
+const execFileAsync = promisify(execFile);
+
+export interface FleetKey {
+  KeyId: string;
+  KeyArn: string;
+  Region: string;
+  Aliases: { AliasName: string; AliasArn: string }[];
+  Errors: Record<string, string>;
+  Metadata?: {
+    KeyManager: string;
+    KeySpec: string;
+    KeyUsage: string;
+    Origin: string;
+    KeyState: string;
+    Description: string;
+    MultiRegion: boolean | null;
+    CustomKeyStoreId: string | null;
+    MultiRegionKeyType: string | null;
+    PrimaryRegion: string | null;
+    PrimaryArn: string | null;
+  };
+  RotationStatus?: {
+    KeyRotationEnabled: boolean;
+    RotationPeriodInDays: number | null;
+    InProgress: boolean;
+    /** Epoch seconds. */
+    NextRotationDate: number | null;
+  };
+  OnDemandCount?: number;
+  RotationCount?: number;
+}
+
+export const XSS_DESCRIPTION = '<img src=x onerror=alert(1)>';
+
+/** A human name for failure messages. */
+export function label(key: FleetKey): string {
+  return `${key.Aliases[0]?.AliasName ?? '(no alias)'} ${key.KeyId} in ${key.Region}`;
+}
+
+export function isDenied(key: FleetKey): boolean {
+  return Object.values(key.Errors).some((code) => /AccessDenied/i.test(code));
+}
+
+export function isAwsManaged(key: FleetKey): boolean {
+  return key.Metadata?.KeyManager === 'AWS';
+}
+
+/** Eligible for RotateKeyOnDemand by the rules of kms-api.md §3.2 (imported keys excluded). */
+export function isPlainRotatable(key: FleetKey): boolean {
+  const m = key.Metadata;
+  return (
+    !!m &&
+    !isDenied(key) &&
+    m.KeyManager === 'CUSTOMER' &&
+    m.KeySpec === 'SYMMETRIC_DEFAULT' &&
+    m.Origin === 'AWS_KMS' &&
+    !m.CustomKeyStoreId &&
+    m.KeyState === 'Enabled' &&
+    m.MultiRegionKeyType !== 'REPLICA' &&
+    key.OnDemandCount !== undefined &&
+    key.OnDemandCount < ON_DEMAND_LIMIT &&
+    !key.RotationStatus?.InProgress
+  );
+}
+
+/** Automatic rotation due within the next hour (the peer's ConflictException window is 20 min). */
+export function dueSoon(key: FleetKey): boolean {
+  const next = key.RotationStatus?.NextRotationDate;
+  return !!key.RotationStatus?.KeyRotationEnabled && next != null && next - Date.now() / 1000 < 3600;
+}
+
+/**
+ * A plain rotatable key: single-Region, with an alias, at most 20 rotations used, no rotation due
+ * soon and no markup in its description, so a test about something else reads plainly.
+ */
+export function isPlain(key: FleetKey): boolean {
+  return (
+    isPlainRotatable(key) &&
+    key.Aliases.length > 0 &&
+    !key.Metadata?.MultiRegion &&
+    !key.Metadata?.MultiRegionKeyType &&
+    (key.OnDemandCount ?? 0) <= 20 &&
+    !dueSoon(key) &&
+    !(key.Metadata?.Description ?? '').includes('<')
+  );
+}
+
+export class Fleet {
+  constructor(readonly regions: Record<string, FleetKey[]>) {}
+
+  keys(region = 'us-east-1'): FleetKey[] {
+    const keys = this.regions[region];
+    if (!keys) throw new Error(`the fleet was not read for ${region}`);
+    return keys;
+  }
+
+  ids(region = 'us-east-1'): string[] {
+    return this.keys(region).map((k) => k.KeyId).sort();
+  }
+
+  byId(id: string): FleetKey {
+    for (const keys of Object.values(this.regions)) {
+      const key = keys.find((k) => k.KeyId === id);
+      if (key) return key;
+    }
+    throw new Error(`no key ${id} in the fleet`);
+  }
+
+  /** The first key matching `pred`, or a failure naming what the demo fleet lacks. */
+  pick(what: string, pred: (key: FleetKey) => boolean, region = 'us-east-1'): FleetKey {
+    const key = this.keys(region).find(pred);
+    if (!key) {
+      throw new Error(
+        `the demo fleet in ${region} has no ${what}; keys seen: ` +
+          this.keys(region)
+            .map((k) => `${label(k)} ${JSON.stringify({ ...k.Metadata, OnDemandCount: k.OnDemandCount, Errors: k.Errors })}`)
+            .join('; '),
+      );
+    }
+    return key;
+  }
+
+  all(pred: (key: FleetKey) => boolean, region = 'us-east-1'): FleetKey[] {
+    return this.keys(region).filter(pred);
+  }
+
+  // The kinds the demo fleet is seeded with (foundation issue, item 3).
+  plainRotatable(): FleetKey {
+    return this.pick('plain symmetric customer managed key with rotations left', isPlain);
+  }
+  autoRotationOff(): FleetKey {
+    return this.pick(
+      'plain key with automatic rotation off',
+      (k) => isPlain(k) && k.RotationStatus?.KeyRotationEnabled === false,
+    );
+  }
+  autoRotationOn(): FleetKey {
+    return this.pick(
+      'plain key with automatic rotation on',
+      (k) => isPlain(k) && k.RotationStatus?.KeyRotationEnabled === true,
+    );
+  }
+  /** Automatic rotation due within 20 minutes: RotateKeyOnDemand gets ConflictException. */
+  autoRotationDueSoon(): FleetKey {
+    return this.pick('key whose automatic rotation is due within 20 minutes', dueSoon);
+  }
+  /** Imported key material with new material pending: rotatable once. */
+  importedPending(): FleetKey {
+    return this.pick(
+      'imported key with new key material pending rotation',
+      (k) => k.Metadata?.Origin === 'EXTERNAL' && k.Metadata?.KeyState === 'Enabled',
+    );
+  }
+  customKeyStore(): FleetKey {
+    return this.pick(
+      'key in a custom key store',
+      (k) => !!k.Metadata?.CustomKeyStoreId || /CLOUDHSM|EXTERNAL_KEY_STORE/.test(k.Metadata?.Origin ?? ''),
+    );
+  }
+  noAlias(): FleetKey {
+    return this.pick('key without an alias', (k) => k.Aliases.length === 0 && !!k.Metadata);
+  }
+  used(count: number): FleetKey {
+    return this.pick(
+      `symmetric key with ${count} on-demand rotations used`,
+      (k) =>
+        k.OnDemandCount === count &&
+        k.Metadata?.KeyState === 'Enabled' &&
+        k.Metadata?.KeySpec === 'SYMMETRIC_DEFAULT' &&
+        k.Metadata?.KeyManager === 'CUSTOMER',
+    );
+  }
+  asymmetric(): FleetKey {
+    return this.pick('asymmetric key', (k) => /^(RSA|ECC|SM2|ML_DSA|ML_KEM|ED25519)/.test(k.Metadata?.KeySpec ?? ''));
+  }
+  hmac(): FleetKey {
+    return this.pick('HMAC key', (k) => /^HMAC/.test(k.Metadata?.KeySpec ?? ''));
+  }
+  /** Imported key with no key material yet (PendingImport): not rotatable. */
+  imported(): FleetKey {
+    return this.pick(
+      'imported key waiting for key material (PendingImport)',
+      (k) => k.Metadata?.Origin === 'EXTERNAL' && k.Metadata?.KeyState === 'PendingImport',
+    );
+  }
+  disabled(): FleetKey {
+    return this.pick('disabled key', (k) => k.Metadata?.KeyState === 'Disabled');
+  }
+  pendingDeletion(): FleetKey {
+    return this.pick('key pending deletion', (k) => k.Metadata?.KeyState === 'PendingDeletion');
+  }
+  awsManaged(): FleetKey {
+    return this.pick('AWS managed key', isAwsManaged);
+  }
+  denied(): FleetKey {
+    return this.pick('key the test role may not read (AccessDenied)', isDenied);
+  }
+  mrkPrimary(): FleetKey {
+    return this.pick('multi-Region primary key', (k) => k.Metadata?.MultiRegionKeyType === 'PRIMARY');
+  }
+  replica(): FleetKey {
+    return this.pick('multi-Region replica key', (k) => k.Metadata?.MultiRegionKeyType === 'REPLICA', 'us-west-2');
+  }
+  xss(): FleetKey {
+    return this.pick('key whose description holds the XSS probe', (k) =>
+      (k.Metadata?.Description ?? '').includes(XSS_DESCRIPTION),
+    );
+  }
+}
+
+export async function loadFleet(creds: StsCredentials, regions = ['us-east-1', 'us-west-2']): Promise<Fleet> {
+  const script = path.join(__dirname, 'fleet.py');
+  try {
+    const { stdout } = await execFileAsync(PYTHON, [script, peerUrl(), ...regions], {
+      cwd: REPO_ROOT,
+      timeout: 120_000,
+      maxBuffer: 64 * 1024 * 1024,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        AWS_ACCESS_KEY_ID: creds.Credentials.AccessKeyId,
+        AWS_SECRET_ACCESS_KEY: creds.Credentials.SecretAccessKey,
+        AWS_SESSION_TOKEN: creds.Credentials.SessionToken,
+        AWS_CONFIG_FILE: '/dev/null',
+        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      },
+    });
+    return new Fleet(JSON.parse(stdout));
+  } catch (error) {
+    const e = error as { stderr?: string; message: string };
+    throw new Error(`reading the fleet with ${script} failed: ${e.stderr || e.message}`);
+  }
+}

@@ -1,0 +1,316 @@
+//! The connect form: paste (any format) or three fields, region by partition, Advanced endpoint
+//! settings, "Remember in this tab".
+
+use leptos::prelude::*;
+
+use super::app::connect;
+use super::state::App;
+use crate::aws::credentials::{parse_credentials, Credentials};
+use crate::aws::endpoint::{partitions, region_description, EndpointConfig};
+use crate::console::session::Connection;
+
+/// A `<select>` of every region, grouped by partition. A value not in the lists (a region typed
+/// in a link or used with a custom endpoint) gets its own option so it is never silently lost.
+#[component]
+pub fn RegionSelect(
+    value: RwSignal<String>,
+    #[prop(into)] id: String,
+    #[prop(optional)] disabled: Option<Signal<bool>>,
+    on_pick: Callback<String>,
+) -> impl IntoView {
+    let known = move |r: &str| partitions().iter().any(|p| p.regions.contains(&r));
+    let disabled = disabled.unwrap_or_else(|| Signal::derive(|| false));
+    view! {
+        <select
+            id=id
+            data-testid="region"
+            prop:disabled=move || disabled.get()
+            on:change=move |ev| on_pick.run(event_target_value(&ev))
+        >
+            {move || {
+                let v = value.get();
+                (!v.is_empty() && !known(&v))
+                    .then(|| {
+                        view! {
+                            <option value=v.clone() selected=true>
+                                {v.clone()}
+                            </option>
+                        }
+                    })
+            }}
+            {partitions()
+                .iter()
+                .map(|p| {
+                    view! {
+                        <optgroup label=format!("{} ({})", p.name, p.id)>
+                            {p
+                                .regions
+                                .iter()
+                                .map(|r| {
+                                    let r: &'static str = r;
+                                    let label = match region_description(r) {
+                                        Some(d) => format!("{r} \u{2014} {d}"),
+                                        None => r.to_string(),
+                                    };
+                                    view! {
+                                        <option value=r prop:selected=move || value.get() == r>
+                                            {label}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
+                        </optgroup>
+                    }
+                })
+                .collect_view()}
+        </select>
+    }
+}
+
+/// What the form turns into: credentials and endpoint, or a sentence saying what to fix.
+fn read_form(
+    paste: &str,
+    akid: &str,
+    secret: &str,
+    token: &str,
+    endpoint: EndpointConfig,
+) -> Result<(Credentials, EndpointConfig), String> {
+    let creds = if !paste.trim().is_empty() {
+        parse_credentials(paste).map_err(|e| e.to_string())?
+    } else if akid.trim().is_empty() && secret.trim().is_empty() {
+        return Err(
+            "Paste your credentials, or fill in the access key ID and secret access key."
+                .to_string(),
+        );
+    } else {
+        let token = Some(token.trim().to_string()).filter(|t| !t.is_empty());
+        Credentials::new(akid, secret, token, None).map_err(|e| e.to_string())?
+    };
+    crate::aws::endpoint::resolve(crate::aws::endpoint::Service::Kms, &endpoint)
+        .map_err(|e| e.to_string())?;
+    Ok((creds, endpoint))
+}
+
+#[component]
+pub fn ConnectPage(app: App, initial_region: String) -> impl IntoView {
+    // Form state lives here only: when the page goes away (connected) or is re-created
+    // (disconnect), the typed secrets go with it.
+    let paste = RwSignal::new(String::new());
+    let akid = RwSignal::new(String::new());
+    let secret = RwSignal::new(String::new());
+    let token = RwSignal::new(String::new());
+    let region = RwSignal::new(initial_region);
+    let endpoint_url = RwSignal::new(String::new());
+    let fips = RwSignal::new(false);
+    let dual_stack = RwSignal::new(false);
+    let remember = RwSignal::new(false);
+
+    let connecting =
+        Memo::new(move |_| app.connection.with(|c| matches!(c, Connection::Connecting)));
+    // Why the last session ended; not repeated when the error banner already says it.
+    let reason = Memo::new(move |_| {
+        let reason = app.connection.with(|c| c.reason().map(str::to_string))?;
+        let in_banner = app
+            .error
+            .with(|e| e.as_ref().is_some_and(|e| e.sentence == reason));
+        (!in_banner).then_some(reason)
+    });
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if connecting.get_untracked() {
+            return;
+        }
+        let endpoint = EndpointConfig {
+            region: region.get_untracked(),
+            fips: fips.get_untracked(),
+            dual_stack: dual_stack.get_untracked(),
+            custom_url: Some(endpoint_url.get_untracked().trim().to_string())
+                .filter(|u| !u.is_empty()),
+        };
+        let read = read_form(
+            &paste.get_untracked(),
+            &akid.get_untracked(),
+            &secret.get_untracked(),
+            &token.get_untracked(),
+            endpoint,
+        );
+        match read {
+            Ok((creds, endpoint)) => {
+                app.dismiss_error();
+                connect(app, creds, endpoint, remember.get_untracked());
+            }
+            // Shown in the one error banner, above the form.
+            Err(sentence) => app.show_error_text(sentence),
+        }
+    };
+
+    view! {
+        <main class="connect-page" id="main">
+            <section class="connect-card" aria-labelledby="connect-title">
+                <header>
+                    <div class="brand">
+                        <span class="brand-mark" aria-hidden="true">"k"</span>
+                        <h1 id="connect-title">"keyturn"</h1>
+                    </div>
+                    <p class="lede">
+                        "Rotation status, quotas and on-demand rotation for your AWS KMS keys. "
+                        "Requests are signed in this page and go straight to AWS."
+                    </p>
+                </header>
+                {move || {
+                    reason
+                        .get()
+                        .map(|r| {
+                            view! {
+                                <div class="banner warning connect-reason" data-testid="connect-reason" role="status">
+                                    <div class="banner-body">
+                                        <div class="banner-title">"The session ended"</div>
+                                        <div>{r}</div>
+                                    </div>
+                                </div>
+                            }
+                        })
+                }}
+                <form class="connect-form" on:submit=submit novalidate=true>
+                    <div class="field">
+                        <label for="cred-paste">"Paste credentials"</label>
+                        <textarea
+                            id="cred-paste"
+                            class="paste"
+                            data-testid="credentials-paste"
+                            spellcheck="false"
+                            autocomplete="off"
+                            aria-describedby="cred-paste-hint"
+                            placeholder="{\"Credentials\": {\"AccessKeyId\": \"ASIA…\", …}}  or  export AWS_ACCESS_KEY_ID=…"
+                            prop:value=move || paste.get()
+                            on:input=move |ev| paste.set(event_target_value(&ev))
+                        ></textarea>
+                        <p class="hint" id="cred-paste-hint">
+                            "Accepts the JSON of aws sts assume-role / get-session-token or aws configure export-credentials, "
+                            "export AWS_…= lines, or a [profile] block."
+                        </p>
+                    </div>
+                    <div class="or-sep">"or enter them separately"</div>
+                    <div class="grid-2">
+                        <div class="field">
+                            <label for="akid">"Access key ID"</label>
+                            <input
+                                id="akid"
+                                type="text"
+                                data-testid="access-key-id"
+                                autocomplete="off"
+                                spellcheck="false"
+                                prop:value=move || akid.get()
+                                on:input=move |ev| akid.set(event_target_value(&ev))
+                            />
+                        </div>
+                        <div class="field">
+                            <label for="secret">"Secret access key"</label>
+                            <input
+                                id="secret"
+                                type="password"
+                                data-testid="secret-access-key"
+                                autocomplete="off"
+                                spellcheck="false"
+                                prop:value=move || secret.get()
+                                on:input=move |ev| secret.set(event_target_value(&ev))
+                            />
+                        </div>
+                        <div class="field span-2">
+                            <label for="token">"Session token " <span class="muted">"(for temporary credentials)"</span></label>
+                            <input
+                                id="token"
+                                type="password"
+                                data-testid="session-token"
+                                autocomplete="off"
+                                spellcheck="false"
+                                prop:value=move || token.get()
+                                on:input=move |ev| token.set(event_target_value(&ev))
+                            />
+                        </div>
+                    </div>
+                    <div class="field">
+                        <label for="region">"Region"</label>
+                        <RegionSelect
+                            value=region
+                            id="region"
+                            on_pick=Callback::new(move |r: String| region.set(r))
+                        />
+                    </div>
+                    <details class="advanced" prop:open=move || !endpoint_url.get_untracked().is_empty()>
+                        <summary data-testid="advanced">"Advanced"</summary>
+                        <div class="advanced-body">
+                            <div class="field">
+                                <label for="endpoint-url">"Endpoint URL"</label>
+                                <input
+                                    id="endpoint-url"
+                                    type="text"
+                                    inputmode="url"
+                                    data-testid="endpoint-url"
+                                    placeholder="https://kms.us-east-1.amazonaws.com"
+                                    autocomplete="off"
+                                    spellcheck="false"
+                                    aria-describedby="endpoint-hint"
+                                    prop:value=move || endpoint_url.get()
+                                    on:input=move |ev| endpoint_url.set(event_target_value(&ev))
+                                />
+                                <p class="hint" id="endpoint-hint">
+                                    "Like the CLI's --endpoint-url: used for KMS and STS, signed for the region above."
+                                </p>
+                            </div>
+                            <div class="inline-checks">
+                                <label class="check">
+                                    <input
+                                        type="checkbox"
+                                        data-testid="fips"
+                                        prop:checked=move || fips.get()
+                                        on:change=move |ev| fips.set(event_target_checked(&ev))
+                                    />
+                                    "FIPS endpoint"
+                                </label>
+                                <label class="check">
+                                    <input
+                                        type="checkbox"
+                                        data-testid="dual-stack"
+                                        prop:checked=move || dual_stack.get()
+                                        on:change=move |ev| dual_stack.set(event_target_checked(&ev))
+                                    />
+                                    "Dual-stack (IPv6) endpoint"
+                                </label>
+                            </div>
+                        </div>
+                    </details>
+                    <div class="connect-actions">
+                        <label class="check">
+                            <input
+                                type="checkbox"
+                                data-testid="remember-in-tab"
+                                aria-describedby="remember-hint"
+                                prop:checked=move || remember.get()
+                                on:change=move |ev| remember.set(event_target_checked(&ev))
+                            />
+                            "Remember in this tab"
+                        </label>
+                        <button
+                            type="submit"
+                            class="btn primary"
+                            data-testid="connect"
+                            prop:disabled=move || connecting.get()
+                        >
+                            {move || if connecting.get() { "Connecting\u{2026}" } else { "Connect" }}
+                        </button>
+                    </div>
+                    <p class="hint" id="remember-hint">
+                        "Off: the credentials live only in this page's memory and are gone on reload. "
+                        "On: they are kept in this tab's sessionStorage until you disconnect or close the tab."
+                    </p>
+                </form>
+                <p class="privacy-note">
+                    "keyturn has no server: credentials are never sent anywhere but the AWS endpoint, "
+                    "and never written to localStorage, cookies or the URL."
+                </p>
+            </section>
+        </main>
+    }
+}

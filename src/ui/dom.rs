@@ -1,0 +1,127 @@
+//! Thin, panic-free wrappers over the few browser APIs the views need: clock, sessionStorage, the
+//! URL fragment, the clipboard, focus. Every failure is reported as `None`/`false`/`Err` so a
+//! locked-down browser (storage disabled, clipboard denied) degrades instead of panicking.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use wasm_bindgen::JsValue;
+
+/// Wall clock. `SystemTime::now()` panics on wasm32, so the time comes from `Date.now()`.
+pub fn now() -> SystemTime {
+    let ms = js_sys::Date::now();
+    if ms.is_finite() && ms > 0.0 {
+        UNIX_EPOCH + Duration::from_millis(ms as u64)
+    } else {
+        UNIX_EPOCH
+    }
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// Read a sessionStorage item. Never localStorage: credentials must not outlive the tab.
+pub fn session_get(key: &str) -> Option<String> {
+    session_storage()?.get_item(key).ok().flatten()
+}
+
+/// Write a sessionStorage item; false when storage is unavailable or full.
+pub fn session_set(key: &str, value: &str) -> bool {
+    session_storage()
+        .map(|s| s.set_item(key, value).is_ok())
+        .unwrap_or(false)
+}
+
+pub fn session_remove(key: &str) {
+    if let Some(s) = session_storage() {
+        let _ = s.remove_item(key);
+    }
+}
+
+/// The current URL fragment including `#` (empty when there is none).
+pub fn hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
+/// Put `fragment` (starting with `#`) in the address bar. `push` adds a history entry so Back
+/// returns to the previous key; either way no `hashchange` fires, so there is no feedback loop.
+pub fn set_hash(fragment: &str, push: bool) {
+    if hash() == fragment {
+        return;
+    }
+    let Some(history) = web_sys::window().and_then(|w| w.history().ok()) else {
+        return;
+    };
+    let _ = if push {
+        history.push_state_with_url(&JsValue::NULL, "", Some(fragment))
+    } else {
+        history.replace_state_with_url(&JsValue::NULL, "", Some(fragment))
+    };
+}
+
+/// Copy text to the clipboard. Err when the browser refuses (no permission, insecure origin).
+pub async fn copy_text(text: &str) -> Result<(), ()> {
+    let window = web_sys::window().ok_or(())?;
+    let promise = window.navigator().clipboard().write_text(text);
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|_| ())
+}
+
+/// Toggle a class on `<body>` (used to stop the page scrolling behind the modal dialog).
+pub fn body_class(class: &str, on: bool) {
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        let list = body.class_list();
+        let _ = if on {
+            list.add_1(class)
+        } else {
+            list.remove_1(class)
+        };
+    }
+}
+
+/// The element that has focus now (to give it back when a dialog closes).
+pub fn active_element() -> Option<web_sys::HtmlElement> {
+    use wasm_bindgen::JsCast;
+    web_sys::window()?
+        .document()?
+        .active_element()?
+        .dyn_into::<web_sys::HtmlElement>()
+        .ok()
+}
+
+/// Show a banner straight in the DOM, without Leptos: used by the panic hook, when the reactive
+/// runtime may be unusable. Text only (`text_content`), never markup.
+pub fn raw_error_banner(title: &str, detail: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Some(body) = doc.body() else { return };
+    let Ok(el) = doc.create_element("div") else {
+        return;
+    };
+    let _ = el.set_attribute("class", "banner error panic-banner");
+    let _ = el.set_attribute("role", "alert");
+    let _ = el.set_attribute("data-testid", "error-banner");
+    if let Ok(b) = doc.create_element("div") {
+        let _ = b.set_attribute("class", "banner-body");
+        if let Ok(t) = doc.create_element("div") {
+            let _ = t.set_attribute("class", "banner-title");
+            t.set_text_content(Some(title));
+            let _ = b.append_child(&t);
+        }
+        if let Ok(m) = doc.create_element("div") {
+            let _ = m.set_attribute("class", "banner-meta");
+            m.set_text_content(Some(detail));
+            let _ = b.append_child(&m);
+        }
+        let _ = el.append_child(&b);
+    }
+    let _ = body.insert_before(&el, body.first_child().as_ref());
+}

@@ -1,0 +1,897 @@
+//! The key panel: on-demand quota and "Rotate now" (or why not), automatic rotation settings,
+//! the rotation history (paged), metadata and tags, and "Copy as AWS CLI".
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::app::switch_region;
+use super::dom;
+use super::inventory::{refresh_key, select_key};
+use super::state::{App, NoticeKind};
+use crate::aws::kms::{KeyMetadata, ListResourceTags, RotationsListEntry, Tag};
+use crate::console::arn::parse_arn;
+use crate::console::cli::{self, CliTarget};
+use crate::console::format;
+use crate::console::inventory::KeyRow;
+use crate::console::quota::{ON_DEMAND_ROTATION_LIMIT, QUOTA_LOW_THRESHOLD};
+use crate::console::rotation::{
+    save_automatic_rotation, AutoSetting, RotateFlow, RotatePhase, DEFAULT_ROTATION_PERIOD_DAYS,
+    MAX_ROTATION_PERIOD_DAYS, MIN_ROTATION_PERIOD_DAYS,
+};
+
+/// History rows per page (the demo fleet's busiest key, 25 on-demand rotations, fits one page).
+const HISTORY_PAGE: usize = 25;
+
+/// The CLI target of the current session (region and endpoint settings).
+fn cli_target(app: App) -> CliTarget {
+    app.connection
+        .with_untracked(|c| c.session().map(|s| CliTarget::from(&s.endpoint)))
+        .unwrap_or_default()
+}
+
+/// Copy to the clipboard and say whether it worked.
+pub fn copy_with_notice(app: App, text: String) {
+    spawn_local(async move {
+        match dom::copy_text(&text).await {
+            Ok(()) => app.notify(NoticeKind::Success, "Copied the AWS CLI command."),
+            Err(()) => app.notify(
+                NoticeKind::Warning,
+                "The browser did not allow copying to the clipboard: select the command and \
+                 copy it by hand.",
+            ),
+        }
+    });
+}
+
+/// Open the rotate dialog for `key_id` (the flow decides whether that is allowed now).
+fn open_rotate_dialog(app: App, key_id: String) {
+    let opened = app
+        .flows
+        .try_update(|m| {
+            m.entry(key_id.clone())
+                .or_insert_with(|| RotateFlow::new(key_id.clone()))
+                .open()
+        })
+        .unwrap_or(false);
+    if opened {
+        app.dialog.set(Some(key_id));
+    }
+}
+
+#[component]
+pub fn KeyPanel(app: App, key_id: String) -> impl IntoView {
+    let id = StoredValue::new(key_id.clone());
+    let row = Memo::new(move |_| {
+        let id = id.get_value();
+        app.inventory.with(|inv| inv.row(&id).cloned())
+    });
+
+    let present = Memo::new(move |_| row.with(Option::is_some));
+
+    // A key opened by link or "go to key" that ListKeys did not list: read it on its own.
+    Effect::new(move |requested: Option<bool>| {
+        if requested == Some(true) {
+            return true;
+        }
+        let (listed, exists) = app.inventory.with(|i| {
+            (
+                i.keys_done || i.keys_error.is_some() || i.finished,
+                i.row(&id.get_value()).is_some(),
+            )
+        });
+        if listed && !exists {
+            refresh_key(app, id.get_value());
+            return true;
+        }
+        false
+    });
+
+    // A rotation started elsewhere (another console, the CLI) shows as in progress: read the
+    // key again every few seconds until it completes. Our own rotations are followed by the
+    // rotation driver instead.
+    let external_rotation = Memo::new(move |_| {
+        let id = id.get_value();
+        let running = app
+            .inventory
+            .with(|i| i.row(&id).is_some_and(KeyRow::in_progress));
+        let ours = app
+            .flows
+            .with(|m| m.get(&id).is_some_and(RotateFlow::is_busy));
+        running && !ours
+    });
+    let poll = StoredValue::new_local(None::<IntervalHandle>);
+    Effect::new(move |_| {
+        let wanted = external_rotation.get();
+        if let Some(h) = poll.try_update_value(Option::take).flatten() {
+            h.clear();
+        }
+        if wanted {
+            let handle = set_interval_with_handle(
+                move || refresh_key(app, id.get_value()),
+                std::time::Duration::from_secs(5),
+            );
+            poll.set_value(handle.ok());
+        }
+    });
+    on_cleanup(move || {
+        if let Some(h) = poll.try_update_value(Option::take).flatten() {
+            h.clear();
+        }
+    });
+
+    let title = move || {
+        row.with(|r| {
+            r.as_ref()
+                .and_then(|r| r.alias().map(str::to_string))
+                .unwrap_or_else(|| "Key without alias".to_string())
+        })
+    };
+
+    view! {
+        <aside
+            class="card key-panel"
+            data-testid="key-panel"
+            data-key-id=key_id.clone()
+            aria-labelledby="key-panel-title"
+        >
+            <div class="panel-head">
+                <div class="panel-title">
+                    <h2 id="key-panel-title">{title}</h2>
+                    <div class="id">{key_id.clone()}</div>
+                </div>
+                <button
+                    type="button"
+                    class="btn small"
+                    data-testid="key-panel-refresh"
+                    on:click=move |_| refresh_key(app, id.get_value())
+                    title="Read this key again"
+                >
+                    "Reload"
+                </button>
+                <button
+                    type="button"
+                    class="btn small ghost"
+                    data-testid="key-panel-close"
+                    aria-label="Close the key panel"
+                    on:click=move |_| select_key(app, None, true)
+                >
+                    "Close"
+                </button>
+            </div>
+            <div class="panel-body">
+                // Built once when the key is known: the sections follow the row themselves, so
+                // a refresh does not reset what the user is typing.
+                <Show
+                    when=move || present.get()
+                    fallback=|| view! {
+                        <p class="empty"><span class="spinner" aria-hidden="true"></span> " Loading the key\u{2026}"</p>
+                    }
+                >
+                    <Problems row=row/>
+                    <OnDemand app=app row=row/>
+                    <History row=row/>
+                    <Automatic app=app row=row/>
+                    <Details app=app row=row/>
+                </Show>
+            </div>
+        </aside>
+    }
+}
+
+#[component]
+fn Problems(row: Memo<Option<KeyRow>>) -> impl IntoView {
+    let problems =
+        Memo::new(move |_| row.with(|r| r.as_ref().map(KeyRow::problems).unwrap_or_default()));
+    move || {
+        let p = problems.get();
+        (!p.is_empty()).then(|| {
+            view! {
+                <div class="banner warning" data-testid="key-problems">
+                    <div class="banner-body">
+                        <div class="banner-title">"Some of this key could not be read"</div>
+                        <ul>{p.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
+                    </div>
+                </div>
+            }
+        })
+    }
+}
+
+#[component]
+fn OnDemand(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
+    let key_id = move || row.with(|r| r.as_ref().map(|r| r.key_id.clone()).unwrap_or_default());
+    let flow = Memo::new(move |_| {
+        let id = key_id();
+        app.flows
+            .with(|m| m.get(&id).cloned())
+            .unwrap_or_else(|| RotateFlow::new(id))
+    });
+    let supports =
+        Memo::new(move |_| row.with(|r| r.as_ref().is_some_and(KeyRow::supports_on_demand)));
+    let remaining = Memo::new(move |_| row.with(|r| r.as_ref().and_then(KeyRow::remaining)));
+    let used = Memo::new(move |_| row.with(|r| r.as_ref().and_then(KeyRow::on_demand_used)));
+    let in_progress = Memo::new(move |_| {
+        row.with(|r| r.as_ref().is_some_and(KeyRow::in_progress))
+            || flow.with(|f| {
+                matches!(
+                    f.phase(),
+                    RotatePhase::Sending
+                        | RotatePhase::Reconciling
+                        | RotatePhase::InProgress { .. }
+                )
+            })
+    });
+    let eligibility = Memo::new(move |_| {
+        row.with(|r| match r {
+            Some(r) => r.rotate_now(),
+            None => Err(crate::console::eligibility::Blocked::Loading),
+        })
+    });
+    let enabled = Memo::new(move |_| {
+        eligibility.with(Result::is_ok) && flow.with(|f| f.button_enabled(true))
+    });
+    let reason = Memo::new(move |_| {
+        if enabled.get() {
+            return None;
+        }
+        match eligibility.get() {
+            Err(b) => Some(b.sentence()),
+            Ok(()) => Some(flow.with(|f| {
+                f.status_text()
+                    .unwrap_or_else(|| "A rotation of this key is under way.".to_string())
+            })),
+        }
+    });
+    let primary = Memo::new(move |_| {
+        eligibility.with(|e| {
+            e.as_ref().err().and_then(|b| {
+                b.primary()
+                    .map(|(arn, region)| (arn.map(str::to_string), region.map(str::to_string)))
+            })
+        })
+    });
+    let flow_line = Memo::new(move |_| {
+        flow.with(|f| match f.phase() {
+            RotatePhase::Done => f.status_text().map(|t| ("success-line", t)),
+            RotatePhase::StillRunning => f.status_text().map(|t| ("warn-text", t)),
+            RotatePhase::Failed(_) => f.status_text().map(|t| ("danger-text", t)),
+            _ => None,
+        })
+    });
+    let progress_text = move || {
+        flow.with(|f| f.status_text())
+            .filter(|_| flow.with(RotateFlow::is_busy))
+            .unwrap_or_else(|| "An on-demand rotation of this key is in progress.".to_string())
+    };
+    let cli_text = move || cli::rotate_key_on_demand(&cli_target(app), &key_id()).to_shell();
+
+    view! {
+        <section class="panel-section" aria-labelledby="sec-on-demand">
+            <h3 id="sec-on-demand">"On-demand rotation"</h3>
+            {move || {
+                if !supports.get() {
+                    return None;
+                }
+                Some(match remaining.get() {
+                    Some(n) => {
+                        let note = match used.get() {
+                            Some(u) => format!("{u} used"),
+                            None => String::new(),
+                        };
+                        view! {
+                            <div class="quota">
+                                <div class="quota-figure">
+                                    <span class="big" data-testid="remaining-rotations">{n}</span>
+                                    <span>{format!("of {ON_DEMAND_ROTATION_LIMIT} on-demand rotations left")}</span>
+                                </div>
+                                <meter
+                                    min="0"
+                                    max=ON_DEMAND_ROTATION_LIMIT
+                                    low=QUOTA_LOW_THRESHOLD + 1
+                                    high=ON_DEMAND_ROTATION_LIMIT / 2
+                                    optimum=ON_DEMAND_ROTATION_LIMIT
+                                    value=n
+                                    aria-label="On-demand rotations left"
+                                ></meter>
+                                <span class="hint">{note}</span>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    None => view! {
+                        <p class="muted" data-testid="remaining-rotations-loading">
+                            "Counting the on-demand rotations\u{2026}"
+                        </p>
+                    }
+                        .into_any(),
+                })
+            }}
+            <div class="rotate-actions">
+                <button
+                    type="button"
+                    class="btn primary"
+                    data-testid="rotate-now"
+                    prop:disabled=move || !enabled.get()
+                    aria-describedby=move || reason.with(Option::is_some).then_some("rotate-blocked-reason")
+                    on:click=move |_| {
+                        if enabled.get_untracked() {
+                            open_rotate_dialog(app, key_id());
+                        }
+                    }
+                >
+                    "Rotate now"
+                </button>
+            </div>
+            {move || {
+                reason
+                    .get()
+                    .map(|r| {
+                        view! {
+                            <p class="blocked-reason" id="rotate-blocked-reason" data-testid="rotate-blocked-reason">
+                                {r}
+                                {primary
+                                    .get()
+                                    .and_then(|(arn, region)| {
+                                        let region = region?;
+                                        let primary_id = arn
+                                            .as_deref()
+                                            .and_then(|a| parse_arn(a).ok())
+                                            .map(|a| a.resource);
+                                        let label = format!("Open the primary key in {region}");
+                                        Some(view! {
+                                            " "
+                                            <button
+                                                type="button"
+                                                class="link-button"
+                                                data-testid="go-to-primary"
+                                                on:click=move |_| {
+                                                    switch_region(app, region.clone());
+                                                    if let Some(id) = primary_id.clone() {
+                                                        select_key(app, Some(id), true);
+                                                    }
+                                                }
+                                            >
+                                                {label}
+                                            </button>
+                                        })
+                                    })}
+                            </p>
+                        }
+                    })
+            }}
+            <Show when=move || in_progress.get()>
+                <div class="in-progress" data-testid="rotation-in-progress" role="status">
+                    <span class="spinner" aria-hidden="true"></span>
+                    <span>{progress_text}</span>
+                </div>
+            </Show>
+            {move || {
+                flow_line
+                    .get()
+                    .map(|(class, text)| view! { <p class=class data-testid="rotation-outcome">{text}</p> })
+            }}
+            <div class="cli-box">
+                <div class="cli-head">
+                    <span class="field-label">"AWS CLI"</span>
+                    <button
+                        type="button"
+                        class="btn small"
+                        data-testid="copy-cli"
+                        on:click=move |_| copy_with_notice(app, cli_text())
+                    >
+                        "Copy as AWS CLI"
+                    </button>
+                </div>
+                <pre class="cli" data-testid="cli-command">{cli_text}</pre>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn Automatic(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
+    let key_id = move || row.with(|r| r.as_ref().map(|r| r.key_id.clone()).unwrap_or_default());
+    let status =
+        Memo::new(move |_| row.with(|r| r.as_ref().and_then(|r| r.status.loaded().cloned())));
+    let allowed = Memo::new(move |_| {
+        row.with(|r| match r {
+            Some(r) => r.automatic_rotation(),
+            None => Err(crate::console::eligibility::Blocked::Loading),
+        })
+    });
+    let auto_text = move || {
+        row.with(|r| {
+            r.as_ref()
+                .map(|r| r.auto_rotation().text())
+                .unwrap_or_default()
+        })
+    };
+    let next = move || row.with(|r| r.as_ref().and_then(KeyRow::next_rotation));
+
+    // The form starts from the server's values and follows them until the user edits it.
+    let enabled = RwSignal::new(false);
+    let period = RwSignal::new(DEFAULT_ROTATION_PERIOD_DAYS.to_string());
+    let dirty = RwSignal::new(false);
+    let saving = RwSignal::new(false);
+    let period_error = RwSignal::new(None::<String>);
+    // The banner shown for a bad period, so a later valid save can take it down again.
+    let banner_text = StoredValue::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(s) = status.get() {
+            if !dirty.get_untracked() {
+                let setting = AutoSetting::from_status(&s);
+                enabled.set(setting.enabled);
+                period.set(setting.period_days.to_string());
+            }
+        }
+    });
+    let controls_disabled = move || allowed.with(Result::is_err) || saving.get();
+
+    let save = move |_| {
+        if saving.get_untracked() {
+            return;
+        }
+        let setting = match AutoSetting::from_form(enabled.get_untracked(), &period.get_untracked())
+        {
+            Ok(s) => s,
+            Err(e) => {
+                // Shown by the field and in the banner; nothing is sent.
+                period_error.set(Some(e.to_string()));
+                app.show_error_text(e.to_string());
+                banner_text.set_value(Some(e.to_string()));
+                return;
+            }
+        };
+        period_error.set(None);
+        if let Some(t) = banner_text.get_value() {
+            if app
+                .error
+                .with_untracked(|e| e.as_ref().is_some_and(|e| e.sentence == t))
+            {
+                app.dismiss_error();
+            }
+            banner_text.set_value(None);
+        }
+        let Some(client) = app.client() else { return };
+        let Some(token) = app
+            .connection
+            .with_untracked(|c| c.session().map(|s| s.token()))
+        else {
+            return;
+        };
+        let id = key_id();
+        saving.set(true);
+        spawn_local(async move {
+            let result = save_automatic_rotation(&client, &id, setting).await;
+            if token.is_cancelled() {
+                return;
+            }
+            saving.set(false);
+            match result {
+                Ok(s) => {
+                    let generation = token.generation();
+                    app.inventory.update(|inv| {
+                        if inv.generation == generation {
+                            inv.set_status(&id, s.clone());
+                        }
+                    });
+                    let fresh = AutoSetting::from_status(&s);
+                    enabled.set(fresh.enabled);
+                    period.set(fresh.period_days.to_string());
+                    dirty.set(false);
+                    let text = if s.key_rotation_enabled {
+                        let next = s
+                            .next_rotation_date
+                            .map(|d| format!("; next rotation {}", format::date(d)))
+                            .unwrap_or_default();
+                        format!(
+                            "Automatic rotation is on, every {} days{next}.",
+                            s.rotation_period_in_days.unwrap_or(fresh.period_days)
+                        )
+                    } else {
+                        "Automatic rotation is off.".to_string()
+                    };
+                    app.notify(NoticeKind::Success, text);
+                }
+                Err(e) => app.report_sentence(e.sentence(), e.error()),
+            }
+        });
+    };
+
+    let cli_text = move || {
+        let setting = AutoSetting {
+            enabled: enabled.get(),
+            period_days: period
+                .with(|p| p.trim().parse::<u32>().ok())
+                .unwrap_or(DEFAULT_ROTATION_PERIOD_DAYS),
+        };
+        setting.cli(&cli_target(app), &key_id()).to_shell()
+    };
+
+    view! {
+        <section class="panel-section" aria-labelledby="sec-automatic">
+            <h3 id="sec-automatic">"Automatic rotation"</h3>
+            <p>
+                <span data-testid="auto-rotation-status">{auto_text}</span>
+                {move || next().map(|d| view! { <span class="muted">" \u{b7} next " {format::date(d)}</span> })}
+            </p>
+            {move || {
+                allowed
+                    .get()
+                    .err()
+                    .filter(|b| *b != crate::console::eligibility::Blocked::Loading)
+                    .map(|b| {
+                        view! {
+                            <p class="blocked-reason" data-testid="auto-rotation-blocked-reason">
+                                {b.sentence()}
+                            </p>
+                        }
+                    })
+            }}
+            <div class="settings-form">
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        data-testid="auto-rotation-toggle"
+                        prop:checked=move || enabled.get()
+                        prop:disabled=controls_disabled
+                        on:change=move |ev| {
+                            enabled.set(event_target_checked(&ev));
+                            dirty.set(true);
+                        }
+                    />
+                    "Rotate this key automatically"
+                </label>
+                <div class="settings-row">
+                    <div class="field">
+                        <label for="rotation-period">"Period (days)"</label>
+                        <input
+                            id="rotation-period"
+                            type="number"
+                            inputmode="numeric"
+                            min=MIN_ROTATION_PERIOD_DAYS
+                            max=MAX_ROTATION_PERIOD_DAYS
+                            step="1"
+                            data-testid="rotation-period"
+                            aria-describedby="rotation-period-hint"
+                            aria-invalid=move || if period_error.with(Option::is_some) { "true" } else { "false" }
+                            prop:value=move || period.get()
+                            prop:disabled=controls_disabled
+                            on:input=move |ev| {
+                                period.set(event_target_value(&ev));
+                                period_error.set(None);
+                                dirty.set(true);
+                            }
+                        />
+                    </div>
+                    <button
+                        type="button"
+                        class="btn"
+                        data-testid="save-rotation-settings"
+                        prop:disabled=controls_disabled
+                        on:click=save
+                    >
+                        {move || if saving.get() { "Saving\u{2026}" } else { "Save" }}
+                    </button>
+                </div>
+                <p class="hint" id="rotation-period-hint">
+                    {format!(
+                        "From {MIN_ROTATION_PERIOD_DAYS} to {MAX_ROTATION_PERIOD_DAYS} days; {DEFAULT_ROTATION_PERIOD_DAYS} if unsure. The period is sent only when rotation is on.",
+                    )}
+                </p>
+                {move || {
+                    period_error
+                        .get()
+                        .map(|e| {
+                            view! {
+                                <p class="field-error" data-testid="rotation-period-error">
+                                    {e}
+                                </p>
+                            }
+                        })
+                }}
+            </div>
+            <div class="cli-box">
+                <div class="cli-head">
+                    <span class="field-label">"AWS CLI for this setting"</span>
+                    <button
+                        type="button"
+                        class="btn small"
+                        data-testid="copy-cli-settings"
+                        on:click=move |_| copy_with_notice(app, cli_text())
+                    >
+                        "Copy as AWS CLI"
+                    </button>
+                </div>
+                <pre class="cli" data-testid="cli-command-settings">{cli_text}</pre>
+            </div>
+        </section>
+    }
+}
+
+/// Newest first; entries without a date (first material, material pending rotation) last.
+fn history_order(rotations: &[RotationsListEntry]) -> Vec<RotationsListEntry> {
+    let mut v = rotations.to_vec();
+    v.sort_by(|a, b| {
+        let ka = a.rotation_date.map(|t| t.epoch_seconds());
+        let kb = b.rotation_date.map(|t| t.epoch_seconds());
+        match (ka, kb) {
+            (Some(x), Some(y)) => y.partial_cmp(&x).unwrap_or(std::cmp::Ordering::Equal),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        }
+    });
+    v
+}
+
+#[component]
+fn History(row: Memo<Option<KeyRow>>) -> impl IntoView {
+    let page = RwSignal::new(0usize);
+    let entries = Memo::new(move |_| {
+        row.with(|r| {
+            r.as_ref()
+                .and_then(|r| r.rotations.loaded().map(|v| history_order(v)))
+        })
+    });
+    let state = Memo::new(move |_| {
+        row.with(|r| match r {
+            None => "loading",
+            Some(r) if r.rotations.is_pending() => "loading",
+            Some(r) if r.rotations.error().is_some() => "failed",
+            Some(r) if r.rotations.loaded().is_none() => "none",
+            Some(_) => "loaded",
+        })
+    });
+    let total = move || entries.with(|e| e.as_ref().map_or(0, Vec::len));
+    let pages = move || total().div_ceil(HISTORY_PAGE).max(1);
+    let shown = move || {
+        let p = page.get().min(pages() - 1);
+        entries.with(|e| {
+            e.as_ref()
+                .map(|v| {
+                    v.iter()
+                        .skip(p * HISTORY_PAGE)
+                        .take(HISTORY_PAGE)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+
+    view! {
+        <section class="panel-section" aria-labelledby="sec-history">
+            <h3 id="sec-history">"Rotation history"</h3>
+            {move || match state.get() {
+                "loading" => view! { <p class="muted">"Loading the rotation history\u{2026}"</p> }.into_any(),
+                "failed" => view! { <p class="danger-text">"The rotation history could not be read (see above)."</p> }.into_any(),
+                "none" => view! { <p class="muted">"This key has no rotation history (it cannot be rotated)."</p> }.into_any(),
+                _ => view! {
+                    <table class="history" data-testid="rotation-history">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Date"</th>
+                                <th scope="col">"Type"</th>
+                                <th scope="col">"Key material"</th>
+                                <th scope="col">"State"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {move || {
+                                shown()
+                                    .into_iter()
+                                    .map(|e| {
+                                        let date = e
+                                            .rotation_date
+                                            .map(format::date_time)
+                                            .unwrap_or_else(|| "\u{2014}".to_string());
+                                        let kind = match &e.rotation_type {
+                                            Some(t) => t.to_string(),
+                                            None => "initial / imported".to_string(),
+                                        };
+                                        let material_full = e.key_material_id.clone().unwrap_or_default();
+                                        // 64 hex characters: the start identifies it, the title has it all.
+                                        let material = match material_full.get(..8) {
+                                            Some(head) if material_full.len() > 8 => format!("{head}\u{2026}"),
+                                            _ if material_full.is_empty() => "\u{2014}".to_string(),
+                                            _ => material_full.clone(),
+                                        };
+                                        let mut state = e
+                                            .key_material_state
+                                            .as_ref()
+                                            .map(ToString::to_string)
+                                            .unwrap_or_else(|| "\u{2014}".to_string());
+                                        if let Some(d) = e.key_material_description.as_ref().filter(|d| !d.is_empty()) {
+                                            state = format!("{state} \u{b7} {d}");
+                                        }
+                                        view! {
+                                            <tr data-testid="rotation-history-row">
+                                                <td class="date">{date}</td>
+                                                <td>{kind}</td>
+                                                <td class="material" title=material_full>{material}</td>
+                                                <td>{state}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()
+                            }}
+                        </tbody>
+                    </table>
+                    <Show when=move || total() == 0>
+                        <p class="muted">"No rotations yet."</p>
+                    </Show>
+                    <Show when=move || { pages() > 1 }>
+                        <div class="pager">
+                            <button
+                                type="button"
+                                class="btn small"
+                                prop:disabled=move || page.get() == 0
+                                on:click=move |_| page.update(|p| *p = p.saturating_sub(1))
+                            >
+                                "Newer"
+                            </button>
+                            <span>{move || format!("page {} of {}", page.get().min(pages() - 1) + 1, pages())}</span>
+                            <button
+                                type="button"
+                                class="btn small"
+                                prop:disabled=move || page.get() + 1 >= pages()
+                                on:click=move |_| page.update(|p| *p += 1)
+                            >
+                                "Older"
+                            </button>
+                        </div>
+                    </Show>
+                }
+                    .into_any(),
+            }}
+        </section>
+    }
+}
+
+fn meta_rows(meta: &KeyMetadata, aliases: &[String]) -> Vec<(&'static str, String)> {
+    let mut v: Vec<(&'static str, String)> = Vec::new();
+    if let Some(arn) = &meta.arn {
+        v.push(("ARN", arn.clone()));
+    }
+    if !aliases.is_empty() {
+        v.push(("Aliases", aliases.join(", ")));
+    }
+    v.push((
+        "Description",
+        meta.description
+            .clone()
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| "\u{2014}".to_string()),
+    ));
+    let opt = |x: Option<String>| x.unwrap_or_else(|| "\u{2014}".to_string());
+    v.push((
+        "State",
+        opt(meta.key_state.as_ref().map(ToString::to_string)),
+    ));
+    if let Some(d) = meta.deletion_date {
+        v.push(("Deletion date", format::date_time(d)));
+    }
+    v.push(("Key spec", opt(meta.spec().map(ToString::to_string))));
+    v.push((
+        "Key usage",
+        opt(meta.key_usage.as_ref().map(ToString::to_string)),
+    ));
+    v.push(("Origin", opt(meta.origin.as_ref().map(ToString::to_string))));
+    v.push((
+        "Key manager",
+        opt(meta.key_manager.as_ref().map(ToString::to_string)),
+    ));
+    if let Some(store) = &meta.custom_key_store_id {
+        v.push(("Custom key store", store.clone()));
+    }
+    v.push(("Created", format::opt_date(meta.creation_date)));
+    if let Some(cfg) = &meta.multi_region_configuration {
+        let kind = cfg
+            .multi_region_key_type
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let primary = cfg
+            .primary_key
+            .as_ref()
+            .and_then(|p| p.region.clone())
+            .map(|r| format!(", primary in {r}"))
+            .unwrap_or_default();
+        let replicas: Vec<String> = cfg
+            .replica_keys
+            .iter()
+            .filter_map(|r| r.region.clone())
+            .collect();
+        let replicas = if replicas.is_empty() {
+            String::new()
+        } else {
+            format!(", replicas in {}", replicas.join(", "))
+        };
+        v.push(("Multi-Region", format!("{kind}{primary}{replicas}")));
+    }
+    if let Some(m) = &meta.current_key_material_id {
+        v.push(("Current key material", m.clone()));
+    }
+    if let Some(t) = meta.valid_to {
+        v.push(("Imported material expires", format::date_time(t)));
+    }
+    v
+}
+
+#[component]
+fn Details(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
+    let rows = Memo::new(move |_| {
+        row.with(|r| {
+            r.as_ref()
+                .and_then(|r| r.meta().map(|m| meta_rows(m, &r.aliases)))
+        })
+    });
+
+    // Tags. Minimal adapter: console/ has no tag reader, so the panel pages ListResourceTags
+    // itself through the client's generic pagination.
+    let tags = RwSignal::new(None::<Result<Vec<Tag>, String>>);
+    let load_tags = move |key_id: String| {
+        let Some(client) = app.client() else { return };
+        let Some(token) = app
+            .connection
+            .with_untracked(|c| c.session().map(|s| s.token()))
+        else {
+            return;
+        };
+        spawn_local(async move {
+            let first = ListResourceTags {
+                key_id,
+                ..Default::default()
+            };
+            let result = client.paginate(first, |_| {}).await;
+            if token.is_cancelled() {
+                return;
+            }
+            tags.set(Some(result.map_err(|e| e.user_message("ListResourceTags"))));
+        });
+    };
+    let described = Memo::new(move |_| {
+        row.with(|r| r.as_ref().and_then(|r| r.meta().map(|m| m.key_id.clone())))
+    });
+    Effect::new(move |prev: Option<Option<String>>| {
+        let id = described.get();
+        if id.is_some() && prev.flatten() != id {
+            if let Some(id) = id.clone() {
+                load_tags(id);
+            }
+        }
+        id
+    });
+
+    view! {
+        <section class="panel-section" aria-labelledby="sec-details">
+            <h3 id="sec-details">"Key details"</h3>
+            {move || match rows.get() {
+                None => view! { <p class="muted">"The key's details are not available."</p> }.into_any(),
+                Some(rows) => view! {
+                    <dl class="meta" data-testid="key-metadata">
+                        {rows
+                            .into_iter()
+                            .map(|(k, v)| view! { <dt>{k}</dt> <dd>{v}</dd> })
+                            .collect_view()}
+                        <dt>"Tags"</dt>
+                        <dd data-testid="key-tags">
+                            {move || match tags.get() {
+                                None => "\u{2026}".to_string(),
+                                Some(Ok(t)) if t.is_empty() => "\u{2014}".to_string(),
+                                Some(Ok(t)) => t
+                                    .iter()
+                                    .map(|t| format!("{}={}", t.tag_key, t.tag_value))
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
+                                Some(Err(e)) => e,
+                            }}
+                        </dd>
+                    </dl>
+                }
+                    .into_any(),
+            }}
+        </section>
+    }
+}

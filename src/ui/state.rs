@@ -1,0 +1,262 @@
+//! The page's reactive state: one `App` of signal handles (Copy) passed to every view.
+//! It holds what is on screen; the rules for it come from `console/`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use leptos::prelude::*;
+
+use crate::aws::client::{Client, RequestRecord};
+use crate::aws::credentials::Credentials;
+use crate::aws::error::AwsError;
+use crate::aws::transport::FetchTransport;
+use std::collections::HashMap;
+
+use crate::console::filter::{Filter, Sort};
+use crate::console::inventory::Inventory;
+use crate::console::rotation::RotateFlow;
+use crate::console::session::{ends_session, Connection};
+
+/// The client of the current session and region. Not `Send` (Rc observer), so it lives in
+/// local storage.
+pub type KmsClient = Rc<Client<FetchTransport>>;
+
+/// An error for the banner: a sentence with the next step, plus the AWS code and request id.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UiError {
+    pub id: u64,
+    pub sentence: String,
+    pub code: Option<String>,
+    pub request_id: Option<String>,
+    pub status: Option<u16>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticeKind {
+    Success,
+    Warning,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub id: u64,
+    pub kind: NoticeKind,
+    pub text: String,
+}
+
+/// One request log line: the client's record plus a sequence number for keyed rendering.
+/// Shared (`Arc`), so re-rendering the log never copies request and response bodies.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogEntry {
+    pub seq: u64,
+    pub record: Arc<RequestRecord>,
+}
+
+/// How many log entries are kept in memory (a 1,000-key inventory makes ~3,000 requests).
+pub const LOG_KEEP: usize = 5000;
+
+/// How long log records wait before they are shown together.
+const LOG_FLUSH: std::time::Duration = std::time::Duration::from_millis(250);
+
+#[derive(Clone, Copy)]
+pub struct App {
+    pub connection: RwSignal<Connection>,
+    /// Kept in memory only (and in sessionStorage when the user opted in) so a region switch
+    /// does not ask for them again.
+    pub credentials: StoredValue<Option<Credentials>, LocalStorage>,
+    pub client: StoredValue<Option<KmsClient>, LocalStorage>,
+    /// The page's one transport: `abort_all` cancels every request of an old session/region.
+    pub transport: StoredValue<FetchTransport, LocalStorage>,
+    /// Ticks every second (header countdown, "in progress" timers).
+    pub now: RwSignal<SystemTime>,
+    pub error: RwSignal<Option<UiError>>,
+    pub notice: RwSignal<Option<Notice>>,
+    pub log: RwSignal<Vec<LogEntry>>,
+    pub log_seq: StoredValue<u64>,
+    /// Records not yet shown: the log is updated a few times a second, not once per request.
+    pub log_pending: StoredValue<Rc<RefCell<Vec<LogEntry>>>, LocalStorage>,
+    pub next_id: StoredValue<u64>,
+    /// The region's keys (folded from the loader's events).
+    pub inventory: RwSignal<Inventory>,
+    pub filter: RwSignal<Filter>,
+    pub sort: RwSignal<Sort>,
+    /// The key whose panel is open.
+    pub selected: RwSignal<Option<String>>,
+    /// "Rotate now" state per key (kept when the panel closes, so a running rotation is still
+    /// followed and shown when it reopens).
+    pub flows: RwSignal<HashMap<String, RotateFlow>>,
+    /// The key whose rotate dialog is open.
+    pub dialog: RwSignal<Option<String>>,
+}
+
+impl App {
+    pub fn new() -> Self {
+        App {
+            connection: RwSignal::new(Connection::Disconnected),
+            credentials: StoredValue::new_local(None),
+            client: StoredValue::new_local(None),
+            transport: StoredValue::new_local(FetchTransport::new()),
+            now: RwSignal::new(super::dom::now()),
+            error: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            log: RwSignal::new(Vec::new()),
+            log_seq: StoredValue::new(0),
+            log_pending: StoredValue::new_local(Rc::new(RefCell::new(Vec::new()))),
+            next_id: StoredValue::new(0),
+            inventory: RwSignal::new(Inventory::default()),
+            filter: RwSignal::new(Filter::default()),
+            sort: RwSignal::new(Sort::default()),
+            selected: RwSignal::new(None),
+            flows: RwSignal::new(HashMap::new()),
+            dialog: RwSignal::new(None),
+        }
+    }
+
+    fn fresh_id(&self) -> u64 {
+        let id = self.next_id.get_value().wrapping_add(1);
+        self.next_id.set_value(id);
+        id
+    }
+
+    /// The current client, if connected.
+    pub fn client(&self) -> Option<KmsClient> {
+        self.client.with_value(|c| c.clone())
+    }
+
+    /// The current region (connected or not: None when disconnected).
+    pub fn region(&self) -> Option<String> {
+        self.connection
+            .with_untracked(|c| c.session().map(|s| s.region().to_string()))
+    }
+
+    pub fn show_error_text(&self, sentence: impl Into<String>) {
+        let id = self.fresh_id();
+        self.error.set(Some(UiError {
+            id,
+            sentence: sentence.into(),
+            code: None,
+            request_id: None,
+            status: None,
+        }));
+    }
+
+    /// Show an AWS error in the banner (code, request id, and a sentence with the next step).
+    /// Errors that mean the credentials stopped working end the session instead: back to
+    /// connect with the reason. Cancelled requests are not errors.
+    pub fn report(&self, operation: &str, err: &AwsError) {
+        self.report_sentence(err.user_message(operation), err);
+    }
+
+    /// Show a sentence (already written for a person) with the AWS code and request id of the
+    /// error behind it; session-ending errors go back to connect.
+    pub fn report_sentence(&self, sentence: String, err: &AwsError) {
+        if matches!(err, AwsError::Aborted) {
+            return;
+        }
+        let id = self.fresh_id();
+        let ui = UiError {
+            id,
+            sentence,
+            code: err.code().map(str::to_string),
+            request_id: err.request_id().map(str::to_string),
+            status: err.status(),
+        };
+        if self.connection.with_untracked(|c| c.is_connected()) && ends_session(err) {
+            self.end_session(ui.sentence.clone());
+        }
+        self.error.set(Some(ui));
+    }
+
+    pub fn dismiss_error(&self) {
+        self.error.set(None);
+    }
+
+    pub fn notify(&self, kind: NoticeKind, text: impl Into<String>) {
+        let id = self.fresh_id();
+        self.notice.set(Some(Notice {
+            id,
+            kind,
+            text: text.into(),
+        }));
+    }
+
+    pub fn push_log(&self, record: &RequestRecord) {
+        let seq = self.log_seq.get_value().wrapping_add(1);
+        self.log_seq.set_value(seq);
+        let entry = LogEntry {
+            seq,
+            record: Arc::new(record.clone()),
+        };
+        let pending = self.log_pending.get_value();
+        let first = {
+            let mut p = pending.borrow_mut();
+            p.push(entry);
+            p.len() == 1
+        };
+        if first {
+            let app = *self;
+            set_timeout(move || app.flush_log(), LOG_FLUSH);
+        }
+    }
+
+    fn flush_log(&self) {
+        let pending = self.log_pending.get_value();
+        let entries = std::mem::take(&mut *pending.borrow_mut());
+        if entries.is_empty() {
+            return;
+        }
+        self.log.update(|log| {
+            log.extend(entries);
+            if log.len() > LOG_KEEP {
+                let extra = log.len() - LOG_KEEP;
+                log.drain(..extra);
+            }
+        });
+    }
+
+    /// Forget the log, including records not shown yet.
+    pub fn clear_log(&self) {
+        self.log_pending.get_value().borrow_mut().clear();
+        self.log.set(Vec::new());
+    }
+
+    /// Cancel every request in flight (disconnect, region switch).
+    pub fn abort_requests(&self) {
+        self.transport.with_value(|t| t.abort_all());
+    }
+
+    /// Forget everything shown for the old session or region.
+    pub fn clear_console(&self) {
+        self.inventory.set(Inventory::default());
+        self.selected.set(None);
+        self.flows.set(HashMap::new());
+        self.dialog.set(None);
+    }
+
+    /// Credentials expired or were rejected: cancel everything, forget them, and go back to the
+    /// connect form with `reason`.
+    pub fn end_session(&self, reason: String) {
+        self.abort_requests();
+        self.clear_console();
+        self.client.set_value(None);
+        self.credentials.set_value(None);
+        super::persist::forget();
+        self.connection.update(|c| c.end(reason));
+    }
+
+    /// The user pressed Disconnect: forget the credentials everywhere.
+    pub fn disconnect(&self) {
+        self.abort_requests();
+        self.clear_console();
+        self.filter.set(Filter::default());
+        self.client.set_value(None);
+        self.credentials.set_value(None);
+        super::persist::forget();
+        self.connection.update(|c| c.disconnect());
+        self.clear_log();
+        self.dismiss_error();
+        self.notice.set(None);
+    }
+}
