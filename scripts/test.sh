@@ -25,7 +25,7 @@ stage "native tests (wire layer, console logic, SigV4 oracle)" cargo test --quie
 start_peer "$PEER_PORT" .run/test-peer --seed demo
 export KEYTURN_PEER_URL="http://127.0.0.1:$PEER_PORT"
 stage "browser tests (wasm-bindgen-test in Chromium, against the peer)" \
-  cargo test --quiet --target wasm32-unknown-unknown
+  cargo test --target wasm32-unknown-unknown
 stage "peer tests (cross-checked with the AWS CLI v1)" .venv/bin/python -m pytest -q peer/tests
 
 build_release() { rm -rf dist; trunk build --release --offline >.run/trunk-test-build.log 2>&1 || { cat .run/trunk-test-build.log; return 1; }; }

@@ -34,6 +34,8 @@ pub struct FakeKms {
     sticky: RefCell<HashMap<Route, Reply>>,
     /// (operation, request body) in the order sent.
     pub log: RefCell<Vec<(String, serde_json::Value)>>,
+    /// (operation, virtual clock in ms) at each send.
+    pub sent_at_ms: RefCell<Vec<(String, u64)>>,
     pub sleeps: RefCell<Vec<Duration>>,
     pub clock_ms: Cell<u64>,
     in_flight: Cell<usize>,
@@ -140,6 +142,9 @@ impl Transport for FakeKms {
             .and_then(|k| k.as_str())
             .map(str::to_string);
         self.log.borrow_mut().push((op.clone(), body));
+        self.sent_at_ms
+            .borrow_mut()
+            .push((op.clone(), self.clock_ms.get()));
         self.in_flight.set(self.in_flight.get() + 1);
         self.max_in_flight
             .set(self.max_in_flight.get().max(self.in_flight.get()));

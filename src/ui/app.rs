@@ -82,6 +82,7 @@ pub fn connect(app: AppState, creds: Credentials, endpoint: EndpointConfig, reme
                 app.connection.set(Connection::Connected(Box::new(session)));
                 app.dismiss_error();
                 app.now.set(dom::now());
+                dom::scroll_to_top();
                 after_connect(app);
             }
             Err(err) => {

@@ -61,6 +61,14 @@ pub fn set_hash(fragment: &str, push: bool) {
     };
 }
 
+/// Back to the top of the page (the console replaces the connect form, which may have been
+/// scrolled down to its Connect button).
+pub fn scroll_to_top() {
+    if let Some(w) = web_sys::window() {
+        w.scroll_to_with_x_and_y(0.0, 0.0);
+    }
+}
+
 /// Copy text to the clipboard. Err when the browser refuses (no permission, insecure origin).
 pub async fn copy_text(text: &str) -> Result<(), ()> {
     let window = web_sys::window().ok_or(())?;

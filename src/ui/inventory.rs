@@ -344,7 +344,7 @@ fn row_cells(v: RowView) -> impl IntoView {
                 <div class="cell-sub desc" data-testid="key-description" title=desc_title>{d}</div>
             })}
         </td>
-        <td>
+        <td data-label="State">
             <span class=v.state_class data-testid="key-state">{v.state}</span>
         </td>
         <td class="col-optional">
@@ -354,11 +354,11 @@ fn row_cells(v: RowView) -> impl IntoView {
                 {v.multi_region.map(|m| view! { <span class="badge outline">{m}</span> })}
             </div>
         </td>
-        <td>
+        <td data-label="Automatic rotation">
             <span class=v.auto_class data-testid="key-auto-rotation">{v.auto}</span>
         </td>
         <td class="col-optional">{v.next}</td>
-        <td class="num">
+        <td class="num" data-label="On-demand left">
             <span class=v.remaining_class data-testid="key-remaining">{v.remaining}</span>
         </td>
         <td class="col-optional">{v.last}</td>
@@ -688,7 +688,7 @@ fn InventoryCard(app: App) -> impl IntoView {
                             <SortHeader app=app column=SortColumn::NextRotation class="col-optional"/>
                             <SortHeader app=app column=SortColumn::Remaining class="num"/>
                             <SortHeader app=app column=SortColumn::LastRotation class="col-optional"/>
-                            <th scope="col">
+                            <th scope="col" class="col-status">
                                 <span class="visually-hidden">"Status"</span>
                             </th>
                         </tr>

@@ -673,7 +673,7 @@ fn History(row: Memo<Option<KeyRow>>) -> impl IntoView {
                             <tr>
                                 <th scope="col">"Date"</th>
                                 <th scope="col">"Type"</th>
-                                <th scope="col">"Key material"</th>
+                                <th scope="col" class="material">"Key material"</th>
                                 <th scope="col">"State"</th>
                             </tr>
                         </thead>

@@ -244,6 +244,7 @@ impl App {
         self.credentials.set_value(None);
         super::persist::forget();
         self.connection.update(|c| c.end(reason));
+        super::dom::scroll_to_top();
     }
 
     /// The user pressed Disconnect: forget the credentials everywhere.
@@ -255,6 +256,7 @@ impl App {
         self.credentials.set_value(None);
         super::persist::forget();
         self.connection.update(|c| c.disconnect());
+        super::dom::scroll_to_top();
         self.clear_log();
         self.dismiss_error();
         self.notice.set(None);
