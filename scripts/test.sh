@@ -39,6 +39,11 @@ if [ -f dist/index.html ]; then
   # Served with exactly the hosted security headers (scripts/csp.py), plus the local peer in connect-src.
   start_static "$WEB_PORT" dist --security-headers --local-peer "$KEYTURN_PEER_URL"
   export KEYTURN_URL="http://127.0.0.1:$WEB_PORT"
+  # The console as scripts/deploy.sh ships it (release build, relative public URL) in the peer's S3;
+  # end2end/tests/hosting-s3.spec.ts loads it from there. Set even if the deploy fails, so that test
+  # fails instead of skipping.
+  export KEYTURN_S3_URL="$KEYTURN_PEER_URL/keyturn-console/index.html"
+  stage "deploy to the peer's S3 (scripts/deploy-local.sh)" bash scripts/deploy-local.sh "$KEYTURN_PEER_URL"
   stage "end-to-end (Playwright, Chromium)" bash -c 'cd end2end && npx playwright test'
   stage "hosting: template (cfn-lint), CSP, deploy" .venv/bin/python -m pytest -q deploy/tests
   stage "size report" bash scripts/size.sh
