@@ -46,7 +46,7 @@ if [ -f dist/index.html ]; then
   stage "deploy to the peer's S3 (scripts/deploy-local.sh)" bash scripts/deploy-local.sh "$KEYTURN_PEER_URL"
   stage "end-to-end (Playwright, Chromium)" bash -c 'cd end2end && npx playwright test'
   stage "hosting: template (cfn-lint), CSP, deploy" .venv/bin/python -m pytest -q deploy/tests
-  stage "size report" bash scripts/size.sh
+  stage "size budget (scripts/size-budget)" bash scripts/size.sh
 fi
 
 printf '\n'
