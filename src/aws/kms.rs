@@ -42,6 +42,24 @@ pub trait Paginated: Operation {
     fn into_page(output: Self::Output) -> (Vec<Self::Item>, Option<String>, bool);
 }
 
+/// Every paged KMS list has `Marker` in, and `NextMarker` + `Truncated` out: one impl shape.
+macro_rules! paginated {
+    ($op:ty, $out:ty, $items:ident: $item:ty) => {
+        impl Paginated for $op {
+            type Item = $item;
+            fn marker(&self) -> Option<&str> {
+                self.marker.as_deref()
+            }
+            fn set_marker(&mut self, marker: Option<String>) {
+                self.marker = marker;
+            }
+            fn into_page(o: $out) -> (Vec<$item>, Option<String>, bool) {
+                (o.$items, o.next_marker, o.truncated)
+            }
+        }
+    };
+}
+
 /// A DateType value: epoch seconds with a fractional part, as KMS sends it.
 #[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Default)]
 pub struct Timestamp(pub f64);
@@ -401,18 +419,7 @@ impl Operation for ListKeys {
     type Output = ListKeysOutput;
 }
 
-impl Paginated for ListKeys {
-    type Item = KeyListEntry;
-    fn marker(&self) -> Option<&str> {
-        self.marker.as_deref()
-    }
-    fn set_marker(&mut self, marker: Option<String>) {
-        self.marker = marker;
-    }
-    fn into_page(o: ListKeysOutput) -> (Vec<KeyListEntry>, Option<String>, bool) {
-        (o.keys, o.next_marker, o.truncated)
-    }
-}
+paginated!(ListKeys, ListKeysOutput, keys: KeyListEntry);
 
 // ---------------------------------------------------------------------------------------------
 // ListAliases
@@ -462,18 +469,7 @@ impl Operation for ListAliases {
     }
 }
 
-impl Paginated for ListAliases {
-    type Item = AliasListEntry;
-    fn marker(&self) -> Option<&str> {
-        self.marker.as_deref()
-    }
-    fn set_marker(&mut self, marker: Option<String>) {
-        self.marker = marker;
-    }
-    fn into_page(o: ListAliasesOutput) -> (Vec<AliasListEntry>, Option<String>, bool) {
-        (o.aliases, o.next_marker, o.truncated)
-    }
-}
+paginated!(ListAliases, ListAliasesOutput, aliases: AliasListEntry);
 
 // ---------------------------------------------------------------------------------------------
 // DescribeKey
@@ -681,18 +677,7 @@ impl Operation for ListKeyRotations {
     }
 }
 
-impl Paginated for ListKeyRotations {
-    type Item = RotationsListEntry;
-    fn marker(&self) -> Option<&str> {
-        self.marker.as_deref()
-    }
-    fn set_marker(&mut self, marker: Option<String>) {
-        self.marker = marker;
-    }
-    fn into_page(o: ListKeyRotationsOutput) -> (Vec<RotationsListEntry>, Option<String>, bool) {
-        (o.rotations, o.next_marker, o.truncated)
-    }
-}
+paginated!(ListKeyRotations, ListKeyRotationsOutput, rotations: RotationsListEntry);
 
 // ---------------------------------------------------------------------------------------------
 // RotateKeyOnDemand
@@ -797,18 +782,7 @@ impl Operation for ListResourceTags {
     }
 }
 
-impl Paginated for ListResourceTags {
-    type Item = Tag;
-    fn marker(&self) -> Option<&str> {
-        self.marker.as_deref()
-    }
-    fn set_marker(&mut self, marker: Option<String>) {
-        self.marker = marker;
-    }
-    fn into_page(o: ListResourceTagsOutput) -> (Vec<Tag>, Option<String>, bool) {
-        (o.tags, o.next_marker, o.truncated)
-    }
-}
+paginated!(ListResourceTags, ListResourceTagsOutput, tags: Tag);
 
 /// The JSON body of a request (`{}` when there are no arguments, kms-api.md §1.1).
 pub fn request_body<O: Operation>(op: &O) -> Result<Vec<u8>, serde_json::Error> {
