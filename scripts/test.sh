@@ -20,6 +20,7 @@ stage() {
 stage "rustfmt" cargo fmt --check
 stage "clippy (native)" cargo clippy --quiet --all-targets -- -D warnings
 stage "clippy (wasm32)" cargo clippy --quiet --all-targets --target wasm32-unknown-unknown -- -D warnings
+stage "typecheck (tsc, end-to-end specs)" bash -c 'cd end2end && npx tsc -p .'
 stage "native tests (wire layer, console logic, SigV4 oracle)" cargo test --quiet
 
 start_peer "$PEER_PORT" .run/test-peer --seed demo

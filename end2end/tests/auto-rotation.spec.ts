@@ -1,34 +1,12 @@
 // Issue 3, item 5: automatic rotation. Period validated (90-2560) before anything is sent, 365 by
 // default, saved values read back from the server into panel and row, turning it off.
 import { expect, Locator, Page, test } from '@playwright/test';
-import { Fleet, loadFleet } from './support/fleet';
-import { cliRotationStatus, resetPeer, StsCredentials } from './support/peer';
-import {
-  connect,
-  countOps,
-  keyRow,
-  openKeyPanel,
-  SeenRequest,
-  trackAwsRequests,
-  waitForInventory,
-  wholeNumber,
-} from './support/ui';
+import { useDemoFleet } from './support/demo';
+import { cliRotationStatus } from './support/peer';
+import { countOps, keyRow, openKeyPanel, wholeNumber } from './support/ui';
 
-let creds: StsCredentials;
-let fleet: Fleet;
-
-test.beforeEach(async () => {
-  // These tests change rotation settings: start each from the seeded demo fleet.
-  creds = await resetPeer();
-  fleet = await loadFleet(creds);
-});
-
-async function connected(page: Page): Promise<SeenRequest[]> {
-  const seen = trackAwsRequests(page);
-  await connect(page, creds);
-  await waitForInventory(page, fleet.ids());
-  return seen;
-}
+// These tests change rotation settings: start each from the seeded demo fleet.
+const demo = useDemoFleet('each');
 
 /** Clicks "save-rotation-settings". */
 async function save(panel: Locator): Promise<void> {
@@ -53,9 +31,9 @@ async function expectPeriodRejected(page: Page, panel: Locator): Promise<void> {
 }
 
 test('the period is validated before sending: 89 and 2561 are rejected, 365 is the default', async ({ page }) => {
-  const seen = await connected(page);
-  const key = fleet.autoRotationOff();
-  const statusBefore = await cliRotationStatus(creds, 'us-east-1', key.KeyId);
+  const seen = await demo.connected(page);
+  const key = demo.fleet.autoRotationOff();
+  const statusBefore = await cliRotationStatus(demo.creds, 'us-east-1', key.KeyId);
   expect(statusBefore.KeyRotationEnabled).toBe(false);
   const panel = await openKeyPanel(page, key.KeyId);
   const toggle = panel.getByTestId('auto-rotation-toggle');
@@ -71,13 +49,13 @@ test('the period is validated before sending: 89 and 2561 are rejected, 365 is t
     await expectPeriodRejected(page, panel);
     expect(countOps(seen, 'EnableKeyRotation'), `EnableKeyRotation sent with period ${bad}`).toBe(0);
   }
-  const statusAfter = await cliRotationStatus(creds, 'us-east-1', key.KeyId);
+  const statusAfter = await cliRotationStatus(demo.creds, 'us-east-1', key.KeyId);
   expect(statusAfter.KeyRotationEnabled).toBe(false);
 });
 
 test("saving period 180 turns rotation on; panel and row show the server's values", async ({ page }) => {
-  const seen = await connected(page);
-  const key = fleet.autoRotationOff();
+  const seen = await demo.connected(page);
+  const key = demo.fleet.autoRotationOff();
   const panel = await openKeyPanel(page, key.KeyId);
   await panel.getByTestId('auto-rotation-toggle').check();
   await panel.getByTestId('rotation-period').fill('180');
@@ -89,8 +67,8 @@ test("saving period 180 turns rotation on; panel and row show the server's value
   expect(body.RotationPeriodInDays).toBe(180);
   expect([key.KeyId, key.KeyArn]).toContain(body.KeyId);
 
-  await expect.poll(async () => (await cliRotationStatus(creds, 'us-east-1', key.KeyId)).RotationPeriodInDays).toBe(180);
-  const status = await cliRotationStatus(creds, 'us-east-1', key.KeyId);
+  await expect.poll(async () => (await cliRotationStatus(demo.creds, 'us-east-1', key.KeyId)).RotationPeriodInDays).toBe(180);
+  const status = await cliRotationStatus(demo.creds, 'us-east-1', key.KeyId);
   expect(status.KeyRotationEnabled).toBe(true);
 
   // Read back from the server, not echoed from the form: the page asks GetKeyRotationStatus again.
@@ -112,9 +90,9 @@ test("saving period 180 turns rotation on; panel and row show the server's value
 });
 
 test('automatic rotation can be turned off', async ({ page }) => {
-  const seen = await connected(page);
-  const key = fleet.autoRotationOn();
-  expect((await cliRotationStatus(creds, 'us-east-1', key.KeyId)).KeyRotationEnabled).toBe(true);
+  const seen = await demo.connected(page);
+  const key = demo.fleet.autoRotationOn();
+  expect((await cliRotationStatus(demo.creds, 'us-east-1', key.KeyId)).KeyRotationEnabled).toBe(true);
   const panel = await openKeyPanel(page, key.KeyId);
   const toggle = panel.getByTestId('auto-rotation-toggle');
   await expect(toggle).toBeChecked();
@@ -123,15 +101,15 @@ test('automatic rotation can be turned off', async ({ page }) => {
   // Either the toggle saves at once or the save button does it.
   if ((await button.isVisible()) && (await button.isEnabled())) await button.click();
   await expect.poll(() => countOps(seen, 'DisableKeyRotation')).toBe(1);
-  await expect.poll(async () => (await cliRotationStatus(creds, 'us-east-1', key.KeyId)).KeyRotationEnabled).toBe(false);
+  await expect.poll(async () => (await cliRotationStatus(demo.creds, 'us-east-1', key.KeyId)).KeyRotationEnabled).toBe(false);
   await expect(toggle).not.toBeChecked();
   await expect(keyRow(page, key.KeyId).getByTestId('key-auto-rotation')).toHaveText(/\boff\b|disabled|not enabled/i);
   expect(countOps(seen, 'EnableKeyRotation')).toBe(0);
 });
 
 test('AWS managed keys cannot be changed', async ({ page }) => {
-  const seen = await connected(page);
-  const panel = await openKeyPanel(page, fleet.awsManaged().KeyId);
+  const seen = await demo.connected(page);
+  const panel = await openKeyPanel(page, demo.fleet.awsManaged().KeyId);
   await expect(panel).toContainText(/aws[- ]managed/i);
   const toggle = panel.getByTestId('auto-rotation-toggle');
   if ((await toggle.count()) > 0) await expect(toggle).toBeDisabled();

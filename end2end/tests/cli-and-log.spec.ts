@@ -1,42 +1,12 @@
 // Issue 3, item 6: "Copy as AWS CLI" (and the copied command really works against the peer), the
 // request log with expandable rows, and secrets never reaching the page.
-import { expect, Page, test } from '@playwright/test';
-import { Fleet, loadFleet } from './support/fleet';
-import {
-  cliOnDemandCount,
-  consoleUrl,
-  peerUrl,
-  resetPeer,
-  runCopiedCli,
-  secretsOf,
-  StsCredentials,
-} from './support/peer';
-import {
-  connect,
-  expectNoneOf,
-  openKeyPanel,
-  pageContents,
-  requestLog,
-  SeenRequest,
-  trackAwsRequests,
-  waitForInventory,
-} from './support/ui';
+import { expect, test } from '@playwright/test';
+import { useDemoFleet } from './support/demo';
+import { cliOnDemandCount, consoleUrl, peerUrl, runCopiedCli, secretsOf } from './support/peer';
+import { expectNoneOf, openKeyPanel, pageContents, requestLog } from './support/ui';
 
-let creds: StsCredentials;
-let fleet: Fleet;
-
-test.beforeEach(async () => {
-  // The copied command is run for real: start each test from the seeded demo fleet.
-  creds = await resetPeer();
-  fleet = await loadFleet(creds);
-});
-
-async function connected(page: Page): Promise<SeenRequest[]> {
-  const seen = trackAwsRequests(page);
-  await connect(page, creds);
-  await waitForInventory(page, fleet.ids());
-  return seen;
-}
+// The copied command is run for real: start each test from the seeded demo fleet.
+const demo = useDemoFleet('each');
 
 /** Splits a shell command line as the console prints it (continuations, simple quotes). */
 function argv(command: string): string[] {
@@ -54,8 +24,8 @@ function option(args: string[], name: string): string | undefined {
 
 test('"Copy as AWS CLI" gives a rotate-key-on-demand command that works against the same endpoint', async ({ page, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(consoleUrl()).origin });
-  await connected(page);
-  const key = fleet.plainRotatable();
+  await demo.connected(page);
+  const key = demo.fleet.plainRotatable();
   const panel = await openKeyPanel(page, key.KeyId);
 
   const rotateCommand = page.getByTestId('cli-command').filter({ hasText: 'rotate-key-on-demand' }).first();
@@ -76,19 +46,19 @@ test('"Copy as AWS CLI" gives a rotate-key-on-demand command that works against 
   expect([key.KeyId, key.KeyArn]).toContain(option(args, '--key-id'));
   expect(option(args, '--region')).toBe('us-east-1');
   expect(option(args, '--endpoint-url')?.replace(/\/+$/, '')).toBe(peerUrl());
-  expectNoneOf(text, secretsOf(creds), 'the CLI command');
+  expectNoneOf(text, secretsOf(demo.creds), 'the CLI command');
 
   expect(argv(await readClipboard()), 'the clipboard does not hold the shown command').toEqual(args);
 
   // The command is right: the real AWS CLI runs it and the peer counts one more rotation.
-  const before = await cliOnDemandCount(creds, 'us-east-1', key.KeyId);
-  await runCopiedCli(creds, args);
-  await expect.poll(() => cliOnDemandCount(creds, 'us-east-1', key.KeyId), { timeout: 90_000 }).toBe(before + 1);
+  const before = await cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId);
+  await runCopiedCli(demo.creds, args);
+  await expect.poll(() => cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId), { timeout: 90_000 }).toBe(before + 1);
 });
 
 test('the request log lists each request and expands to the redacted signed request and the response', async ({ page }) => {
-  const seen = await connected(page);
-  const key = fleet.plainRotatable();
+  const seen = await demo.connected(page);
+  const key = demo.fleet.plainRotatable();
   await openKeyPanel(page, key.KeyId);
   const log = await requestLog(page);
   const rows = log.getByTestId('request-log-row');
@@ -118,6 +88,6 @@ test('the request log lists each request and expands to the redacted signed requ
     .filter((s): s is string => !!s);
   expect(signatures.length, 'no signed requests were seen').toBeGreaterThan(0);
   const contents = await pageContents(page);
-  expectNoneOf(contents, secretsOf(creds), 'the page (text, attributes, form values)');
+  expectNoneOf(contents, secretsOf(demo.creds), 'the page (text, attributes, form values)');
   expectNoneOf(contents, signatures, 'the page (a request signature)');
 });

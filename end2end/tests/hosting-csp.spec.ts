@@ -3,8 +3,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
-import { Fleet, loadFleet } from './support/fleet';
-import { cliRotationStatus, consoleUrl, peerUrl, PYTHON, REPO_ROOT, resetPeer, StsCredentials } from './support/peer';
+import { useDemoFleet } from './support/demo';
+import { cliRotationStatus, consoleUrl, peerUrl, PYTHON, REPO_ROOT } from './support/peer';
 import { connect, countOps, openKeyPanel, trackAwsRequests, waitForInventory } from './support/ui';
 
 const execFileAsync = promisify(execFile);
@@ -32,14 +32,8 @@ interface Violation {
   sample: string;
 }
 
-let creds: StsCredentials;
-let fleet: Fleet;
-
-test.beforeEach(async () => {
-  // The flow rotates a key and changes a rotation period: start from the seeded demo fleet.
-  creds = await resetPeer();
-  fleet = await loadFleet(creds);
-});
+// The flow rotates a key and changes a rotation period: start from the seeded demo fleet.
+const demo = useDemoFleet('each');
 
 test('/ is served with exactly the headers of scripts/csp.py', async ({ request }) => {
   const expected = await expectedHeaders();
@@ -89,11 +83,11 @@ test('the main flow runs under the hosted policy with no CSP violation and no un
 
   const seen = trackAwsRequests(page);
   // Connect, inventory.
-  await connect(page, creds, { goto: false });
-  await waitForInventory(page, fleet.ids());
+  await connect(page, demo.creds, { goto: false });
+  await waitForInventory(page, demo.fleet.ids());
 
   // A key panel, one on-demand rotation.
-  const key = fleet.plainRotatable();
+  const key = demo.fleet.plainRotatable();
   const panel = await openKeyPanel(page, key.KeyId);
   await panel.getByTestId('rotate-now').click();
   await expect(page.getByTestId('rotate-dialog')).toBeVisible();
@@ -103,7 +97,7 @@ test('the main flow runs under the hosted policy with no CSP violation and no un
   await page.getByTestId('key-panel-close').click();
 
   // Automatic rotation with a period, saved.
-  const off = fleet.autoRotationOff();
+  const off = demo.fleet.autoRotationOff();
   const autoPanel = await openKeyPanel(page, off.KeyId);
   await autoPanel.getByTestId('auto-rotation-toggle').check();
   await autoPanel.getByTestId('rotation-period').fill('180');
@@ -111,7 +105,7 @@ test('the main flow runs under the hosted policy with no CSP violation and no un
   await expect(autoPanel.getByTestId('rotation-period')).toHaveValue('180');
   await expect(autoPanel.getByTestId('auto-rotation-toggle')).toBeChecked();
   await expect.poll(() => countOps(seen, 'EnableKeyRotation'), { message: 'EnableKeyRotation never sent' }).toBe(1);
-  await expect.poll(async () => (await cliRotationStatus(creds, 'us-east-1', off.KeyId)).RotationPeriodInDays).toBe(180);
+  await expect.poll(async () => (await cliRotationStatus(demo.creds, 'us-east-1', off.KeyId)).RotationPeriodInDays).toBe(180);
   await page.getByTestId('key-panel-close').click();
 
   // Disconnect.

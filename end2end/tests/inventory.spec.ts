@@ -2,8 +2,9 @@
 // loading stops on disconnect, text filter and count, quick filters, sorting, AWS managed keys,
 // keys the caller may not read.
 import { expect, Locator, Page, Route, test } from '@playwright/test';
-import { Fleet, FleetKey, isAwsManaged, isDenied, label, loadFleet } from './support/fleet';
-import { cliKeyIds, cliRotationStatus, peerUrl, resetPeer, StsCredentials } from './support/peer';
+import { FleetKey, isAwsManaged, isDenied, label } from './support/fleet';
+import { useDemoFleet } from './support/demo';
+import { cliKeyIds, cliRotationStatus, peerUrl } from './support/peer';
 import {
   connect,
   countOps,
@@ -16,19 +17,8 @@ import {
   wholeNumber,
 } from './support/ui';
 
-let creds: StsCredentials;
-let fleet: Fleet;
-
-test.beforeAll(async () => {
-  // A pristine demo fleet for this file; nothing below changes KMS state.
-  creds = await resetPeer();
-  fleet = await loadFleet(creds);
-});
-
-async function connected(page: Page): Promise<void> {
-  await connect(page, creds);
-  await waitForInventory(page, fleet.ids());
-}
+// A pristine demo fleet for this file; nothing below changes KMS state.
+const demo = useDemoFleet('all');
 
 const normalise = (s: string) => s.toLowerCase().replace(/[^a-z]/g, '');
 
@@ -45,16 +35,16 @@ async function expectShown(page: Page, keys: FleetKey[], what: string): Promise<
 }
 
 test('the inventory equals `aws kms list-keys` for the demo fleet', async ({ page }) => {
-  const cli = await cliKeyIds(creds, 'us-east-1');
+  const cli = await cliKeyIds(demo.creds, 'us-east-1');
   expect(cli.length, 'the demo fleet is empty').toBeGreaterThan(5);
-  await connect(page, creds);
+  await connect(page, demo.creds);
   await waitForInventory(page, cli);
   await expect(page.getByTestId('inventory-count')).toHaveText(wholeNumber(cli.length));
 });
 
 test('rows fill in with aliases and key state', async ({ page }) => {
-  await connected(page);
-  for (const key of fleet.keys()) {
+  await demo.connected(page);
+  for (const key of demo.fleet.keys()) {
     const row = keyRow(page, key.KeyId);
     if (key.Aliases.length > 0) {
       // A key with several aliases shows at least one of them.
@@ -75,10 +65,10 @@ test('rows fill in with aliases and key state', async ({ page }) => {
 });
 
 test('automatic rotation is shown per key: on with its period and next date, or off', async ({ page }) => {
-  await connected(page);
-  const on = fleet.autoRotationOn();
-  const off = fleet.autoRotationOff();
-  const onStatus = await cliRotationStatus(creds, 'us-east-1', on.KeyId);
+  await demo.connected(page);
+  const on = demo.fleet.autoRotationOn();
+  const off = demo.fleet.autoRotationOff();
+  const onStatus = await cliRotationStatus(demo.creds, 'us-east-1', on.KeyId);
   expect(onStatus.KeyRotationEnabled).toBe(true);
   const onCell = keyRow(page, on.KeyId).getByTestId('key-auto-rotation');
   await expect(onCell).toHaveText(wholeNumber(onStatus.RotationPeriodInDays ?? 365));
@@ -103,20 +93,20 @@ test('shows progress while loading; rows appear before their details and request
       await route.continue();
     },
   );
-  await connect(page, creds);
+  await connect(page, demo.creds);
   const progress = page.getByTestId('inventory-progress');
   await expect(progress, 'no "inventory-progress" while DescribeKey calls are outstanding').toBeVisible();
   // Rows are listed as soon as ListKeys answers, before any DescribeKey has.
-  await expect.poll(() => rowIds(page)).toEqual(fleet.ids());
+  await expect.poll(() => rowIds(page)).toEqual(demo.fleet.ids());
   // "described N of TOTAL": the total is the number of keys.
-  await expect(progress).toHaveText(wholeNumber(fleet.ids().length));
+  await expect(progress).toHaveText(wholeNumber(demo.fleet.ids().length));
   await expect
     .poll(() => held.length, { message: 'DescribeKey requests are not sent concurrently' })
     .toBeGreaterThanOrEqual(2);
   holding = false;
   for (const route of held.splice(0)) await route.continue().catch(() => undefined);
   await expect(progress).toBeHidden({ timeout: 90_000 });
-  for (const key of fleet.keys().filter((k) => k.Metadata)) {
+  for (const key of demo.fleet.keys().filter((k) => k.Metadata)) {
     await expect(keyRow(page, key.KeyId).getByTestId('key-state')).not.toHaveText(/^\s*$/);
   }
 });
@@ -135,7 +125,7 @@ test('loading stops when the user disconnects', async ({ page }) => {
     },
   );
   const seen = trackAwsRequests(page);
-  await connect(page, creds);
+  await connect(page, demo.creds);
   await expect.poll(() => held.length).toBeGreaterThanOrEqual(1);
   await page.getByTestId('disconnect').click();
   await expect(page.getByTestId('credentials-paste')).toBeVisible();
@@ -147,17 +137,17 @@ test('loading stops when the user disconnects', async ({ page }) => {
   expect(after, 'requests were sent after Disconnect').toEqual([]);
   await expect(page.getByTestId('key-table')).toBeHidden();
   await expect(page.getByTestId('identity')).toBeHidden();
-  expect(countOps(seen, 'DescribeKey')).toBeLessThanOrEqual(fleet.ids().length);
+  expect(countOps(seen, 'DescribeKey')).toBeLessThanOrEqual(demo.fleet.ids().length);
 });
 
 test('the text filter matches alias, key id and description, and the count follows', async ({ page }) => {
-  await connected(page);
-  const total = fleet.keys();
+  await demo.connected(page);
+  const total = demo.fleet.keys();
   await expect(page.getByTestId('inventory-count')).toHaveText(wholeNumber(total.length));
   const filter = page.getByTestId('inventory-filter');
 
-  const byAlias = fleet.used(24).Aliases[0].AliasName.replace(/^alias\//, '');
-  const byId = fleet.plainRotatable().KeyId.slice(0, 13);
+  const byAlias = demo.fleet.used(24).Aliases[0].AliasName.replace(/^alias\//, '');
+  const byId = demo.fleet.plainRotatable().KeyId.slice(0, 13);
   const byDescription = 'onerror';
   for (const text of [byAlias, byId, byDescription]) {
     const expected = total.filter((k) => matchesFilter(k, text));
@@ -189,21 +179,21 @@ async function toggle(control: Locator): Promise<void> {
 }
 
 test('quick filters: rotatable, automatic rotation off, customer managed, quota low', async ({ page }) => {
-  await connected(page);
-  const all = fleet.keys();
+  await demo.connected(page);
+  const all = demo.fleet.keys();
   const cases: { name: RegExp; mustShow: FleetKey[]; mustHide: FleetKey[] }[] = [
     {
       name: /^\s*rotatable/i,
-      mustShow: [fleet.plainRotatable(), fleet.used(24)],
+      mustShow: [demo.fleet.plainRotatable(), demo.fleet.used(24)],
       mustHide: [
-        fleet.asymmetric(),
-        fleet.hmac(),
-        fleet.customKeyStore(),
-        fleet.imported(),
-        fleet.disabled(),
-        fleet.pendingDeletion(),
-        fleet.awsManaged(),
-        fleet.used(25),
+        demo.fleet.asymmetric(),
+        demo.fleet.hmac(),
+        demo.fleet.customKeyStore(),
+        demo.fleet.imported(),
+        demo.fleet.disabled(),
+        demo.fleet.pendingDeletion(),
+        demo.fleet.awsManaged(),
+        demo.fleet.used(25),
       ],
     },
     {
@@ -225,7 +215,7 @@ test('quick filters: rotatable, automatic rotation off, customer managed, quota 
     },
     {
       name: /quota low|low quota|few rotations left|low remaining/i,
-      mustShow: [fleet.used(24), fleet.used(25)],
+      mustShow: [demo.fleet.used(24), demo.fleet.used(25)],
       mustHide: all.filter((k) => k.OnDemandCount === 0 && !isDenied(k)),
     },
   ];
@@ -280,7 +270,7 @@ const numeric = (a: string, b: string) => Number(a) - Number(b);
 async function aliasColumn(page: Page): Promise<string[]> {
   const values: string[] = [];
   for (const id of await rowIdsInOrder(page)) {
-    if (fleet.byId(id).Aliases.length === 0) continue;
+    if (demo.fleet.byId(id).Aliases.length === 0) continue;
     values.push((await keyRow(page, id).getByTestId('key-alias').innerText()).trim().toLowerCase());
   }
   return values;
@@ -296,7 +286,7 @@ async function remainingColumn(page: Page): Promise<string[]> {
 }
 
 test('columns sort both ways (alias, remaining rotations)', async ({ page }) => {
-  await connected(page);
+  await demo.connected(page);
   const columns: { name: RegExp; read: (p: Page) => Promise<string[]>; cmps: ((a: string, b: string) => number)[] }[] = [
     { name: /alias/i, read: aliasColumn, cmps: [byteOrder, localeOrder] },
     { name: /remaining|on-demand|\bleft\b/i, read: remainingColumn, cmps: [numeric] },
@@ -320,19 +310,19 @@ test('columns sort both ways (alias, remaining rotations)', async ({ page }) => 
 });
 
 test('AWS managed keys are shown as such, rotated yearly by AWS', async ({ page }) => {
-  await connected(page);
-  const key = fleet.awsManaged();
+  await demo.connected(page);
+  const key = demo.fleet.awsManaged();
   expect(key.Aliases.some((a) => a.AliasName.startsWith('alias/aws/')), `${label(key)} has no alias/aws/* alias`).toBe(true);
   const row = keyRow(page, key.KeyId);
   await expect(row).toContainText(/aws[- ]managed/i);
   await expect(row.getByTestId('key-auto-rotation')).toHaveText(/year|annual|365/i);
   // A customer managed key is not labelled AWS managed.
-  await expect(keyRow(page, fleet.plainRotatable().KeyId)).not.toContainText(/aws[- ]managed/i);
+  await expect(keyRow(page, demo.fleet.plainRotatable().KeyId)).not.toContainText(/aws[- ]managed/i);
 });
 
 test('a key the caller may not read stays listed with the reason', async ({ page }) => {
-  await connected(page);
-  const key = fleet.denied();
+  await demo.connected(page);
+  const key = demo.fleet.denied();
   // The peer denies this role kms:GetKeyRotationStatus and kms:ListKeyRotations on this key only.
   expect(Object.keys(key.Errors).sort()).toEqual(['GetKeyRotationStatus', 'ListKeyRotations']);
   const row = keyRow(page, key.KeyId);
@@ -346,7 +336,7 @@ test('a key the caller may not read stays listed with the reason', async ({ page
   await expect(page.getByTestId('key-panel')).toContainText(/kms:(GetKeyRotationStatus|ListKeyRotations)/);
   await page.getByTestId('key-panel-close').click();
   // The rest of the page keeps working: every other row filled in, no page-wide failure.
-  await expect(page.getByTestId('inventory-count')).toHaveText(wholeNumber(fleet.keys().length));
-  const other = fleet.plainRotatable();
+  await expect(page.getByTestId('inventory-count')).toHaveText(wholeNumber(demo.fleet.keys().length));
+  const other = demo.fleet.plainRotatable();
   await expect(keyRow(page, other.KeyId).getByTestId('key-state')).toHaveText(/enabled/i);
 });

@@ -2,16 +2,9 @@
 // name / alias ARN, deep links, remaining rotations against the peer, history, and the reason
 // for every kind of key that cannot be rotated.
 import { expect, Locator, Page, test } from '@playwright/test';
-import { Fleet, FleetKey, label, loadFleet } from './support/fleet';
-import {
-  cliKeyIds,
-  cliRemaining,
-  credentialStringsOf,
-  ON_DEMAND_LIMIT,
-  resetPeer,
-  StsCredentials,
-  awsCli,
-} from './support/peer';
+import { FleetKey, label } from './support/fleet';
+import { useDemoFleet } from './support/demo';
+import { cliKeyIds, cliRemaining, credentialStringsOf, ON_DEMAND_LIMIT, awsCli } from './support/peer';
 import {
   connect,
   expectNoneOf,
@@ -24,25 +17,14 @@ import {
   waitForInventory,
 } from './support/ui';
 
-let creds: StsCredentials;
-let fleet: Fleet;
-
-test.beforeAll(async () => {
-  // A pristine demo fleet for this file; nothing below changes KMS state.
-  creds = await resetPeer();
-  fleet = await loadFleet(creds);
-});
-
-async function connected(page: Page): Promise<void> {
-  await connect(page, creds);
-  await waitForInventory(page, fleet.ids());
-}
+// A pristine demo fleet for this file; nothing below changes KMS state.
+const demo = useDemoFleet('all');
 
 test.describe('the key panel', () => {
   test('opens on a row click with the key metadata; closes by its button and by Escape', async ({ page }) => {
-    await connected(page);
-    const a = fleet.plainRotatable();
-    const b = fleet.asymmetric();
+    await demo.connected(page);
+    const a = demo.fleet.plainRotatable();
+    const b = demo.fleet.asymmetric();
     let panel = await openKeyPanel(page, a.KeyId);
     await expect(panel).toContainText(a.KeyId);
     await expect(panel).toContainText(a.Aliases[0].AliasName.replace(/^alias\//, ''));
@@ -58,9 +40,9 @@ test.describe('the key panel', () => {
   });
 
   test('clicking another row while the panel is open opens that key (or closes the panel first)', async ({ page }) => {
-    await connected(page);
-    const a = fleet.plainRotatable();
-    const b = fleet.used(24);
+    await demo.connected(page);
+    const a = demo.fleet.plainRotatable();
+    const b = demo.fleet.used(24);
     await openKeyPanel(page, a.KeyId);
     const box = await keyRow(page, b.KeyId).boundingBox();
     expect(box, 'row B has no box').not.toBeNull();
@@ -77,10 +59,10 @@ test.describe('the key panel', () => {
   });
 
   test('shows the rotation history and the remaining count as a number and a meter', async ({ page }) => {
-    await connected(page);
-    const key = fleet.used(24);
+    await demo.connected(page);
+    const key = demo.fleet.used(24);
     const panel = await openKeyPanel(page, key.KeyId);
-    const remaining = await cliRemaining(creds, 'us-east-1', key.KeyId);
+    const remaining = await cliRemaining(demo.creds, 'us-east-1', key.KeyId);
     expect(remaining).toBe(1);
     await expect.poll(async () => firstInt(await panel.getByTestId('remaining-rotations').innerText())).toBe(1);
     const meter = panel.getByRole('meter').or(panel.getByRole('progressbar')).or(panel.locator('meter')).first();
@@ -99,7 +81,7 @@ test.describe('the key panel', () => {
     for (const row of await rows.all()) await expect(row).toContainText(/\d{4}|\d{1,2}:\d{2}/);
 
     // A key with a short history lists every entry.
-    const short = fleet.keys().find((k) => (k.RotationCount ?? 0) > 0 && (k.RotationCount ?? 0) <= 5 && k.Metadata?.KeyState === 'Enabled');
+    const short = demo.fleet.keys().find((k) => (k.RotationCount ?? 0) > 0 && (k.RotationCount ?? 0) <= 5 && k.Metadata?.KeyState === 'Enabled');
     if (short) {
       await page.getByTestId('key-panel-close').click();
       const p2 = await openKeyPanel(page, short.KeyId);
@@ -108,8 +90,8 @@ test.describe('the key panel', () => {
   });
 
   test('remaining counts in rows and panel equal 25 minus the ON_DEMAND rotations the peer lists', async ({ page }) => {
-    await connected(page);
-    const keys = fleet.all(
+    await demo.connected(page);
+    const keys = demo.fleet.all(
       (k) =>
         k.Metadata?.KeyManager === 'CUSTOMER' &&
         k.Metadata?.KeySpec === 'SYMMETRIC_DEFAULT' &&
@@ -121,7 +103,7 @@ test.describe('the key panel', () => {
     expect(keys.length).toBeGreaterThanOrEqual(3);
     const seenValues = new Set<number>();
     for (const key of keys) {
-      const expected = await cliRemaining(creds, 'us-east-1', key.KeyId);
+      const expected = await cliRemaining(demo.creds, 'us-east-1', key.KeyId);
       seenValues.add(expected);
       await expect
         .poll(async () => firstInt(await keyRow(page, key.KeyId).getByTestId('key-remaining').innerText()), {
@@ -143,8 +125,8 @@ test.describe('the key panel', () => {
 
 test.describe('go to key', () => {
   test('opens a key by id, key ARN, alias name and alias ARN; the URL holds region and id only', async ({ page }) => {
-    await connected(page);
-    const key = fleet.used(24);
+    await demo.connected(page);
+    const key = demo.fleet.used(24);
     const alias = key.Aliases[0];
     expect(alias.AliasArn, 'ListAliases gave no AliasArn').toBeTruthy();
     for (const input of [key.KeyId, key.KeyArn, alias.AliasName, alias.AliasArn]) {
@@ -158,44 +140,44 @@ test.describe('go to key', () => {
       await expect(panel).toHaveAttribute('data-key-id', key.KeyId);
       expect(page.url(), 'the URL does not hold the key id').toContain(key.KeyId);
       expect(page.url(), 'the URL does not hold the region').toContain('us-east-1');
-      expectNoneOf(page.url(), credentialStringsOf(creds), 'the URL');
+      expectNoneOf(page.url(), credentialStringsOf(demo.creds), 'the URL');
     }
   });
 
   test('a key ARN of another region switches to that region', async ({ page }) => {
-    await connected(page);
-    const replica = fleet.replica();
+    await demo.connected(page);
+    const replica = demo.fleet.replica();
     await goToKey(page, replica.KeyArn);
     const panel = page.getByTestId('key-panel');
     await expect(panel).toBeVisible();
     await expect(panel).toHaveAttribute('data-key-id', replica.KeyId);
     await expect(panel).toContainText(/replica/i);
     await expect.poll(() => page.url()).toContain('us-west-2');
-    await waitForInventory(page, await cliKeyIds(creds, 'us-west-2'));
+    await waitForInventory(page, await cliKeyIds(demo.creds, 'us-west-2'));
   });
 
   test('reloading the URL reopens the key after connecting; so does the link in a new tab', async ({ page, context }) => {
-    await connected(page);
-    const key = fleet.used(24);
+    await demo.connected(page);
+    const key = demo.fleet.used(24);
     await openKeyPanel(page, key.KeyId);
     await expect.poll(() => page.url()).toContain(key.KeyId);
     const link = page.url();
     expect(link).toContain('us-east-1');
-    expectNoneOf(link, credentialStringsOf(creds), 'the URL');
+    expectNoneOf(link, credentialStringsOf(demo.creds), 'the URL');
 
     await page.reload();
     await expect(page.getByTestId('credentials-paste')).toBeVisible({ timeout: 60_000 });
-    await connect(page, creds, { goto: false });
+    await connect(page, demo.creds, { goto: false });
     await expect(page.getByTestId('key-panel')).toBeVisible();
     await expect(page.getByTestId('key-panel')).toHaveAttribute('data-key-id', key.KeyId);
 
     const tab = await context.newPage();
     await tab.goto(link);
-    await connect(tab, creds, { goto: false });
+    await connect(tab, demo.creds, { goto: false });
     await expect(tab.getByTestId('key-panel')).toBeVisible();
     await expect(tab.getByTestId('key-panel')).toHaveAttribute('data-key-id', key.KeyId);
     const snap = await storageSnapshot(tab);
-    for (const [where, text] of Object.entries(snap)) expectNoneOf(text, credentialStringsOf(creds), where);
+    for (const [where, text] of Object.entries(snap)) expectNoneOf(text, credentialStringsOf(demo.creds), where);
   });
 });
 
@@ -210,22 +192,22 @@ async function expectBlocked(page: Page, key: FleetKey, reason: RegExp): Promise
 
 test.describe('keys that cannot be rotated show why, with a disabled "Rotate now"', () => {
   const kinds: { kind: string; pick: () => FleetKey; reason: RegExp }[] = [
-    { kind: 'asymmetric', pick: () => fleet.asymmetric(), reason: /asymmetric|RSA|ECC|SM2|key spec/i },
-    { kind: 'HMAC', pick: () => fleet.hmac(), reason: /HMAC/i },
-    { kind: 'imported key waiting for its key material', pick: () => fleet.imported(), reason: /import/i },
-    { kind: 'disabled', pick: () => fleet.disabled(), reason: /disabled/i },
-    { kind: 'pending deletion', pick: () => fleet.pendingDeletion(), reason: /deletion/i },
-    { kind: 'AWS managed', pick: () => fleet.awsManaged(), reason: /aws[- ]managed/i },
+    { kind: 'asymmetric', pick: () => demo.fleet.asymmetric(), reason: /asymmetric|RSA|ECC|SM2|key spec/i },
+    { kind: 'HMAC', pick: () => demo.fleet.hmac(), reason: /HMAC/i },
+    { kind: 'imported key waiting for its key material', pick: () => demo.fleet.imported(), reason: /import/i },
+    { kind: 'disabled', pick: () => demo.fleet.disabled(), reason: /disabled/i },
+    { kind: 'pending deletion', pick: () => demo.fleet.pendingDeletion(), reason: /deletion/i },
+    { kind: 'AWS managed', pick: () => demo.fleet.awsManaged(), reason: /aws[- ]managed/i },
     {
       kind: 'no on-demand rotations left (25 used)',
-      pick: () => fleet.used(25),
+      pick: () => demo.fleet.used(25),
       reason: /no (on-demand )?rotations (left|remain)|\b0\b|limit|quota|all 25|used up/i,
     },
-    { kind: 'custom key store', pick: () => fleet.customKeyStore(), reason: /custom key store|CloudHSM/i },
+    { kind: 'custom key store', pick: () => demo.fleet.customKeyStore(), reason: /custom key store|CloudHSM/i },
   ];
   for (const k of kinds) {
     test(k.kind, async ({ page }) => {
-      await connected(page);
+      await demo.connected(page);
       const key = k.pick();
       const panel = await expectBlocked(page, key, k.reason);
       if (k.kind.startsWith('no on-demand')) {
@@ -235,11 +217,11 @@ test.describe('keys that cannot be rotated show why, with a disabled "Rotate now
   }
 
   test('a multi-Region replica names its primary region and links to it', async ({ page }) => {
-    const replica = fleet.replica();
+    const replica = demo.fleet.replica();
     const primaryRegion = replica.Metadata!.PrimaryRegion!;
     expect(primaryRegion).toBe('us-east-1');
-    await connect(page, creds, { region: 'us-west-2' });
-    await waitForInventory(page, await cliKeyIds(creds, 'us-west-2'));
+    await connect(page, demo.creds, { region: 'us-west-2' });
+    await waitForInventory(page, await cliKeyIds(demo.creds, 'us-west-2'));
     const panel = await expectBlocked(page, replica, /primary/i);
     await expect(panel.getByTestId('rotate-blocked-reason')).toContainText(primaryRegion);
     const link = panel
@@ -248,26 +230,26 @@ test.describe('keys that cannot be rotated show why, with a disabled "Rotate now
       .first();
     await expect(link, 'no link to the primary key').toBeVisible();
     await link.click();
-    await waitForInventory(page, await cliKeyIds(creds, 'us-east-1'));
+    await waitForInventory(page, await cliKeyIds(demo.creds, 'us-east-1'));
     const primaryId = replica.Metadata!.PrimaryArn!.split('/').pop()!;
     await expect(page.getByTestId('key-panel')).toHaveAttribute('data-key-id', primaryId);
     await expect(page.getByTestId('rotate-now')).toBeEnabled();
     expect(page.url()).toContain('us-east-1');
-    expect(await rowIds(page)).toContain(fleet.mrkPrimary().KeyId);
+    expect(await rowIds(page)).toContain(demo.fleet.mrkPrimary().KeyId);
   });
 
   test('an imported key with new key material pending can be rotated', async ({ page }) => {
-    await connected(page);
-    const key = fleet.importedPending();
+    await demo.connected(page);
+    const key = demo.fleet.importedPending();
     const panel = await openKeyPanel(page, key.KeyId);
     await expect(panel.getByTestId('rotate-now')).toBeEnabled();
     await expect(panel.getByTestId('rotate-blocked-reason')).toBeHidden();
   });
 
   test('the multi-Region primary itself can be rotated', async ({ page }) => {
-    await connected(page);
-    const primary = fleet.mrkPrimary();
-    const status = await awsCli(creds, 'us-east-1', ['kms', 'describe-key', '--key-id', primary.KeyId]);
+    await demo.connected(page);
+    const primary = demo.fleet.mrkPrimary();
+    const status = await awsCli(demo.creds, 'us-east-1', ['kms', 'describe-key', '--key-id', primary.KeyId]);
     expect(status.KeyMetadata.MultiRegionConfiguration.MultiRegionKeyType).toBe('PRIMARY');
     const panel = await openKeyPanel(page, primary.KeyId);
     await expect(panel.getByTestId('rotate-now')).toBeEnabled();

@@ -1,30 +1,12 @@
 // Quality bar: keyboard use (Escape closes the dialog, focus stays in it, rows open from the
 // keyboard), labelled controls, and a layout usable at 390 px.
 import { expect, Page, test } from '@playwright/test';
-import { Fleet, loadFleet } from './support/fleet';
-import { consoleUrl, resetPeer, StsCredentials } from './support/peer';
-import {
-  connect,
-  countOps,
-  keyRow,
-  openKeyPanel,
-  trackAwsRequests,
-  waitForInventory,
-} from './support/ui';
+import { useDemoFleet } from './support/demo';
+import { consoleUrl } from './support/peer';
+import { countOps, keyRow, openKeyPanel } from './support/ui';
 
-let creds: StsCredentials;
-let fleet: Fleet;
-
-test.beforeAll(async () => {
-  // A pristine demo fleet for this file; nothing below changes KMS state.
-  creds = await resetPeer();
-  fleet = await loadFleet(creds);
-});
-
-async function connected(page: Page): Promise<void> {
-  await connect(page, creds);
-  await waitForInventory(page, fleet.ids());
-}
+// A pristine demo fleet for this file; nothing below changes KMS state.
+const demo = useDemoFleet('all');
 
 const focusInside = (page: Page, testId: string) =>
   page.evaluate((id) => {
@@ -33,9 +15,8 @@ const focusInside = (page: Page, testId: string) =>
   }, testId);
 
 test('Escape closes the rotate dialog without rotating; the panel stays', async ({ page }) => {
-  const seen = trackAwsRequests(page);
-  await connected(page);
-  const panel = await openKeyPanel(page, fleet.plainRotatable().KeyId);
+  const seen = await demo.connected(page);
+  const panel = await openKeyPanel(page, demo.fleet.plainRotatable().KeyId);
   await panel.getByTestId('rotate-now').click();
   await expect(page.getByTestId('rotate-dialog')).toBeVisible();
   await page.keyboard.press('Escape');
@@ -46,8 +27,8 @@ test('Escape closes the rotate dialog without rotating; the panel stays', async 
 });
 
 test('focus moves into the rotate dialog and Tab / Shift+Tab cannot leave it', async ({ page }) => {
-  await connected(page);
-  const panel = await openKeyPanel(page, fleet.plainRotatable().KeyId);
+  await demo.connected(page);
+  const panel = await openKeyPanel(page, demo.fleet.plainRotatable().KeyId);
   await panel.getByTestId('rotate-now').click();
   await expect(page.getByTestId('rotate-dialog')).toBeVisible();
   await expect.poll(() => focusInside(page, 'rotate-dialog'), { message: 'focus did not move into the dialog' }).toBe(true);
@@ -67,8 +48,8 @@ test('focus moves into the rotate dialog and Tab / Shift+Tab cannot leave it', a
 });
 
 test('a key row opens from the keyboard', async ({ page }) => {
-  await connected(page);
-  const key = fleet.used(24);
+  await demo.connected(page);
+  const key = demo.fleet.used(24);
   const row = keyRow(page, key.KeyId);
   const focusable = (await row.getAttribute('tabindex')) !== null
     ? row
@@ -104,10 +85,10 @@ test.describe('at 390 px wide', () => {
     await page.goto(consoleUrl() + '/');
     await expect(page.getByTestId('credentials-paste')).toBeVisible({ timeout: 60_000 });
     await expectNoHorizontalOverflow(page, 'on the connect form');
-    await connected(page);
+    await demo.connected(page);
     await expectNoHorizontalOverflow(page, 'with the inventory');
     await expect(page.getByTestId('inventory-filter')).toBeInViewport();
-    const panel = await openKeyPanel(page, fleet.plainRotatable().KeyId);
+    const panel = await openKeyPanel(page, demo.fleet.plainRotatable().KeyId);
     await expectNoHorizontalOverflow(page, 'with a key panel open');
     const box = await panel.boundingBox();
     expect(box).not.toBeNull();

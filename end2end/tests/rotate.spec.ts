@@ -2,44 +2,14 @@
 // included), the in-progress mark, history and quota refresh, the 25th rotation, the server's
 // LimitExceededException, and an ambiguous failure reconciled instead of re-sent.
 import { expect, Page, test } from '@playwright/test';
-import { Fleet, FleetKey, loadFleet } from './support/fleet';
-import {
-  awsCli,
-  cliOnDemandCount,
-  cliRemaining,
-  ON_DEMAND_LIMIT,
-  peerUrl,
-  resetPeer,
-  StsCredentials,
-} from './support/peer';
-import {
-  connect,
-  countOps,
-  firstInt,
-  keyRow,
-  openKeyPanel,
-  SeenRequest,
-  trackAwsRequests,
-  waitForInventory,
-  wholeNumber,
-} from './support/ui';
+import { FleetKey } from './support/fleet';
+import { useDemoFleet } from './support/demo';
+import { awsCli, cliOnDemandCount, cliRemaining, ON_DEMAND_LIMIT, peerUrl } from './support/peer';
+import { countOps, firstInt, keyRow, openKeyPanel, SeenRequest, wholeNumber } from './support/ui';
 
-let creds: StsCredentials;
-let fleet: Fleet;
-
-test.beforeEach(async () => {
-  // Every test here rotates keys: start each from the seeded demo fleet. A rotation stays in
-  // progress for 6 s (peer default 3 s) so the in-progress state is there to be seen.
-  creds = await resetPeer({ rotation_seconds: 6 });
-  fleet = await loadFleet(creds);
-});
-
-async function connected(page: Page): Promise<SeenRequest[]> {
-  const seen = trackAwsRequests(page);
-  await connect(page, creds);
-  await waitForInventory(page, fleet.ids());
-  return seen;
-}
+// Every test here rotates keys: start each from the seeded demo fleet. A rotation stays in
+// progress for 6 s (peer default 3 s) so the in-progress state is there to be seen.
+const demo = useDemoFleet('each', { rotation_seconds: 6 });
 
 const rotationsOf = (seen: SeenRequest[], key: FleetKey) =>
   seen.filter((r) => r.operation === 'RotateKeyOnDemand' && r.body.includes(key.KeyId)).length;
@@ -59,9 +29,9 @@ async function panelRemaining(page: Page): Promise<number | null> {
 }
 
 test('rotating an eligible key sends exactly one RotateKeyOnDemand even on a double click', async ({ page }) => {
-  const seen = await connected(page);
-  const key = fleet.plainRotatable();
-  const before = await cliOnDemandCount(creds, 'us-east-1', key.KeyId);
+  const seen = await demo.connected(page);
+  const key = demo.fleet.plainRotatable();
+  const before = await cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId);
   const remainingBefore = ON_DEMAND_LIMIT - before;
   const panel = await openKeyPanel(page, key.KeyId);
   await expect.poll(() => panelRemaining(page)).toBe(remainingBefore);
@@ -102,16 +72,16 @@ test('rotating an eligible key sends exactly one RotateKeyOnDemand even on a dou
     .toBe(remainingBefore - 1);
 
   // The peer saw exactly one: the AWS CLI lists one more ON_DEMAND rotation, not two.
-  await expect.poll(() => cliOnDemandCount(creds, 'us-east-1', key.KeyId), { timeout: 60_000 }).toBe(before + 1);
+  await expect.poll(() => cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId), { timeout: 60_000 }).toBe(before + 1);
   await page.waitForTimeout(2_000);
   expect(rotationsOf(seen, key), 'RotateKeyOnDemand requests sent by the page').toBe(1);
-  expect(await cliOnDemandCount(creds, 'us-east-1', key.KeyId)).toBe(before + 1);
-  expect(await cliRemaining(creds, 'us-east-1', key.KeyId)).toBe(remainingBefore - 1);
+  expect(await cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId)).toBe(before + 1);
+  expect(await cliRemaining(demo.creds, 'us-east-1', key.KeyId)).toBe(remainingBefore - 1);
 });
 
 test('while a rotation runs, "Rotate now" is disabled with the reason', async ({ page }) => {
-  await connected(page);
-  const key = fleet.plainRotatable();
+  await demo.connected(page);
+  const key = demo.fleet.plainRotatable();
   const panel = await openKeyPanel(page, key.KeyId);
   await panel.getByTestId('rotate-now').click();
   await page.getByTestId('confirm-rotate').click();
@@ -123,9 +93,9 @@ test('while a rotation runs, "Rotate now" is disabled with the reason', async ({
 });
 
 test('the key with 24 rotations used: one more leaves 0 and disables "Rotate now"', async ({ page }) => {
-  const seen = await connected(page);
-  const key = fleet.used(24);
-  expect(await cliRemaining(creds, 'us-east-1', key.KeyId)).toBe(1);
+  const seen = await demo.connected(page);
+  const key = demo.fleet.used(24);
+  expect(await cliRemaining(demo.creds, 'us-east-1', key.KeyId)).toBe(1);
   const panel = await openKeyPanel(page, key.KeyId);
   await expect.poll(() => panelRemaining(page)).toBe(1);
   await panel.getByTestId('rotate-now').click();
@@ -138,20 +108,20 @@ test('the key with 24 rotations used: one more leaves 0 and disables "Rotate now
   await expect
     .poll(async () => firstInt(await keyRow(page, key.KeyId).getByTestId('key-remaining').innerText()))
     .toBe(0);
-  await expect.poll(() => cliOnDemandCount(creds, 'us-east-1', key.KeyId)).toBe(ON_DEMAND_LIMIT);
+  await expect.poll(() => cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId)).toBe(ON_DEMAND_LIMIT);
   expect(rotationsOf(seen, key)).toBe(1);
 });
 
 test("the server's LimitExceededException is explained and overrides the computed count", async ({ page }) => {
-  const seen = await connected(page);
-  const key = fleet.used(24);
+  const seen = await demo.connected(page);
+  const key = demo.fleet.used(24);
   const panel = await openKeyPanel(page, key.KeyId);
   await expect.poll(() => panelRemaining(page)).toBe(1);
   await panel.getByTestId('rotate-now').click();
   await expect(page.getByTestId('rotate-dialog')).toBeVisible();
   // While the dialog is open, someone else uses the last rotation behind the console's back.
-  await awsCli(creds, 'us-east-1', ['kms', 'rotate-key-on-demand', '--key-id', key.KeyId]);
-  await expect.poll(() => cliOnDemandCount(creds, 'us-east-1', key.KeyId), { timeout: 90_000 }).toBe(ON_DEMAND_LIMIT);
+  await awsCli(demo.creds, 'us-east-1', ['kms', 'rotate-key-on-demand', '--key-id', key.KeyId]);
+  await expect.poll(() => cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId), { timeout: 90_000 }).toBe(ON_DEMAND_LIMIT);
 
   await page.getByTestId('confirm-rotate').click();
   const banner = page.getByTestId('error-banner');
@@ -160,13 +130,13 @@ test("the server's LimitExceededException is explained and overrides the compute
   await expect.poll(() => panelRemaining(page)).toBe(0);
   await expect(panel.getByTestId('rotate-now')).toBeDisabled();
   expect(rotationsOf(seen, key), 'a LimitExceededException must not be retried').toBe(1);
-  expect(await cliOnDemandCount(creds, 'us-east-1', key.KeyId)).toBe(ON_DEMAND_LIMIT);
+  expect(await cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId)).toBe(ON_DEMAND_LIMIT);
 });
 
 test('a rotation whose response is lost is reconciled from the key state, never sent twice', async ({ page }) => {
-  const seen = await connected(page);
-  const key = fleet.plainRotatable();
-  const before = await cliOnDemandCount(creds, 'us-east-1', key.KeyId);
+  const seen = await demo.connected(page);
+  const key = demo.fleet.plainRotatable();
+  const before = await cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId);
   let delivered: number | null = null;
   await page.route(
     (url) => url.href.startsWith(peerUrl()),
@@ -199,16 +169,16 @@ test('a rotation whose response is lost is reconciled from the key state, never 
     .toBeGreaterThan(0);
   // ...and ends up showing the rotation that did happen, without sending another.
   await expect.poll(() => panelRemaining(page), { timeout: 90_000 }).toBe(ON_DEMAND_LIMIT - before - 1);
-  await expect.poll(() => cliOnDemandCount(creds, 'us-east-1', key.KeyId), { timeout: 90_000 }).toBe(before + 1);
+  await expect.poll(() => cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId), { timeout: 90_000 }).toBe(before + 1);
   await page.waitForTimeout(2_000);
   expect(rotationsOf(seen, key), 'RotateKeyOnDemand was re-sent after an ambiguous failure').toBe(1);
-  expect(await cliOnDemandCount(creds, 'us-east-1', key.KeyId)).toBe(before + 1);
+  expect(await cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId)).toBe(before + 1);
 });
 
 test('cancelling the dialog sends nothing', async ({ page }) => {
-  const seen = await connected(page);
-  const key = fleet.plainRotatable();
-  const before = await cliOnDemandCount(creds, 'us-east-1', key.KeyId);
+  const seen = await demo.connected(page);
+  const key = demo.fleet.plainRotatable();
+  const before = await cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId);
   const panel = await openKeyPanel(page, key.KeyId);
   await panel.getByTestId('rotate-now').click();
   await expect(page.getByTestId('rotate-dialog')).toBeVisible();
@@ -216,13 +186,13 @@ test('cancelling the dialog sends nothing', async ({ page }) => {
   await expect(page.getByTestId('rotate-dialog')).toBeHidden();
   await page.waitForTimeout(1_000);
   expect(countOps(seen, 'RotateKeyOnDemand')).toBe(0);
-  expect(await cliOnDemandCount(creds, 'us-east-1', key.KeyId)).toBe(before);
+  expect(await cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId)).toBe(before);
 });
 
 test('an automatic rotation due within 20 minutes: ConflictException is explained, nothing rotates', async ({ page }) => {
-  const seen = await connected(page);
-  const key = fleet.autoRotationDueSoon();
-  const before = await cliOnDemandCount(creds, 'us-east-1', key.KeyId);
+  const seen = await demo.connected(page);
+  const key = demo.fleet.autoRotationDueSoon();
+  const before = await cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId);
   const panel = await openKeyPanel(page, key.KeyId);
   const rotateNow = panel.getByTestId('rotate-now');
   await expect(rotateNow).toBeVisible();
@@ -240,8 +210,8 @@ test('an automatic rotation due within 20 minutes: ConflictException is explaine
     expect(rotationsOf(seen, key)).toBe(0);
   }
   await page.waitForTimeout(2_000);
-  expect(await cliOnDemandCount(creds, 'us-east-1', key.KeyId)).toBe(before);
+  expect(await cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId)).toBe(before);
   // The page keeps working after the error.
   await page.getByTestId('key-panel-close').click();
-  await openKeyPanel(page, fleet.plainRotatable().KeyId);
+  await openKeyPanel(page, demo.fleet.plainRotatable().KeyId);
 });

@@ -7,17 +7,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect, Page, test } from '@playwright/test';
-import { Fleet, loadFleet } from './support/fleet';
-import { consoleUrl, credentialStringsOf, peerUrl, PYTHON, REPO_ROOT, resetPeer, StsCredentials } from './support/peer';
-import { connect, expectNoneOf, openKeyPanel, requestLog, storageSnapshot, waitForInventory } from './support/ui';
+import { useDemoFleet } from './support/demo';
+import { consoleUrl, credentialStringsOf, peerUrl, PYTHON, REPO_ROOT, StsCredentials } from './support/peer';
+import {
+  connect,
+  expectNoneOf,
+  openKeyPanel,
+  requestLog,
+  storageSnapshot,
+  waitForInventory,
+} from './support/ui';
 
-let creds: StsCredentials;
-let fleet: Fleet;
-
-test.beforeEach(async () => {
-  creds = await resetPeer();
-  fleet = await loadFleet(creds);
-});
+const demo = useDemoFleet('each');
 
 /** Every console message of the page (all levels), with its arguments' text. */
 function collectConsole(page: Page): string[] {
@@ -29,22 +30,22 @@ function collectConsole(page: Page): string[] {
 
 async function expectNotStored(page: Page, when: string): Promise<void> {
   const snap = await storageSnapshot(page);
-  expectNoneOf(snap.local, credentialStringsOf(creds), `localStorage ${when}`);
-  expectNoneOf(snap.cookies, credentialStringsOf(creds), `cookies ${when}`);
-  expectNoneOf(snap.url, credentialStringsOf(creds), `the URL ${when}`);
+  expectNoneOf(snap.local, credentialStringsOf(demo.creds), `localStorage ${when}`);
+  expectNoneOf(snap.cookies, credentialStringsOf(demo.creds), `cookies ${when}`);
+  expectNoneOf(snap.url, credentialStringsOf(demo.creds), `the URL ${when}`);
   const cookies = JSON.stringify(await page.context().cookies());
-  expectNoneOf(cookies, credentialStringsOf(creds), `the browser's cookie jar ${when}`);
+  expectNoneOf(cookies, credentialStringsOf(demo.creds), `the browser's cookie jar ${when}`);
 }
 
 test('no credential reaches the console log, storage, cookies or the URL; without "remember" a reload returns to connect', async ({
   page,
 }) => {
   const messages = collectConsole(page);
-  await connect(page, creds, { remember: false });
+  await connect(page, demo.creds, { remember: false });
   await expectNotStored(page, 'after connecting');
-  await waitForInventory(page, fleet.ids());
+  await waitForInventory(page, demo.fleet.ids());
 
-  const key = fleet.plainRotatable();
+  const key = demo.fleet.plainRotatable();
   const panel = await openKeyPanel(page, key.KeyId);
   await panel.getByTestId('rotate-now').click();
   await expect(page.getByTestId('rotate-dialog')).toBeVisible();
@@ -55,7 +56,7 @@ test('no credential reaches the console log, storage, cookies or the URL; withou
   await requestLog(page);
   await expectNotStored(page, 'after a rotation');
   const snap = await storageSnapshot(page);
-  expectNoneOf(snap.session, credentialStringsOf(creds), 'sessionStorage without "remember in this tab"');
+  expectNoneOf(snap.session, credentialStringsOf(demo.creds), 'sessionStorage without "remember in this tab"');
 
   await page.reload();
   await expect(page.getByTestId('credentials-paste'), 'a reload without "remember" did not return to connect').toBeVisible({
@@ -65,19 +66,19 @@ test('no credential reaches the console log, storage, cookies or the URL; withou
   await expectNotStored(page, 'after a reload');
 
   expect(messages.length, 'no console message was seen at all (is the listener attached?)').toBeGreaterThan(0);
-  expectNoneOf(messages.join('\n'), credentialStringsOf(creds), 'the console log');
+  expectNoneOf(messages.join('\n'), credentialStringsOf(demo.creds), 'the console log');
 });
 
 test('with "remember" a reload reconnects but a new tab does not; Disconnect empties sessionStorage', async ({ page, context }) => {
   const messages = collectConsole(page);
-  await connect(page, creds, { remember: true });
-  await waitForInventory(page, fleet.ids());
+  await connect(page, demo.creds, { remember: true });
+  await waitForInventory(page, demo.fleet.ids());
 
   await page.reload();
   await expect(page.getByTestId('identity'), 'a reload with "remember in this tab" did not reconnect').toBeVisible({
     timeout: 60_000,
   });
-  await waitForInventory(page, fleet.ids());
+  await waitForInventory(page, demo.fleet.ids());
 
   // A new tab of the same browser (same origin, same context) starts with its own, empty
   // sessionStorage: it must ask for credentials again.
@@ -91,7 +92,7 @@ test('with "remember" a reload reconnects but a new tab does not; Disconnect emp
   await other.waitForTimeout(2_000);
   await expect(other.getByTestId('identity')).toBeHidden();
   const otherSnap = await storageSnapshot(other);
-  expectNoneOf(JSON.stringify(otherSnap), credentialStringsOf(creds), 'the new tab\'s storage and URL');
+  expectNoneOf(JSON.stringify(otherSnap), credentialStringsOf(demo.creds), 'the new tab\'s storage and URL');
   await other.close();
   // The first tab is still connected.
   await expect(page.getByTestId('identity')).toBeVisible();
@@ -110,7 +111,7 @@ test('with "remember" a reload reconnects but a new tab does not; Disconnect emp
   await expectNotStored(page, 'after Disconnect');
 
   // Even opted in, nothing is logged.
-  expectNoneOf([...messages, ...otherMessages].join('\n'), credentialStringsOf(creds), 'the console log');
+  expectNoneOf([...messages, ...otherMessages].join('\n'), credentialStringsOf(demo.creds), 'the console log');
 });
 
 test('the console calls KMS and STS across origins (CORS)', async ({ page }) => {
@@ -131,8 +132,8 @@ test('the console calls KMS and STS across origins (CORS)', async ({ page }) => 
       status: response?.status() ?? 0,
     });
   });
-  await connect(page, creds);
-  await waitForInventory(page, fleet.ids());
+  await connect(page, demo.creds);
+  await waitForInventory(page, demo.fleet.ids());
 
   const posts = calls.filter((c) => c.method === 'POST');
   expect(posts.length, 'no signed request reached the KMS endpoint').toBeGreaterThan(0);

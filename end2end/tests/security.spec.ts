@@ -1,8 +1,9 @@
 // Server strings are text, never markup; credentials never land in storage (unless the user opts
 // in), the URL or the page.
 import { expect, Page, test } from '@playwright/test';
-import { Fleet, loadFleet, XSS_DESCRIPTION } from './support/fleet';
-import { credentialStringsOf, resetPeer, secretsOf, StsCredentials } from './support/peer';
+import { XSS_DESCRIPTION } from './support/fleet';
+import { useDemoFleet } from './support/demo';
+import { credentialStringsOf, secretsOf } from './support/peer';
 import {
   connect,
   expectNoneOf,
@@ -15,14 +16,8 @@ import {
   waitForInventory,
 } from './support/ui';
 
-let creds: StsCredentials;
-let fleet: Fleet;
-
-test.beforeEach(async () => {
-  // The leak check rotates a key: start each test from the seeded demo fleet.
-  creds = await resetPeer();
-  fleet = await loadFleet(creds);
-});
+// The leak check rotates a key: start each test from the seeded demo fleet.
+const demo = useDemoFleet('each');
 
 test('the XSS description renders as text and runs no script', async ({ page }) => {
   const dialogs: string[] = [];
@@ -32,9 +27,9 @@ test('the XSS description renders as text and runs no script', async ({ page }) 
   });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await connect(page, creds);
-  await waitForInventory(page, fleet.ids());
-  const key = fleet.xss();
+  await connect(page, demo.creds);
+  await waitForInventory(page, demo.fleet.ids());
+  const key = demo.fleet.xss();
 
   const panel = await openKeyPanel(page, key.KeyId);
   await expect(panel).toContainText(XSS_DESCRIPTION);
@@ -56,20 +51,20 @@ test('the XSS description renders as text and runs no script', async ({ page }) 
 
 async function expectNoLeaks(page: Page, when: string, sessionAllowed = false): Promise<void> {
   const snap = await storageSnapshot(page);
-  expectNoneOf(snap.local, credentialStringsOf(creds), `localStorage ${when}`);
-  if (!sessionAllowed) expectNoneOf(snap.session, credentialStringsOf(creds), `sessionStorage ${when}`);
-  expectNoneOf(snap.url, credentialStringsOf(creds), `the URL ${when}`);
-  expectNoneOf(snap.cookies, credentialStringsOf(creds), `cookies ${when}`);
-  expectNoneOf(await pageContents(page), secretsOf(creds), `the page ${when}`);
+  expectNoneOf(snap.local, credentialStringsOf(demo.creds), `localStorage ${when}`);
+  if (!sessionAllowed) expectNoneOf(snap.session, credentialStringsOf(demo.creds), `sessionStorage ${when}`);
+  expectNoneOf(snap.url, credentialStringsOf(demo.creds), `the URL ${when}`);
+  expectNoneOf(snap.cookies, credentialStringsOf(demo.creds), `cookies ${when}`);
+  expectNoneOf(await pageContents(page), secretsOf(demo.creds), `the page ${when}`);
 }
 
 test('credentials stay out of storage, the URL and the page through a whole session', async ({ page }) => {
-  await connect(page, creds);
+  await connect(page, demo.creds);
   await expectNoLeaks(page, 'after connecting');
-  await waitForInventory(page, fleet.ids());
+  await waitForInventory(page, demo.fleet.ids());
   await expectNoLeaks(page, 'after loading the inventory');
 
-  const key = fleet.plainRotatable();
+  const key = demo.fleet.plainRotatable();
   const panel = await openKeyPanel(page, key.KeyId);
   await expectNoLeaks(page, 'with a key panel open');
   await panel.getByTestId('rotate-now').click();
@@ -91,21 +86,21 @@ test('credentials stay out of storage, the URL and the page through a whole sess
   }
   await expectNoLeaks(page, 'with the request log expanded');
 
-  await goToKey(page, fleet.used(24).Aliases[0].AliasName);
-  await expect(page.getByTestId('key-panel')).toHaveAttribute('data-key-id', fleet.used(24).KeyId);
+  await goToKey(page, demo.fleet.used(24).Aliases[0].AliasName);
+  await expect(page.getByTestId('key-panel')).toHaveAttribute('data-key-id', demo.fleet.used(24).KeyId);
   await expectNoLeaks(page, 'after "go to key"');
 
   await page.getByTestId('disconnect').click();
   await expect(page.getByTestId('credentials-paste')).toBeVisible();
   await expectNoLeaks(page, 'after Disconnect');
   // Disconnect forgets the access key id too: not even the form keeps it.
-  expectNoneOf(await pageContents(page), credentialStringsOf(creds), 'the page after Disconnect');
+  expectNoneOf(await pageContents(page), credentialStringsOf(demo.creds), 'the page after Disconnect');
 });
 
 test('with "remember in this tab", only sessionStorage holds the credentials', async ({ page }) => {
-  await connect(page, creds, { remember: true });
-  await waitForInventory(page, fleet.ids());
+  await connect(page, demo.creds, { remember: true });
+  await waitForInventory(page, demo.fleet.ids());
   await expectNoLeaks(page, 'when remembered', true);
   const snap = await storageSnapshot(page);
-  expect(snap.session).toContain(creds.Credentials.SessionToken);
+  expect(snap.session).toContain(demo.creds.Credentials.SessionToken);
 });

@@ -41,10 +41,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="how long an on-demand rotation stays in progress")
     p.add_argument("--cors-origins", default="",
                    help="comma-separated origins allowed; empty: every origin (`*`, like KMS)")
+    p.add_argument("--latency-ms", type=float, default=0.0,
+                   help="delay every AWS answer by this much, like a network round trip")
     p.add_argument("--verbose", action="store_true", help="log every request")
     args = p.parse_args(argv)
-    if args.bulk < 0 or args.rotation_seconds < 0:
-        p.error("--bulk and --rotation-seconds must not be negative")
+    if args.bulk < 0 or args.rotation_seconds < 0 or args.latency_ms < 0:
+        p.error("--bulk, --rotation-seconds and --latency-ms must not be negative")
     return args
 
 
@@ -64,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
              state.bulk, state.last_seed_seconds)
 
     origins = [o.strip() for o in args.cors_origins.split(",") if o.strip()]
-    app = Front(DomainDispatcherApplication(create_backend_app), state, CorsPolicy(origins or None))
+    app = Front(DomainDispatcherApplication(create_backend_app), state, CorsPolicy(origins or None),
+                latency_s=args.latency_ms / 1000)
     server = make_server("127.0.0.1", args.port, app, threaded=True,
                          request_handler=MotoRequestHandler)
     port = server.server_port

@@ -13,6 +13,7 @@ from http import HTTPStatus
 import json
 import logging
 import threading
+import time
 import traceback
 import uuid
 from typing import Any, Callable, Iterable
@@ -46,10 +47,21 @@ def json_response(status: int, data: Any, content_type: str = "application/json"
     return status, [("Content-Type", content_type)], body
 
 
+# Authentication errors come from the AWS front end, not from KMS, and carry its namespace
+# (kms-api.md §1.3, lines 105 and 111: `com.amazon.coral.service#ExpiredTokenException`); the
+# header form has a `:` suffix, which clients cut (line 110). Clients must sanitise both.
+CORAL_NAMESPACE = "com.amazon.coral.service"
+
+
 def kms_error(err: errors.KmsError | auth.AuthError) -> Response:
     # JSON error body plus the `x-amzn-ErrorType` header (kms-api.md §1.3 lines 104, 112).
-    body = json.dumps({"__type": err.code, "message": err.message}).encode()
-    return err.status, [("Content-Type", JSON_TYPE), ("x-amzn-ErrorType", err.code)], body
+    if isinstance(err, auth.AuthError):
+        code = f"{CORAL_NAMESPACE}#{err.code}"
+        header = f"{err.code}:http://internal.amazon.com/coral/{CORAL_NAMESPACE}/"
+    else:
+        code = header = err.code
+    body = json.dumps({"__type": code, "message": err.message}).encode()
+    return err.status, [("Content-Type", JSON_TYPE), ("x-amzn-ErrorType", header)], body
 
 
 def query_error(code: str, message: str, status: int, request_id: str) -> Response:
@@ -73,10 +85,14 @@ def s3_error(code: str, message: str, status: int, request_id: str) -> Response:
 
 
 class Front:
-    def __init__(self, moto_app: Callable[..., Any], state: PeerState, cors: CorsPolicy) -> None:
+    def __init__(self, moto_app: Callable[..., Any], state: PeerState, cors: CorsPolicy,
+                 latency_s: float = 0.0) -> None:
         self.moto_app = moto_app
         self.state = state
         self.cors = cors
+        # Added to every AWS answer, outside the lock, to stand in for a network round trip
+        # (benchmarks; a browser far from its Region waits tens of ms for each request).
+        self.latency_s = latency_s
         # Moto's backends are not thread-safe; requests are quick, so they run one at a time.
         self.lock = threading.RLock()
 
@@ -100,6 +116,8 @@ class Front:
             else:
                 with self.lock:
                     status, headers, body = self.dispatch(environ, method, path, request_id)
+                if self.latency_s:
+                    time.sleep(self.latency_s)
         except Exception:  # noqa: BLE001 - the peer must answer, never drop the connection
             log.error("unhandled error\n%s", traceback.format_exc())
             err = errors.internal("The peer failed; see its log.")

@@ -62,14 +62,16 @@ def test_auth_errors_are_json_with_error_type_and_request_id(fleet: Fleet) -> No
     reply = fleet.kms_call("ListKeys", creds=bad)
     assert reply.status == 400
     assert reply.headers["content-type"] == "application/x-amz-json-1.1"
-    assert reply.json() == {"__type": "InvalidSignatureException",
+    # Front-end errors carry the coral namespace, the header a `:` suffix (kms-api.md §1.3).
+    assert reply.json() == {"__type": "com.amazon.coral.service#InvalidSignatureException",
                             "message": reply.json()["message"]}
-    assert reply.headers["x-amzn-errortype"] == "InvalidSignatureException"
+    assert reply.headers["x-amzn-errortype"] == (
+        "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/")
     assert len(reply.headers["x-amzn-requestid"]) == 36
     unsigned = fleet.peer.request("POST", "/", b"{}", {"X-Amz-Target": "TrentService.ListKeys",
                                                       "Content-Type": "application/x-amz-json-1.1"})
     assert unsigned.status == 400
-    assert unsigned.json()["__type"] == "MissingAuthenticationTokenException"
+    assert unsigned.json()["__type"] == "com.amazon.coral.service#MissingAuthenticationTokenException"
 
 
 def test_expired_credentials(fleet: Fleet) -> None:
@@ -79,7 +81,7 @@ def test_expired_credentials(fleet: Fleet) -> None:
     expired = Creds.from_sts(expired_doc)
     err = fleet.cli_error("kms", "list-keys", creds=expired)
     assert err.code == "ExpiredTokenException"
-    assert fleet.kms_call("ListKeys", creds=expired).json()["__type"] == "ExpiredTokenException"
+    assert fleet.kms_call("ListKeys", creds=expired).json()["__type"] == "com.amazon.coral.service#ExpiredTokenException"
     err = fleet.cli_error("sts", "get-caller-identity", creds=expired)
     assert err.code == "ExpiredToken"
     # The live session is unaffected.
@@ -90,7 +92,7 @@ def test_clock_skew_outside_five_minutes(fleet: Fleet) -> None:
     now = dt.datetime.utcnow()
     late = fleet.kms_call("ListKeys", when=now - dt.timedelta(minutes=10))
     assert late.status == 400
-    assert late.json()["__type"] == "InvalidSignatureException"
+    assert late.json()["__type"] == "com.amazon.coral.service#InvalidSignatureException"
     assert late.json()["message"].startswith("Signature expired:")
     early = fleet.kms_call("ListKeys", when=now + dt.timedelta(minutes=10))
     assert early.json()["message"].startswith("Signature not yet current:")
@@ -103,7 +105,7 @@ def test_signature_survives_origin_header_and_scope_is_checked(fleet: Fleet) -> 
     # kms_call always sends an Origin header the signature does not cover.
     assert fleet.kms_call("ListKeys").status == 200
     wrong_service = fleet.kms_call("ListKeys", service="sts")
-    assert wrong_service.json()["__type"] == "InvalidSignatureException"
+    assert wrong_service.json()["__type"] == "com.amazon.coral.service#InvalidSignatureException"
 
 
 def test_identity_policy_denies_rotation_reads_on_one_key(fleet: Fleet) -> None:

@@ -1,0 +1,219 @@
+//! Benchmark: filtering and sorting a large inventory, which the table does on every batch of
+//! loader updates and on every keystroke in the filter box.
+//!
+//! Baseline, run side by side in the same process: the same filter with the plain comparator
+//! `filter::compare` (each comparison recomputes both rows' sort values). Shipped: `filter::view`
+//! (each row's value computed once). Both must produce the same rows in the same order; the
+//! benchmark checks that before it times anything.
+//!
+//! `cargo bench --bench inventory_view [-- ROWS ROUNDS]` (defaults 10000 and 15). The bench
+//! profile inherits the release profile (opt-level z, LTO), the same code generation as the wasm.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use keyturn::aws::kms::{KeyListEntry, KeyMetadata, RotationsListEntry};
+use keyturn::console::eligibility::RotationStatus;
+use keyturn::console::filter::{self, Filter, Sort, SortColumn, SortDirection};
+use keyturn::console::inventory::{Inventory, InventoryEvent, KeyRow};
+use serde_json::json;
+
+/// Deterministic pseudo-random numbers (no dependency, same fleet every run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
+    serde_json::from_value(v).expect("the benchmark's own JSON decodes")
+}
+
+/// A fleet shaped like a large account: mixed specs, states, managers, schedules and quota use.
+fn fleet(n: usize) -> Inventory {
+    let mut rng = Lcg(42);
+    let mut inv = Inventory::new("us-east-1", 1);
+    let t0 = 1_795_608_000.0_f64;
+    let ids: Vec<String> = (0..n)
+        .map(|i| format!("{:08x}-{:04x}-4bcd-9ef0-{:012x}", i * 7919, i % 65_536, i))
+        .collect();
+    inv.apply(InventoryEvent::KeysPage(
+        ids.iter()
+            .map(|id| {
+                decode::<KeyListEntry>(json!({
+                    "KeyId": id,
+                    "KeyArn": format!("arn:aws:kms:us-east-1:123456789012:key/{id}"),
+                }))
+            })
+            .collect(),
+    ));
+    inv.apply(InventoryEvent::KeysDone);
+    let teams = [
+        "payments", "billing", "Search", "ledger", "prod-db", "Audit", "ml",
+    ];
+    for (i, id) in ids.iter().enumerate() {
+        if rng.below(4) != 0 {
+            let team = teams[rng.below(teams.len() as u64) as usize];
+            inv.apply(InventoryEvent::AliasesPage(vec![decode(json!({
+                "AliasName": format!("alias/{team}-{i}"),
+                "TargetKeyId": id,
+            }))]));
+        }
+        let spec = [
+            "SYMMETRIC_DEFAULT",
+            "SYMMETRIC_DEFAULT",
+            "RSA_2048",
+            "HMAC_256",
+        ][rng.below(4) as usize];
+        let state = [
+            "Enabled",
+            "Enabled",
+            "Enabled",
+            "Disabled",
+            "PendingDeletion",
+        ][rng.below(5) as usize];
+        let manager = if rng.below(10) == 0 {
+            "AWS"
+        } else {
+            "CUSTOMER"
+        };
+        let meta: KeyMetadata = decode(json!({
+            "KeyId": id,
+            "Arn": format!("arn:aws:kms:us-east-1:123456789012:key/{id}"),
+            "AWSAccountId": "123456789012",
+            "CreationDate": t0 - (rng.below(1000) as f64) * 86_400.0,
+            "Description": format!("Key {i} for the {} service", teams[i % teams.len()]),
+            "Enabled": state == "Enabled",
+            "KeyManager": manager,
+            "KeySpec": spec,
+            "KeyState": state,
+            "KeyUsage": if spec == "HMAC_256" { "GENERATE_VERIFY_MAC" } else { "ENCRYPT_DECRYPT" },
+            "Origin": "AWS_KMS",
+        }));
+        inv.apply(InventoryEvent::Described {
+            key_id: id.clone(),
+            result: Ok(meta),
+        });
+        let on = rng.below(2) == 0;
+        let status: RotationStatus = decode(json!({
+            "KeyId": id,
+            "KeyRotationEnabled": on,
+            "RotationPeriodInDays": if on { 90 + rng.below(2000) } else { 365 },
+            "NextRotationDate": t0 + (rng.below(365) as f64) * 86_400.0,
+        }));
+        inv.apply(InventoryEvent::Status {
+            key_id: id.clone(),
+            result: Ok(status),
+        });
+        let rotations: Vec<RotationsListEntry> = (0..rng.below(6))
+            .map(|k| {
+                decode(json!({
+                    "KeyId": id,
+                    "RotationDate": t0 - (k as f64 + 1.0) * 86_400.0 * 30.0,
+                    "RotationType": if k % 2 == 0 { "ON_DEMAND" } else { "AUTOMATIC" },
+                }))
+            })
+            .collect();
+        inv.apply(InventoryEvent::Rotations {
+            key_id: id.clone(),
+            result: Ok(rotations),
+        });
+    }
+    inv.apply(InventoryEvent::Finished);
+    inv
+}
+
+fn baseline<'a>(inv: &'a Inventory, f: &Filter, sort: Sort) -> Vec<&'a KeyRow> {
+    let mut rows: Vec<&KeyRow> = inv.rows().iter().filter(|r| f.matches(r)).collect();
+    rows.sort_by(|a, b| filter::compare(a, b, sort));
+    rows
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; only bare numbers are ours.
+    let nums: Vec<usize> = std::env::args().filter_map(|a| a.parse().ok()).collect();
+    let rows = nums.first().copied().unwrap_or(10_000);
+    let rounds = nums.get(1).copied().unwrap_or(15).max(1);
+    let inv = fleet(rows);
+    println!("inventory view: {rows} rows, median of {rounds} interleaved rounds");
+    println!(
+        "{:<30} {:<12} {:>7} {:>12} {:>12} {:>7}",
+        "sort", "filter", "shown", "baseline", "shipped", "ratio"
+    );
+    let filters = [
+        ("none", Filter::default()),
+        (
+            "text \"prod\"",
+            Filter {
+                text: "prod".into(),
+                ..Filter::default()
+            },
+        ),
+        (
+            "rotatable",
+            Filter {
+                rotatable: true,
+                ..Filter::default()
+            },
+        ),
+    ];
+    let mut total_base = Duration::ZERO;
+    let mut total_ship = Duration::ZERO;
+    for column in SortColumn::ALL {
+        for direction in [SortDirection::Ascending, SortDirection::Descending] {
+            let sort = Sort { column, direction };
+            for (name, f) in &filters {
+                let expected: Vec<&str> = baseline(&inv, f, sort)
+                    .iter()
+                    .map(|r| r.key_id.as_str())
+                    .collect();
+                let got: Vec<&str> = filter::view(&inv, f, sort)
+                    .iter()
+                    .map(|r| r.key_id.as_str())
+                    .collect();
+                assert_eq!(
+                    got, expected,
+                    "view and compare disagree for {sort:?} {name}"
+                );
+                let (mut base, mut ship) = (Vec::new(), Vec::new());
+                for _ in 0..rounds {
+                    let t = Instant::now();
+                    black_box(baseline(black_box(&inv), f, sort));
+                    base.push(t.elapsed());
+                    let t = Instant::now();
+                    black_box(filter::view(black_box(&inv), f, sort));
+                    ship.push(t.elapsed());
+                }
+                let (b, s) = (median(base), median(ship));
+                total_base += b;
+                total_ship += s;
+                println!(
+                    "{:<30} {:<12} {:>7} {:>10.2}ms {:>10.2}ms {:>6.2}x",
+                    format!("{} {}", column.label(), direction.aria()),
+                    name,
+                    expected.len(),
+                    b.as_secs_f64() * 1e3,
+                    s.as_secs_f64() * 1e3,
+                    s.as_secs_f64() / b.as_secs_f64()
+                );
+            }
+        }
+    }
+    println!(
+        "all cases: baseline {:.1} ms, shipped {:.1} ms, ratio {:.2}x (shipped / baseline; lower is faster)",
+        total_base.as_secs_f64() * 1e3,
+        total_ship.as_secs_f64() * 1e3,
+        total_ship.as_secs_f64() / total_base.as_secs_f64()
+    );
+}
