@@ -343,6 +343,23 @@ fn row_cells(v: RowView) -> impl IntoView {
             {v.description.map(|d| view! {
                 <div class="cell-sub desc" data-testid="key-description" title=desc_title>{d}</div>
             })}
+            // In the key's own cell, so a narrow or scrolled table never hides why a row is odd.
+            {(v.in_progress || problems.is_some() || badges_busy).then(|| view! {
+                <div class="badges row-status">
+                    {v.in_progress.then(|| view! {
+                        <span class="badge info" data-testid="key-in-progress">
+                            <span class="spinner" aria-hidden="true"></span>
+                            " in progress"
+                        </span>
+                    })}
+                    {problems.map(|(codes, text)| view! {
+                        <span class="badge danger" title=text data-testid="key-problem">{codes}</span>
+                    })}
+                    {badges_busy.then(|| view! {
+                        <span class="spinner" role="img" aria-label="loading"></span>
+                    })}
+                </div>
+            })}
         </td>
         <td data-label="State">
             <span class=v.state_class data-testid="key-state">{v.state}</span>
@@ -362,22 +379,6 @@ fn row_cells(v: RowView) -> impl IntoView {
             <span class=v.remaining_class data-testid="key-remaining">{v.remaining}</span>
         </td>
         <td class="col-optional">{v.last}</td>
-        <td class="status-cell">
-            <div class="badges">
-                {v.in_progress.then(|| view! {
-                    <span class="badge info" data-testid="key-in-progress">
-                        <span class="spinner" aria-hidden="true"></span>
-                        " in progress"
-                    </span>
-                })}
-                {problems.map(|(codes, text)| view! {
-                    <span class="badge danger" title=text data-testid="key-problem">{codes}</span>
-                })}
-                {badges_busy.then(|| view! {
-                    <span class="spinner" role="img" aria-label="loading"></span>
-                })}
-            </div>
-        </td>
     }
 }
 
@@ -688,9 +689,6 @@ fn InventoryCard(app: App) -> impl IntoView {
                             <SortHeader app=app column=SortColumn::NextRotation class="col-optional"/>
                             <SortHeader app=app column=SortColumn::Remaining class="num"/>
                             <SortHeader app=app column=SortColumn::LastRotation class="col-optional"/>
-                            <th scope="col" class="col-status">
-                                <span class="visually-hidden">"Status"</span>
-                            </th>
                         </tr>
                     </thead>
                     <tbody>
