@@ -116,11 +116,7 @@ pub fn start(app: App) {
 /// Re-read one key's details (DescribeKey, rotation status, history). A key that does not
 /// exist is not added to the inventory: its panel closes with the error.
 pub fn refresh_key(app: App, key_id: String) {
-    let Some(client) = app.client() else { return };
-    let Some(token) = app
-        .connection
-        .with_untracked(|c| c.session().map(|s| s.token()))
-    else {
+    let Some((client, token)) = app.connected() else {
         return;
     };
     let batcher = Batcher::new(app, token.clone(), true);
@@ -203,11 +199,7 @@ fn go_to_key(app: App, input: String) {
             return;
         }
     }
-    let Some(client) = app.client() else { return };
-    let Some(token) = app
-        .connection
-        .with_untracked(|c| c.session().map(|s| s.token()))
-    else {
+    let Some((client, token)) = app.connected() else {
         return;
     };
     let describe_id = key_ref.describe_key_id();

@@ -29,6 +29,33 @@ fn cli_target(app: App) -> CliTarget {
         .unwrap_or_default()
 }
 
+/// An AWS CLI command as text, with a button that copies it.
+#[component]
+fn CliBox(
+    app: App,
+    label: &'static str,
+    testid: &'static str,
+    copy_testid: &'static str,
+    text: Signal<String>,
+) -> impl IntoView {
+    view! {
+        <div class="cli-box">
+            <div class="cli-head">
+                <span class="field-label">{label}</span>
+                <button
+                    type="button"
+                    class="btn small"
+                    data-testid=copy_testid
+                    on:click=move |_| copy_with_notice(app, text.get_untracked())
+                >
+                    "Copy as AWS CLI"
+                </button>
+            </div>
+            <pre class="cli" data-testid=testid>{move || text.get()}</pre>
+        </div>
+    }
+}
+
 /// Copy to the clipboard and say whether it worked.
 pub fn copy_with_notice(app: App, text: String) {
     spawn_local(async move {
@@ -370,20 +397,7 @@ fn OnDemand(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
                     .get()
                     .map(|(class, text)| view! { <p class=class data-testid="rotation-outcome">{text}</p> })
             }}
-            <div class="cli-box">
-                <div class="cli-head">
-                    <span class="field-label">"AWS CLI"</span>
-                    <button
-                        type="button"
-                        class="btn small"
-                        data-testid="copy-cli"
-                        on:click=move |_| copy_with_notice(app, cli_text())
-                    >
-                        "Copy as AWS CLI"
-                    </button>
-                </div>
-                <pre class="cli" data-testid="cli-command">{cli_text}</pre>
-            </div>
+            <CliBox app=app label="AWS CLI" testid="cli-command" copy_testid="copy-cli" text=Signal::derive(cli_text)/>
         </section>
     }
 }
@@ -452,11 +466,7 @@ fn Automatic(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
             }
             banner_text.set_value(None);
         }
-        let Some(client) = app.client() else { return };
-        let Some(token) = app
-            .connection
-            .with_untracked(|c| c.session().map(|s| s.token()))
-        else {
+        let Some((client, token)) = app.connected() else {
             return;
         };
         let id = key_id();
@@ -591,20 +601,13 @@ fn Automatic(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
                         })
                 }}
             </div>
-            <div class="cli-box">
-                <div class="cli-head">
-                    <span class="field-label">"AWS CLI for this setting"</span>
-                    <button
-                        type="button"
-                        class="btn small"
-                        data-testid="copy-cli-settings"
-                        on:click=move |_| copy_with_notice(app, cli_text())
-                    >
-                        "Copy as AWS CLI"
-                    </button>
-                </div>
-                <pre class="cli" data-testid="cli-command-settings">{cli_text}</pre>
-            </div>
+            <CliBox
+                app=app
+                label="AWS CLI for this setting"
+                testid="cli-command-settings"
+                copy_testid="copy-cli-settings"
+                text=Signal::derive(cli_text)
+            />
         </section>
     }
 }
@@ -832,11 +835,7 @@ fn Details(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
     // itself through the client's generic pagination.
     let tags = RwSignal::new(None::<Result<Vec<Tag>, String>>);
     let load_tags = move |key_id: String| {
-        let Some(client) = app.client() else { return };
-        let Some(token) = app
-            .connection
-            .with_untracked(|c| c.session().map(|s| s.token()))
-        else {
+        let Some((client, token)) = app.connected() else {
             return;
         };
         spawn_local(async move {

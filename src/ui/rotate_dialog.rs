@@ -39,11 +39,7 @@ fn confirm(app: App, key_id: String) {
         })
         .flatten();
     let Some(ticket) = ticket else { return };
-    let Some(client) = app.client() else { return };
-    let Some(token) = app
-        .connection
-        .with_untracked(|c| c.session().map(|s| s.token()))
-    else {
+    let Some((client, token)) = app.connected() else {
         return;
     };
     let label = app

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use crate::console::filter::{Filter, Sort};
 use crate::console::inventory::Inventory;
 use crate::console::rotation::RotateFlow;
-use crate::console::session::{ends_session, Connection};
+use crate::console::session::{ends_session, CancelToken, Connection};
 
 /// The client of the current session and region. Not `Send` (Rc observer), so it lives in
 /// local storage.
@@ -123,6 +123,16 @@ impl App {
     /// The current client, if connected.
     pub fn client(&self) -> Option<KmsClient> {
         self.client.with_value(|c| c.clone())
+    }
+
+    /// The client and the current session's cancel token, if connected: what every action
+    /// needs, so that a disconnect or region switch drops its late results.
+    pub fn connected(&self) -> Option<(KmsClient, CancelToken)> {
+        let client = self.client()?;
+        let token = self
+            .connection
+            .with_untracked(|c| c.session().map(|s| s.token()))?;
+        Some((client, token))
     }
 
     /// The current region (connected or not: None when disconnected).
