@@ -17,6 +17,7 @@ import time
 import traceback
 import uuid
 from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
@@ -24,7 +25,7 @@ from moto.core.utils import utcnow
 from moto.kms.models import kms_backends
 from werkzeug.datastructures import EnvironHeaders
 
-from . import auth, errors, keys, kms, s3public
+from . import auth, errors, faults, keys, kms, s3public
 from .cors import CorsPolicy
 from .state import PeerState
 
@@ -172,10 +173,22 @@ class Front:
                 return json_response(400, {"error": "rotation_seconds must be a number >= 0"})
             creds = self.state.reset(seed_name, bulk, seconds)
             return json_response(200, creds)
+        if path == "/_keyturn/faults" and method == "POST":
+            try:
+                spec = json.loads(_read_body(environ) or b"null")
+                self.state.faults.add(spec)
+            except ValueError as exc:
+                return json_response(400, {"error": str(exc)})
+            return json_response(200, {"pending": self.state.faults.pending()})
+        if path == "/_keyturn/faults" and method == "GET":
+            return json_response(200, {"pending": self.state.faults.pending()})
+        if path == "/_keyturn/faults" and method == "DELETE":
+            self.state.faults.clear()
+            return json_response(200, {"pending": []})
         if path == "/_keyturn/expire" and method == "POST":
             return json_response(200, auth.assume_role(auth.EXPIRED_SESSION_NAME, expired=True))
         known = {"/_keyturn/credentials", "/_keyturn/user", "/_keyturn/health",
-                 "/_keyturn/reset", "/_keyturn/expire"}
+                 "/_keyturn/reset", "/_keyturn/expire", "/_keyturn/faults"}
         if path in known:
             return json_response(405, {"error": f"{method} not allowed on {path}"})
         return json_response(404, {"error": f"no such endpoint {path}"})
@@ -213,7 +226,23 @@ class Front:
                     return query_error("ExpiredToken", err.message, 400, request_id)
                 # Query services report a stale signature as SignatureDoesNotMatch, 403.
                 return query_error("SignatureDoesNotMatch", err.message, 403, request_id)
+        if scope is not None and scope.service == "sts":
+            raw = _read_body(environ)
+            environ["wsgi.input"] = io.BytesIO(raw)
+            environ["CONTENT_LENGTH"] = str(len(raw))
+            action = parse_qs(raw.decode("utf-8", "replace")).get("Action", [""])[0]
+            fault = self.state.faults.take(action)
+            if fault == faults.HTML_502:
+                return 502, [("Content-Type", "text/html")], faults.HTML_502_BODY
+            if fault == faults.THROTTLE:
+                # Query protocol: Throttling, 400 (kms-api.md §4.3 line 505 lists the code).
+                return query_error("Throttling", "Rate exceeded", 400, request_id)
+        else:
+            fault = None
         status, out_headers, body = self.call_moto(environ)
+        if fault == faults.INTERNAL_AFTER:
+            return query_error("InternalFailure", "The request failed after it was carried out",
+                               500, request_id)
         if (scope is not None and scope.service == "sts" and status == 200
                 and "application/json" in headers.get("Accept", "")):
             ids = [h for h in out_headers if h[0].lower() == "x-amzn-requestid"]
@@ -238,11 +267,22 @@ class Front:
                 raise errors.serialization("Request body is not valid JSON") from None
             if not isinstance(params, dict):
                 raise errors.serialization("Request body must be a JSON object")
+            key_id = params.get("KeyId")
+            fault = self.state.faults.take(op, key_id if isinstance(key_id, str) else None)
+            if fault == faults.THROTTLE:
+                raise faults.throttled()
+            if fault == faults.HTML_502:
+                return 502, [("Content-Type", "text/html")], faults.HTML_502_BODY
             handler = kms.HANDLERS.get(op)
             if handler is None:
-                return self.kms_via_moto(environ, caller, op, scope.region, params, body)
+                answer = self.kms_via_moto(environ, caller, op, scope.region, params, body)
+                if fault == faults.INTERNAL_AFTER:
+                    raise faults.internal_after(op)
+                return answer
             ctx = kms.Ctx(region=scope.region, caller=caller, now=keys.now(), state=self.state)
             result = handler(ctx, params)
+            if fault == faults.INTERNAL_AFTER:
+                raise faults.internal_after(op)
         except (errors.KmsError, auth.AuthError) as err:
             return kms_error(err)
         # Operations without output answer with an empty body: kms-api.md §1.1 line 62 allows

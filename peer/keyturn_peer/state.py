@@ -14,6 +14,7 @@ from moto.kms.models import Key
 from moto.moto_api._internal.models import moto_api_backend
 
 from . import auth, keys, seed
+from .faults import Faults
 
 
 @dataclass
@@ -29,6 +30,7 @@ class PeerState:
     user: dict[str, Any] = field(default_factory=dict)
     last_seed_seconds: float = 0.0
     key_count: int = 0
+    faults: Faults = field(default_factory=Faults)
 
     def __post_init__(self) -> None:
         # What the peer was started with: a reset without options goes back to these.
@@ -38,6 +40,7 @@ class PeerState:
               rotation_seconds: float | None = None) -> dict[str, Any]:
         """Drop all moto state, re-seed, re-create the identities and session credentials.
         Options not given take the values the peer was started with."""
+        self.faults.clear()
         self.seed = seed_name if seed_name is not None else self.startup[0]
         self.bulk = bulk if bulk is not None else self.startup[1]
         self.rotation_seconds = (rotation_seconds if rotation_seconds is not None

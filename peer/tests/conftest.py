@@ -28,7 +28,9 @@ from botocore.credentials import Credentials
 REPO = Path(__file__).resolve().parents[2]
 AWS_CLI = Path(sys.executable).parent / "aws"
 ROTATION_SECONDS = 2.0
-_CLI_ERROR = re.compile(r"An error occurred \(([^)]+)\) when calling the (\w+) operation: (.*)", re.S)
+# "... operation (reached max retries: 4): ..." once the CLI's retries are used up.
+_CLI_ERROR = re.compile(
+    r"An error occurred \(([^)]+)\) when calling the (\w+) operation(?: \([^)]*\))?: (.*)", re.S)
 
 
 def free_port() -> int:

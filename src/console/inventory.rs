@@ -325,6 +325,13 @@ impl KeyRow {
         out
     }
 
+    /// Did any read of this key fail?
+    pub fn has_problem(&self) -> bool {
+        self.metadata.error().is_some()
+            || self.status.error().is_some()
+            || self.rotations.error().is_some()
+    }
+
     /// The AWS error codes of the failed reads (for a compact badge).
     pub fn problem_codes(&self) -> Vec<String> {
         [
@@ -526,9 +533,13 @@ impl Inventory {
     pub fn failed_key_ids(&self) -> Vec<String> {
         self.rows
             .iter()
-            .filter(|r| !r.problems().is_empty())
+            .filter(|r| r.has_problem())
             .map(|r| r.key_id.clone())
             .collect()
+    }
+
+    pub fn failed_count(&self) -> usize {
+        self.rows.iter().filter(|r| r.has_problem()).count()
     }
 
     pub fn progress(&self) -> Progress {
@@ -1269,6 +1280,8 @@ mod tests {
         );
         assert!(matches!(cr.rotate_now(), Err(Blocked::Unreadable { .. })));
         assert_eq!(inv.failed_key_ids(), [C]);
+        assert_eq!(inv.failed_count(), 1);
+        assert!(cr.has_problem() && !inv.row(A).unwrap().has_problem());
 
         // AWS managed.
         let d = inv.row(D).unwrap();

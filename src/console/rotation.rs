@@ -265,7 +265,7 @@ impl RotateFailure {
         match self {
             RotateFailure::Rejected(e) => e.user_message(RotateKeyOnDemand::NAME),
             RotateFailure::NotApplied { cause } => format!(
-                "The rotation request got no answer ({}). keyturn then read the key several \
+                "The rotation request got no clear answer ({}). keyturn then read the key several \
                  times and found no new or running rotation, so it was most likely not applied. \
                  You can try again.",
                 short_cause(cause)
@@ -281,7 +281,7 @@ impl RotateFailure {
                     })
                     .unwrap_or_default();
                 format!(
-                    "The rotation request got no answer ({}), and keyturn could not find out \
+                    "The rotation request got no clear answer ({}), and keyturn could not find out \
                      whether it was applied. Reload the key's rotation history before trying \
                      again, so the key is not rotated twice.{why}",
                     short_cause(cause)
@@ -468,7 +468,7 @@ impl RotateFlow {
             RotatePhase::Idle | RotatePhase::Confirming => None,
             RotatePhase::Sending => Some("Sending the rotation request\u{2026}".to_string()),
             RotatePhase::Reconciling => Some(
-                "The rotation request got no answer; checking the key's rotation state before \
+                "The rotation request got no clear answer; checking the key's rotation state before \
                  anything else\u{2026}"
                     .to_string(),
             ),

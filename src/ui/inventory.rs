@@ -113,6 +113,32 @@ pub fn start(app: App) {
     });
 }
 
+/// Read again every key whose reads failed (throttling that outlasted the retries, a
+/// permission since granted). `busy` is true while it runs.
+fn retry_failed(app: App, busy: RwSignal<bool>) {
+    let Some((client, token)) = app.connected() else {
+        return;
+    };
+    let ids = app.inventory.with_untracked(Inventory::failed_key_ids);
+    if ids.is_empty() {
+        return;
+    }
+    busy.set(true);
+    let batcher = Batcher::new(app, token.clone(), true);
+    spawn_local(async move {
+        let sink = Rc::clone(&batcher);
+        let outcome = load_key_details(&client, ids, &token, &LoadConfig::default(), move |ev| {
+            sink.push(ev)
+        })
+        .await;
+        batcher.flush();
+        busy.try_set(false);
+        if let LoadOutcome::Failed(e) = outcome {
+            app.report("KMS", &e);
+        }
+    });
+}
+
 /// Re-read one key's details (DescribeKey, rotation status, history). A key that does not
 /// exist is not added to the inventory: its panel closes with the error.
 pub fn refresh_key(app: App, key_id: String) {
@@ -515,6 +541,8 @@ fn InventoryCard(app: App) -> impl IntoView {
             .with(|i| i.aliases.error().map(|e| e.user_message("ListAliases")))
     });
     let region = Memo::new(move |_| app.inventory.with(|i| i.region.clone()));
+    let failed = Memo::new(move |_| app.inventory.with(Inventory::failed_count));
+    let retrying = RwSignal::new(false);
     let goto = RwSignal::new(String::new());
 
     // Pages keep the table small: every layout pass of a 1,000-row table costs more than the
@@ -657,6 +685,36 @@ fn InventoryCard(app: App) -> impl IntoView {
                         "Clear filters"
                     </button>
                 </Show>
+                <Show when=move || { failed.get() > 0 && !progress.get().is_loading() }>
+                    <button
+                        type="button"
+                        class="btn small"
+                        data-testid="inventory-retry-failed"
+                        disabled=move || retrying.get()
+                        on:click=move |_| retry_failed(app, retrying)
+                    >
+                        {move || {
+                            let n = failed.get();
+                            if retrying.get() {
+                                "Retrying\u{2026}".to_string()
+                            } else if n == 1 {
+                                "Retry the key that failed".to_string()
+                            } else {
+                                format!("Retry the {} keys that failed", format::thousands(n))
+                            }
+                        }}
+                    </button>
+                </Show>
+                <button
+                    type="button"
+                    class="btn small"
+                    data-testid="inventory-reload"
+                    title="List and read every key of the region again"
+                    disabled=move || progress.get().is_loading()
+                    on:click=move |_| start(app)
+                >
+                    "Reload"
+                </button>
                 {move || {
                     aliases_error
                         .get()

@@ -184,3 +184,28 @@ export async function cliRemaining(creds: StsCredentials, region: string, keyId:
   const inProgress = status.OnDemandRotationStartDate ? 1 : 0;
   return Math.max(0, ON_DEMAND_LIMIT - done - inProgress);
 }
+
+/** A failure the peer gives instead of its normal answer (peer/keyturn_peer/faults.py). */
+export interface Fault {
+  /** The KMS operation (X-Amz-Target suffix) or STS Action, e.g. DescribeKey, GetCallerIdentity. */
+  operation: string;
+  fault: 'throttle' | 'internal-after' | 'html-502';
+  /** How many requests get it (default 1). */
+  count?: number;
+  /** Only requests for this KeyId. */
+  key_id?: string;
+}
+
+/** Makes the peer answer the next matching requests with a fault; a reset clears them. */
+export async function addFault(fault: Fault): Promise<void> {
+  await peerFetch('/_keyturn/faults', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(fault),
+  });
+}
+
+/** The faults not used up yet. */
+export async function pendingFaults(): Promise<Array<Fault & { remaining: number }>> {
+  return ((await peerFetch('/_keyturn/faults')) as { pending: Array<Fault & { remaining: number }> }).pending;
+}
