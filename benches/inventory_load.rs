@@ -155,6 +155,7 @@ mod native {
             fips: false,
             dual_stack: false,
             custom_url: Some(peer.to_string()),
+            sts_url: None,
         };
         let client = Client::new(transport, credentials, endpoint);
         let mut inventory = Inventory::new("us-east-1", 1);

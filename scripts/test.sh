@@ -38,7 +38,9 @@ if [ -f dist/index.html ]; then
   # The browser tests rotated keys: the end-to-end tests start from a fresh demo fleet.
   reset_peer
   # Served with exactly the hosted security headers (scripts/csp.py), plus the local peer in connect-src.
-  start_static "$WEB_PORT" dist --security-headers --local-peer "$KEYTURN_PEER_URL"
+  # The peer under a second host name too: the STS endpoint URL test uses it as another origin.
+  start_static "$WEB_PORT" dist --security-headers --local-peer "$KEYTURN_PEER_URL" \
+    --local-peer "http://localhost:$PEER_PORT"
   export KEYTURN_URL="http://127.0.0.1:$WEB_PORT"
   # The console as scripts/deploy.sh ships it (release build, relative public URL) in the peer's S3;
   # end2end/tests/hosting-s3.spec.ts loads it from there. Set even if the deploy fails, so that test

@@ -57,6 +57,7 @@ fn config() -> EndpointConfig {
         fips: false,
         dual_stack: false,
         custom_url: Some(PEER_URL.to_string()),
+        sts_url: None,
     }
 }
 

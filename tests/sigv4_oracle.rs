@@ -278,6 +278,7 @@ fn generate(rng: &mut Rng, coverage: &mut Coverage) -> Case {
                 fips: false,
                 dual_stack: false,
                 custom_url: Some(custom_url.to_owned()),
+                sts_url: None,
             };
             resolve(service, &config)
                 .expect("custom endpoint resolves")
@@ -291,6 +292,7 @@ fn generate(rng: &mut Rng, coverage: &mut Coverage) -> Case {
                 fips,
                 dual_stack,
                 custom_url: None,
+                sts_url: None,
             };
             resolve(service, &config)
                 .expect("listed region resolves")
@@ -553,6 +555,7 @@ fn endpoints_match_botocore_rule_sets() {
                             fips,
                             dual_stack,
                             custom_url: None,
+                            sts_url: None,
                         },
                     ));
                 }
@@ -573,6 +576,7 @@ fn endpoints_match_botocore_rule_sets() {
                         fips,
                         dual_stack,
                         custom_url: Some(custom.into()),
+                        sts_url: None,
                     },
                 ));
             }

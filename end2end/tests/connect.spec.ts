@@ -9,6 +9,8 @@ import {
   credentialStringsOf,
   expiredCredentials,
   peerCredentials,
+  peerUrl,
+  peerUrlAlias,
   resetPeer,
   StsCredentials,
 } from './support/peer';
@@ -111,6 +113,22 @@ test.describe('connect', () => {
       expect(groupOf('us-east-1')).not.toBe(groupOf('cn-north-1'));
       expect(groupOf('us-east-1')).not.toBe(groupOf('us-gov-west-1'));
     }
+  });
+
+  test('an STS endpoint URL gets GetCallerIdentity; KMS requests keep the endpoint URL', async ({ page }) => {
+    // As with a KMS VPC endpoint, which does not serve STS: here the peer under another name.
+    const sts = peerUrlAlias();
+    const sent: { target: string; url: string }[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') sent.push({ target: r.headers()['x-amz-target'] ?? 'STS', url: r.url() });
+    });
+    await connect(page, creds, { stsEndpoint: sts });
+    await expect(page.getByTestId('identity')).toContainText(accountOf(creds));
+    await expect(page.getByTestId('key-row').first()).toBeVisible();
+    expect(sent.filter((r) => r.target === 'STS').map((r) => r.url)).toEqual([`${sts}/`]);
+    const kms = sent.filter((r) => r.target !== 'STS');
+    expect(kms.length).toBeGreaterThan(0);
+    expect(kms.filter((r) => !r.url.startsWith(peerUrl())), 'KMS requests sent elsewhere').toEqual([]);
   });
 
   test('expired credentials keep the user on connect with the reason', async ({ page }) => {

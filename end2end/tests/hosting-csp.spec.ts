@@ -4,14 +4,16 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
 import { useDemoFleet } from './support/demo';
-import { cliRotationStatus, consoleUrl, peerUrl, PYTHON, REPO_ROOT } from './support/peer';
+import { cliRotationStatus, consoleUrl, peerUrl, peerUrlAlias, PYTHON, REPO_ROOT } from './support/peer';
 import { connect, countOps, openKeyPanel, trackAwsRequests, waitForInventory } from './support/ui';
 
 const execFileAsync = promisify(execFile);
 
-/** `csp.py headers --local-peer PEER`: the `Name: value` lines the static server must send. */
+/** `csp.py headers --local-peer PEER ...`: the `Name: value` lines the static server must send
+ *  (scripts/test.sh names the peer by address and by host name). */
 async function expectedHeaders(): Promise<[string, string][]> {
-  const { stdout } = await execFileAsync(PYTHON, ['scripts/csp.py', 'headers', '--local-peer', peerUrl()], {
+  const args = ['scripts/csp.py', 'headers', '--local-peer', peerUrl(), '--local-peer', peerUrlAlias()];
+  const { stdout } = await execFileAsync(PYTHON, args, {
     cwd: REPO_ROOT,
     timeout: 60_000,
   });

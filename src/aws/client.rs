@@ -472,6 +472,7 @@ mod tests {
             fips: false,
             dual_stack: false,
             custom_url: None,
+            sts_url: None,
         }
     }
 

@@ -276,8 +276,25 @@ pub struct EndpointConfig {
     pub region: String,
     pub fips: bool,
     pub dual_stack: bool,
-    /// Like the CLI's `--endpoint-url`; used for both KMS and STS. Empty counts as absent.
+    /// Like the CLI's `--endpoint-url`, for KMS, and for STS too unless `sts_url` is set (a
+    /// local server such as the peer answers both). Empty counts as absent.
     pub custom_url: Option<String>,
+    /// Like `aws sts --endpoint-url`: where GetCallerIdentity goes when it is not `custom_url`
+    /// (a KMS VPC endpoint does not serve STS). Empty counts as absent.
+    pub sts_url: Option<String>,
+}
+
+impl EndpointConfig {
+    /// The URL the user set for `service`, if any.
+    fn custom_url_for(&self, service: Service) -> Option<&str> {
+        fn set(url: &Option<String>) -> Option<&str> {
+            url.as_deref().map(str::trim).filter(|u| !u.is_empty())
+        }
+        match service {
+            Service::Kms => set(&self.custom_url),
+            Service::Sts => set(&self.sts_url).or_else(|| set(&self.custom_url)),
+        }
+    }
 }
 
 /// Where to send a request and which region to sign it for.
@@ -313,16 +330,12 @@ pub enum EndpointError {
     InvalidCustomUrl(&'static str),
 }
 
-/// The endpoint for `service` under `config`: the custom URL when one is set (signing with the
-/// chosen region), otherwise `https://{service}[-fips].{region}.{dnsSuffix | dualStackDnsSuffix}/`
+/// The endpoint for `service` under `config`: the service's custom URL when one is set (signing
+/// with the chosen region), otherwise `https://{service}[-fips].{region}.{dnsSuffix | dualStackDnsSuffix}/`
 /// as the botocore rule sets build it.
 pub fn resolve(service: Service, config: &EndpointConfig) -> Result<Endpoint, EndpointError> {
     let region = config.region.trim().to_ascii_lowercase();
-    let custom_url = config
-        .custom_url
-        .as_deref()
-        .map(str::trim)
-        .filter(|url| !url.is_empty());
+    let custom_url = config.custom_url_for(service);
 
     if region.is_empty() {
         return Err(EndpointError::MissingRegion);
@@ -535,6 +548,7 @@ mod tests {
             fips,
             dual_stack,
             custom_url: None,
+            sts_url: None,
         }
     }
 
@@ -773,12 +787,61 @@ mod tests {
             fips: false,
             dual_stack: false,
             custom_url: Some(" http://127.0.0.1:4599 ".into()),
+            sts_url: None,
         };
         for service in [Service::Kms, Service::Sts] {
             let endpoint = resolve(service, &cfg).unwrap();
             assert_eq!(endpoint.url, "http://127.0.0.1:4599/");
             assert_eq!(endpoint.signing_region, "eu-west-1");
         }
+    }
+
+    #[test]
+    fn sts_url_is_for_sts_only_and_custom_url_serves_both_without_it() {
+        let mut cfg = EndpointConfig {
+            region: "eu-west-1".into(),
+            custom_url: Some("https://vpce-0a1b-kms.eu-west-1.vpce.amazonaws.com".into()),
+            sts_url: Some(" HTTPS://STS.eu-west-1.amazonaws.com ".into()),
+            ..Default::default()
+        };
+        let kms = resolve(Service::Kms, &cfg).unwrap();
+        assert_eq!(
+            kms.url,
+            "https://vpce-0a1b-kms.eu-west-1.vpce.amazonaws.com/"
+        );
+        let sts = resolve(Service::Sts, &cfg).unwrap();
+        assert_eq!(sts.url, "https://sts.eu-west-1.amazonaws.com/");
+        assert_eq!(sts.signing_region, "eu-west-1");
+        // Without it, STS goes where KMS goes (one local server answers both).
+        cfg.sts_url = Some("  ".into());
+        assert_eq!(resolve(Service::Sts, &cfg).unwrap().url, kms.url);
+        // An STS URL alone leaves KMS on its regional endpoint.
+        cfg.custom_url = None;
+        cfg.sts_url = Some("http://127.0.0.1:4599".into());
+        assert_eq!(
+            resolve(Service::Kms, &cfg).unwrap().url,
+            "https://kms.eu-west-1.amazonaws.com/"
+        );
+        assert_eq!(
+            resolve(Service::Sts, &cfg).unwrap().url,
+            "http://127.0.0.1:4599/"
+        );
+        // The URL rules apply to it as to any endpoint URL.
+        cfg.sts_url = Some("ftp://sts.example.com".into());
+        assert!(matches!(
+            resolve(Service::Sts, &cfg),
+            Err(EndpointError::InvalidCustomUrl(_))
+        ));
+        cfg.sts_url = Some("https://sts.example.com".into());
+        cfg.fips = true;
+        assert_eq!(
+            resolve(Service::Sts, &cfg).unwrap_err(),
+            EndpointError::CustomUrlWithVariant("FIPS")
+        );
+        assert_eq!(
+            resolve(Service::Kms, &cfg).unwrap().url,
+            "https://kms-fips.eu-west-1.amazonaws.com/"
+        );
     }
 
     #[test]
@@ -824,6 +887,7 @@ mod tests {
             fips: true,
             dual_stack: false,
             custom_url: Some("https://kms.example.com".into()),
+            sts_url: None,
         };
         let err = resolve(Service::Kms, &cfg).unwrap_err();
         assert_eq!(err, EndpointError::CustomUrlWithVariant("FIPS"));

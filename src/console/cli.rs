@@ -296,6 +296,7 @@ mod endpoint_tests {
             fips: true,
             dual_stack: false,
             custom_url: None,
+            sts_url: None,
         };
         assert_eq!(
             list_keys(&CliTarget::from(&c)).to_shell(),

@@ -86,8 +86,9 @@ fn read_form(
         let token = Some(token.trim().to_string()).filter(|t| !t.is_empty());
         Credentials::new(akid, secret, token, None).map_err(|e| e.to_string())?
     };
-    crate::aws::endpoint::resolve(crate::aws::endpoint::Service::Kms, &endpoint)
-        .map_err(|e| e.to_string())?;
+    use crate::aws::endpoint::{resolve, Service};
+    resolve(Service::Kms, &endpoint).map_err(|e| e.to_string())?;
+    resolve(Service::Sts, &endpoint).map_err(|e| format!("STS endpoint: {e}"))?;
     Ok((creds, endpoint))
 }
 
@@ -101,6 +102,7 @@ pub fn ConnectPage(app: App, initial_region: String) -> impl IntoView {
     let token = RwSignal::new(String::new());
     let region = RwSignal::new(initial_region);
     let endpoint_url = RwSignal::new(String::new());
+    let sts_url = RwSignal::new(String::new());
     let fips = RwSignal::new(false);
     let dual_stack = RwSignal::new(false);
     let remember = RwSignal::new(false);
@@ -127,6 +129,7 @@ pub fn ConnectPage(app: App, initial_region: String) -> impl IntoView {
             dual_stack: dual_stack.get_untracked(),
             custom_url: Some(endpoint_url.get_untracked().trim().to_string())
                 .filter(|u| !u.is_empty()),
+            sts_url: Some(sts_url.get_untracked().trim().to_string()).filter(|u| !u.is_empty()),
         };
         let read = read_form(
             &paste.get_untracked(),
@@ -256,7 +259,25 @@ pub fn ConnectPage(app: App, initial_region: String) -> impl IntoView {
                                     on:input=move |ev| endpoint_url.set(event_target_value(&ev))
                                 />
                                 <p class="hint" id="endpoint-hint">
-                                    "Like the CLI's --endpoint-url: used for KMS and STS, signed for the region above."
+                                    "Like the CLI's --endpoint-url: used for KMS (and for STS unless set below), signed for the region above."
+                                </p>
+                            </div>
+                            <div class="field">
+                                <label for="sts-endpoint-url">"STS endpoint URL (optional)"</label>
+                                <input
+                                    id="sts-endpoint-url"
+                                    type="text"
+                                    inputmode="url"
+                                    data-testid="sts-endpoint-url"
+                                    placeholder="https://sts.us-east-1.amazonaws.com"
+                                    autocomplete="off"
+                                    spellcheck="false"
+                                    aria-describedby="sts-endpoint-hint"
+                                    prop:value=move || sts_url.get()
+                                    on:input=move |ev| sts_url.set(event_target_value(&ev))
+                                />
+                                <p class="hint" id="sts-endpoint-hint">
+                                    "Where \u{201c}who am I\u{201d} (GetCallerIdentity) goes. Leave it empty when the endpoint above answers STS too, as a local peer does; a KMS VPC endpoint does not."
                                 </p>
                             </div>
                             <div class="inline-checks">

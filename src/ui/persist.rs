@@ -20,6 +20,8 @@ struct Saved {
     dual_stack: bool,
     #[serde(default)]
     endpoint_url: Option<String>,
+    #[serde(default)]
+    sts_endpoint_url: Option<String>,
 }
 
 /// Keep the session for this tab. Returns false when the browser refused (storage disabled).
@@ -30,6 +32,7 @@ pub fn remember(credentials: &Credentials, endpoint: &EndpointConfig) -> bool {
         fips: endpoint.fips,
         dual_stack: endpoint.dual_stack,
         endpoint_url: endpoint.custom_url.clone(),
+        sts_endpoint_url: endpoint.sts_url.clone(),
     };
     match serde_json::to_string(&saved) {
         Ok(text) => dom::session_set(KEY, &text),
@@ -49,6 +52,7 @@ pub fn recall() -> Option<(Credentials, EndpointConfig)> {
                 fips: saved.fips,
                 dual_stack: saved.dual_stack,
                 custom_url: saved.endpoint_url.filter(|u| !u.trim().is_empty()),
+                sts_url: saved.sts_endpoint_url.filter(|u| !u.trim().is_empty()),
             },
         ))
     });

@@ -23,6 +23,8 @@ function requiredEnv(name: string): string {
 
 export const consoleUrl = (): string => requiredEnv('KEYTURN_URL');
 export const peerUrl = (): string => requiredEnv('KEYTURN_PEER_URL');
+/** The same peer under another host name (another origin; scripts/test.sh allows it in the CSP). */
+export const peerUrlAlias = (): string => peerUrl().replace('://127.0.0.1:', '://localhost:');
 
 /** Session credentials in the shape `aws sts assume-role` prints. */
 export interface StsCredentials {

@@ -86,11 +86,13 @@ export interface ConnectOptions {
   expectIdentity?: boolean;
   /** The endpoint URL to enter (default: the peer, KEYTURN_PEER_URL). */
   endpoint?: string;
+  /** An STS endpoint URL to enter ("sts-endpoint-url"); none by default. */
+  stsEndpoint?: string;
 }
 
 /** Connect as a user would: paste (or type) credentials, pick the region, point at the peer. */
 export async function connect(page: Page, creds: StsCredentials, opts: ConnectOptions = {}): Promise<void> {
-  const { format = 'sts-json', region = 'us-east-1', remember, goto = true, expectIdentity = true, endpoint = peerUrl() } = opts;
+  const { format = 'sts-json', region = 'us-east-1', remember, goto = true, expectIdentity = true, endpoint = peerUrl(), stsEndpoint } = opts;
   if (goto) await page.goto(consoleUrl() + '/');
   const paste = page.getByTestId('credentials-paste');
   await expect(paste, 'the connect form ("credentials-paste") is not shown').toBeVisible({ timeout: 60_000 });
@@ -105,6 +107,7 @@ export async function connect(page: Page, creds: StsCredentials, opts: ConnectOp
   await setRegion(page, region);
   await openAdvancedIfPresent(page);
   await page.getByTestId('endpoint-url').fill(endpoint);
+  if (stsEndpoint !== undefined) await page.getByTestId('sts-endpoint-url').fill(stsEndpoint);
   if (remember !== undefined) await page.getByTestId('remember-in-tab').setChecked(remember);
   await page.getByTestId('connect').click();
   if (expectIdentity) {
