@@ -92,6 +92,36 @@ fn read_form(
     Ok((creds, endpoint))
 }
 
+/// A labelled endpoint URL input with its hint; `id` is also its test id.
+#[component]
+fn UrlField(
+    id: &'static str,
+    label: &'static str,
+    placeholder: &'static str,
+    hint: &'static str,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                type="text"
+                inputmode="url"
+                data-testid=id
+                placeholder=placeholder
+                autocomplete="off"
+                spellcheck="false"
+                aria-describedby=hint_id.clone()
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+            <p class="hint" id=hint_id>{hint}</p>
+        </div>
+    }
+}
+
 #[component]
 pub fn ConnectPage(app: App, initial_region: String) -> impl IntoView {
     // Form state lives here only: when the page goes away (connected) or is re-created
@@ -244,42 +274,20 @@ pub fn ConnectPage(app: App, initial_region: String) -> impl IntoView {
                     <details class="advanced" prop:open=move || !endpoint_url.get_untracked().is_empty()>
                         <summary data-testid="advanced">"Advanced"</summary>
                         <div class="advanced-body">
-                            <div class="field">
-                                <label for="endpoint-url">"Endpoint URL"</label>
-                                <input
-                                    id="endpoint-url"
-                                    type="text"
-                                    inputmode="url"
-                                    data-testid="endpoint-url"
-                                    placeholder="https://kms.us-east-1.amazonaws.com"
-                                    autocomplete="off"
-                                    spellcheck="false"
-                                    aria-describedby="endpoint-hint"
-                                    prop:value=move || endpoint_url.get()
-                                    on:input=move |ev| endpoint_url.set(event_target_value(&ev))
-                                />
-                                <p class="hint" id="endpoint-hint">
-                                    "Like the CLI's --endpoint-url: used for KMS (and for STS unless set below), signed for the region above."
-                                </p>
-                            </div>
-                            <div class="field">
-                                <label for="sts-endpoint-url">"STS endpoint URL (optional)"</label>
-                                <input
-                                    id="sts-endpoint-url"
-                                    type="text"
-                                    inputmode="url"
-                                    data-testid="sts-endpoint-url"
-                                    placeholder="https://sts.us-east-1.amazonaws.com"
-                                    autocomplete="off"
-                                    spellcheck="false"
-                                    aria-describedby="sts-endpoint-hint"
-                                    prop:value=move || sts_url.get()
-                                    on:input=move |ev| sts_url.set(event_target_value(&ev))
-                                />
-                                <p class="hint" id="sts-endpoint-hint">
-                                    "Where \u{201c}who am I\u{201d} (GetCallerIdentity) goes. Leave it empty when the endpoint above answers STS too, as a local peer does; a KMS VPC endpoint does not."
-                                </p>
-                            </div>
+                            <UrlField
+                                id="endpoint-url"
+                                label="Endpoint URL"
+                                placeholder="https://kms.us-east-1.amazonaws.com"
+                                hint="Like the CLI's --endpoint-url: used for KMS (and for STS unless set below), signed for the region above."
+                                value=endpoint_url
+                            />
+                            <UrlField
+                                id="sts-endpoint-url"
+                                label="STS endpoint URL (optional)"
+                                placeholder="https://sts.us-east-1.amazonaws.com"
+                                hint="Where \u{201c}who am I\u{201d} (GetCallerIdentity) goes. Leave it empty when the endpoint above answers STS too, as a local peer does; a KMS VPC endpoint does not."
+                                value=sts_url
+                            />
                             <div class="inline-checks">
                                 <label class="check">
                                     <input
