@@ -33,11 +33,6 @@ impl Filter {
             || self.quota_low
     }
 
-    /// Does this row pass?
-    pub fn matches(&self, row: &KeyRow) -> bool {
-        self.matcher().matches(row)
-    }
-
     /// The filter ready to test many rows (the words lowercased once).
     fn matcher(&self) -> Matcher<'_> {
         Matcher {
@@ -222,6 +217,15 @@ fn value(row: &KeyRow, column: SortColumn) -> Option<Value> {
     }
 }
 
+/// The rows that pass `filter`, in inventory order.
+pub fn filtered<'a, 'f>(
+    inventory: &'a Inventory,
+    filter: &'f Filter,
+) -> impl Iterator<Item = &'a KeyRow> + use<'a, 'f> {
+    let matcher = filter.matcher();
+    inventory.rows().iter().filter(move |r| matcher.matches(r))
+}
+
 /// The inventory's order: by the sort column, unknowns last, ties by key id. [`view`] gives the
 /// same order; this is its definition (and the benchmark's baseline).
 pub fn compare(a: &KeyRow, b: &KeyRow, sort: Sort) -> Ordering {
@@ -253,11 +257,7 @@ fn compare_values(a: Option<&Value>, b: Option<&Value>, direction: SortDirection
 /// comparison: with text columns that is one lowercase copy per row instead of ~2 log n
 /// (`cargo bench --bench inventory_view` measures it against [`compare`]).
 pub fn view<'a>(inventory: &'a Inventory, filter: &Filter, sort: Sort) -> Vec<&'a KeyRow> {
-    let matcher = filter.matcher();
-    let mut keyed: Vec<(Option<Value>, &KeyRow)> = inventory
-        .rows()
-        .iter()
-        .filter(|r| matcher.matches(r))
+    let mut keyed: Vec<(Option<Value>, &KeyRow)> = filtered(inventory, filter)
         .map(|r| (value(r, sort.column), r))
         .collect();
     keyed.sort_by(|(va, a), (vb, b)| {
