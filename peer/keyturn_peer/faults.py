@@ -85,6 +85,11 @@ class Faults:
             self.rules.clear()
 
 
+def html_502() -> tuple[int, list[tuple[str, str]], bytes]:
+    """The whole answer of a `html-502` fault (status, headers, body)."""
+    return 502, [("Content-Type", "text/html")], HTML_502_BODY
+
+
 def throttled() -> errors.KmsError:
     return errors.KmsError(
         "ThrottlingException",

@@ -233,7 +233,7 @@ class Front:
             action = parse_qs(raw.decode("utf-8", "replace")).get("Action", [""])[0]
             fault = self.state.faults.take(action)
             if fault == faults.HTML_502:
-                return 502, [("Content-Type", "text/html")], faults.HTML_502_BODY
+                return faults.html_502()
             if fault == faults.THROTTLE:
                 # Query protocol: Throttling, 400 (kms-api.md §4.3 line 505 lists the code).
                 return query_error("Throttling", "Rate exceeded", 400, request_id)
@@ -272,23 +272,18 @@ class Front:
             if fault == faults.THROTTLE:
                 raise faults.throttled()
             if fault == faults.HTML_502:
-                return 502, [("Content-Type", "text/html")], faults.HTML_502_BODY
+                return faults.html_502()
             handler = kms.HANDLERS.get(op)
             if handler is None:
                 answer = self.kms_via_moto(environ, caller, op, scope.region, params, body)
-                if fault == faults.INTERNAL_AFTER:
-                    raise faults.internal_after(op)
-                return answer
-            ctx = kms.Ctx(region=scope.region, caller=caller, now=keys.now(), state=self.state)
-            result = handler(ctx, params)
+            else:
+                ctx = kms.Ctx(region=scope.region, caller=caller, now=keys.now(), state=self.state)
+                answer = _json_answer(handler(ctx, params))
             if fault == faults.INTERNAL_AFTER:
                 raise faults.internal_after(op)
+            return answer
         except (errors.KmsError, auth.AuthError) as err:
             return kms_error(err)
-        # Operations without output answer with an empty body: kms-api.md §1.1 line 62 allows
-        # an empty body or `{}` (unconfirmed which); the empty one is the stricter test of a client.
-        out = b"" if result is None else json.dumps(result).encode()
-        return 200, [("Content-Type", JSON_TYPE)], out
 
     def kms_via_moto(self, environ: dict[str, Any], caller: auth.Caller, op: str, region: str,
                      params: dict[str, Any], body: bytes) -> Response:
@@ -310,8 +305,7 @@ class Front:
             return kms_error(errors.KmsError(code, message, 500 if status >= 500 else 400))
         data = kms.after_moto(op, region, params, data)
         # Void operations: moto says `null`; answer as the front's own handlers do.
-        out = b"" if data is None else json.dumps(data).encode()
-        return 200, [("Content-Type", JSON_TYPE)], out
+        return _json_answer(data)
 
     def call_moto(self, environ: dict[str, Any]) -> Response:
         captured: dict[str, Any] = {}
@@ -329,6 +323,13 @@ class Front:
             if close is not None:
                 close()
         return captured["status"], captured["headers"], body
+
+
+def _json_answer(result: Any) -> Response:
+    # Operations without output answer with an empty body: kms-api.md §1.1 line 62 allows
+    # an empty body or `{}` (unconfirmed which); the empty one is the stricter test of a client.
+    out = b"" if result is None else json.dumps(result).encode()
+    return 200, [("Content-Type", JSON_TYPE)], out
 
 
 def _xml_to_json(body: bytes) -> bytes:
