@@ -3,7 +3,7 @@
 // something in front of the endpoint. The AWS CLI checks what really happened.
 import { expect, Locator, Page, test } from '@playwright/test';
 import { useDemoFleet } from './support/demo';
-import { addFault, cliOnDemandCount, pendingFaults } from './support/peer';
+import { addFault, cliOnDemandCount, Fault, pendingFaults } from './support/peer';
 import { connect, countOps, firstInt, keyRow, openKeyPanel, SeenRequest, trackAwsRequests } from './support/ui';
 
 // Every test sets its own faults (a reset clears them) and some rotate: a fresh fleet each.
@@ -20,6 +20,21 @@ const remaining = async (panel: Locator) => firstInt(await panel.getByTestId('re
 
 const rotateRequests = (seen: SeenRequest[], keyId: string) =>
   seen.filter((r) => r.operation === 'RotateKeyOnDemand' && r.body.includes(keyId)).length;
+
+/** With `fault` set on the plain rotatable key's RotateKeyOnDemand: connect, open its panel,
+ *  and confirm "Rotate now". Returns what the checks need. */
+async function rotateUnderFault(page: Page, fault: Fault['fault']) {
+  const key = demo.fleet.plainRotatable();
+  const before = await cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId);
+  await addFault({ operation: 'RotateKeyOnDemand', fault, key_id: key.KeyId });
+  const seen = await demo.connected(page);
+  const panel = await openKeyPanel(page, key.KeyId);
+  const left = await remaining(panel);
+  await panel.getByTestId('rotate-now').click();
+  await page.getByTestId('confirm-rotate').click();
+  const onDemandCount = () => cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId);
+  return { key, before, seen, panel, left, onDemandCount };
+}
 
 test('throttled reads are retried with backoff and the inventory completes without an error', async ({ page }) => {
   const errors = watchPageErrors(page);
@@ -91,34 +106,21 @@ test('an HTML error page in front of STS is a clear message, and the pasted cred
 });
 
 test('a rotation KMS carried out but answered with a 500 is reconciled, never sent again', async ({ page }) => {
-  const key = demo.fleet.plainRotatable();
-  const before = await cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId);
-  await addFault({ operation: 'RotateKeyOnDemand', fault: 'internal-after', key_id: key.KeyId });
-  const seen = await demo.connected(page);
-  const panel = await openKeyPanel(page, key.KeyId);
-  const left = await remaining(panel);
-  await panel.getByTestId('rotate-now').click();
-  await page.getByTestId('confirm-rotate').click();
+  const { key, before, seen, panel, left, onDemandCount } = await rotateUnderFault(page, 'internal-after');
   // The console reads the key's state to learn what happened, finds the rotation, and follows it.
   await expect(panel.getByTestId('rotation-outcome')).toContainText(/complete/i, { timeout: 90_000 });
   await expect.poll(() => remaining(panel), { timeout: 90_000 }).toBe((left ?? 0) - 1);
-  await expect.poll(() => cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId), { timeout: 90_000 }).toBe(before + 1);
+  await expect.poll(onDemandCount, { timeout: 90_000 }).toBe(before + 1);
   await page.waitForTimeout(2_000);
   expect(rotateRequests(seen, key.KeyId), 'RotateKeyOnDemand re-sent after a 500').toBe(1);
-  expect(await cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId)).toBe(before + 1);
+  expect(await onDemandCount()).toBe(before + 1);
 });
 
 test('a throttled rotation did not happen: it is sent again and rotates exactly once', async ({ page }) => {
-  const key = demo.fleet.plainRotatable();
-  const before = await cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId);
-  await addFault({ operation: 'RotateKeyOnDemand', fault: 'throttle', key_id: key.KeyId });
-  const seen = await demo.connected(page);
-  const panel = await openKeyPanel(page, key.KeyId);
-  await panel.getByTestId('rotate-now').click();
-  await page.getByTestId('confirm-rotate').click();
-  await expect.poll(() => cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId), { timeout: 90_000 }).toBe(before + 1);
+  const { key, before, seen, panel, onDemandCount } = await rotateUnderFault(page, 'throttle');
+  await expect.poll(onDemandCount, { timeout: 90_000 }).toBe(before + 1);
   await expect(panel.getByTestId('rotation-in-progress')).toBeHidden({ timeout: 90_000 });
   // ThrottlingException means KMS did nothing (kms-api.md §4.2), so the retry is safe.
   expect(rotateRequests(seen, key.KeyId)).toBe(2);
-  expect(await cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId)).toBe(before + 1);
+  expect(await onDemandCount()).toBe(before + 1);
 });
