@@ -63,7 +63,10 @@ fn config() -> EndpointConfig {
 
 type Log = Rc<RefCell<Vec<RequestRecord>>>;
 
-fn client_with(creds: Credentials, transport: FetchTransport) -> (Client<FetchTransport>, Log) {
+fn client_with(
+    creds: impl Into<Rc<Credentials>>,
+    transport: FetchTransport,
+) -> (Client<FetchTransport>, Log) {
     let log: Log = Rc::new(RefCell::new(Vec::new()));
     let sink = Rc::clone(&log);
     let client =
@@ -341,9 +344,9 @@ async fn caller_identity_over_sts() {
 
 #[wasm_bindgen_test]
 async fn abort_all_cancels_in_flight_requests_and_retires_old_handles() {
-    let creds = peer_credentials().await;
+    let creds = Rc::new(peer_credentials().await);
     let root = FetchTransport::new();
-    let (client, _) = client_with(creds.clone(), root.new_scope());
+    let (client, _) = client_with(Rc::clone(&creds), root.new_scope());
 
     let list = ListKeys::default();
     let mut call = Box::pin(client.call(&list));
@@ -373,7 +376,7 @@ async fn abort_all_cancels_in_flight_requests_and_retires_old_handles() {
 
 #[wasm_bindgen_test]
 async fn rotate_cancelled_in_flight_is_outcome_unknown() {
-    let creds = peer_credentials().await;
+    let creds = Rc::new(peer_credentials().await);
     let root = FetchTransport::new();
     let (client, log) = client_with(creds, root.new_scope());
     // A key id the peer does not know: whatever happens, nothing gets rotated.
@@ -389,7 +392,7 @@ async fn rotate_cancelled_in_flight_is_outcome_unknown() {
 
 #[wasm_bindgen_test]
 async fn timeout_is_reported_as_timeout() {
-    let creds = peer_credentials().await;
+    let creds = Rc::new(peer_credentials().await);
     let transport = FetchTransport::new().with_timeout(Duration::ZERO);
     let (client, log) = client_with(creds, transport);
     let err = client

@@ -24,6 +24,10 @@ pub const LIST_KEYS_PAGE: u32 = 1000;
 pub const LIST_ALIASES_PAGE: u32 = 100;
 pub const LIST_ROTATIONS_PAGE: u32 = 1000;
 
+/// More pages than this of one list is not a real account (ListKeys at 1,000 a page: 10 M keys,
+/// 100 times the per-Region key quota); the endpoint is broken or hostile.
+pub const MAX_PAGES: usize = 10_000;
+
 /// Response bodies kept in the request log are cut at this many bytes.
 pub const MAX_LOGGED_BODY: usize = 256 * 1024;
 
@@ -110,6 +114,61 @@ struct Spec<'a> {
     body: Vec<u8>,
 }
 
+/// The one rule for following `NextMarker`, used by [`Client::paginate`] and the paced
+/// inventory loader alike. A broken or hostile endpoint must not keep the console paging for
+/// ever: a marker seen before (a cycle, or the same one again), a truncated page without a
+/// marker, or more than [`MAX_PAGES`] pages stops with a clear error.
+#[derive(Default)]
+pub struct MarkerGuard {
+    seen: std::collections::HashSet<String>,
+    pages: usize,
+}
+
+impl MarkerGuard {
+    /// Call before sending each page's request.
+    pub fn sent<O: Paginated>(&mut self, op: &O) {
+        self.pages += 1;
+        if let Some(m) = op.marker() {
+            self.seen.insert(m.to_string());
+        }
+    }
+
+    /// After a page: true when `op` now carries the next marker, false after the last page.
+    pub fn advance<O: Paginated>(
+        &mut self,
+        op: &mut O,
+        next: Option<String>,
+        truncated: bool,
+    ) -> Result<bool, AwsError> {
+        if !truncated {
+            return Ok(false);
+        }
+        let stop = |detail: String| AwsError::Decode {
+            operation: O::NAME.to_string(),
+            status: 200,
+            request_id: None,
+            detail,
+        };
+        match next {
+            _ if self.pages >= MAX_PAGES => Err(stop(format!(
+                "the endpoint kept sending more pages ({MAX_PAGES}); keyturn stopped reading them"
+            ))),
+            Some(m) if !m.is_empty() && !self.seen.contains(&m) => {
+                op.set_marker(Some(m));
+                Ok(true)
+            }
+            Some(m) if !m.is_empty() => Err(stop(
+                "the endpoint sent a NextMarker it had sent before: its pages go round in a \
+                 circle, so keyturn stopped reading them"
+                    .to_string(),
+            )),
+            _ => Err(stop(
+                "the page says Truncated but gives no new NextMarker".to_string(),
+            )),
+        }
+    }
+}
+
 /// Observer of every exchange (the request log).
 pub type Observer = Rc<dyn Fn(&RequestRecord)>;
 
@@ -119,7 +178,8 @@ pub type Observer = Rc<dyn Fn(&RequestRecord)>;
 /// loads on the single-threaded browser event loop.
 pub struct Client<T: Transport> {
     transport: T,
-    credentials: Credentials,
+    /// Shared with the page's other clients of this session, never copied (credentials.rs).
+    credentials: Rc<Credentials>,
     endpoint: EndpointConfig,
     /// Server time minus local time, in ms; added to the signing time (kms-api.md §4.3).
     clock_offset_ms: Cell<i64>,
@@ -128,10 +188,14 @@ pub struct Client<T: Transport> {
 }
 
 impl<T: Transport> Client<T> {
-    pub fn new(transport: T, credentials: Credentials, endpoint: EndpointConfig) -> Self {
+    pub fn new(
+        transport: T,
+        credentials: impl Into<Rc<Credentials>>,
+        endpoint: EndpointConfig,
+    ) -> Self {
         Client {
             transport,
-            credentials,
+            credentials: credentials.into(),
             endpoint,
             clock_offset_ms: Cell::new(0),
             quota: RefCell::new(RetryQuota::new()),
@@ -155,6 +219,11 @@ impl<T: Transport> Client<T> {
 
     pub fn credentials(&self) -> &Credentials {
         &self.credentials
+    }
+
+    /// The shared credentials, for another client of the same session.
+    pub fn shared_credentials(&self) -> Rc<Credentials> {
+        Rc::clone(&self.credentials)
     }
 
     pub fn endpoint_config(&self) -> &EndpointConfig {
@@ -239,28 +308,16 @@ impl<T: Transport> Client<T> {
     {
         let mut op = first;
         let mut all = Vec::new();
+        let mut guard = MarkerGuard::default();
         loop {
-            let sent_marker = op.marker().map(str::to_string);
+            guard.sent(&op);
             let out = self.call(&op).await?;
             let (items, next, truncated) = O::into_page(out);
             on_page(&items);
             all.extend(items);
-            if !truncated {
+            if !guard.advance(&mut op, next, truncated)? {
                 return Ok(all);
             }
-            // A server bug must not turn into an endless loop.
-            let next = match next {
-                Some(m) if !m.is_empty() && Some(&m) != sent_marker.as_ref() => m,
-                _ => {
-                    return Err(AwsError::Decode {
-                        operation: O::NAME.to_string(),
-                        status: 200,
-                        request_id: None,
-                        detail: "the page says Truncated but gives no new NextMarker".to_string(),
-                    })
-                }
-            };
-            op.set_marker(Some(next));
         }
     }
 
@@ -848,6 +905,33 @@ mod tests {
             .reply(200, &[], r#"{"Keys":[],"NextMarker":"m","Truncated":true}"#);
         assert!(block_on(c.list_all_keys()).is_err());
         assert_eq!(c.transport().sent(), 2);
+    }
+
+    #[test]
+    fn paginate_stops_a_cycle_and_an_endless_endpoint() {
+        let c = client();
+        c.transport()
+            .reply(200, &[], r#"{"Keys":[],"NextMarker":"a","Truncated":true}"#)
+            .reply(200, &[], r#"{"Keys":[],"NextMarker":"b","Truncated":true}"#)
+            .reply(200, &[], r#"{"Keys":[],"NextMarker":"a","Truncated":true}"#);
+        let err = block_on(c.list_all_keys()).expect_err("a cycle");
+        assert!(err.to_string().contains("circle"), "{err}");
+        assert_eq!(c.transport().sent(), 3);
+        // An endpoint that always has one more page, each with a new marker.
+        let mut guard = MarkerGuard::default();
+        let mut op = ListKeys::default();
+        let mut pages = 0;
+        let err = loop {
+            guard.sent(&op);
+            pages += 1;
+            match guard.advance(&mut op, Some(format!("m{pages}")), true) {
+                Ok(true) => {}
+                Ok(false) => panic!("ended"),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(pages, MAX_PAGES);
+        assert!(err.to_string().contains("more pages"), "{err}");
     }
 
     #[test]

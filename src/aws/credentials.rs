@@ -19,7 +19,9 @@ use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
 
 /// Validated credentials. The secret and the token are only reachable through their accessors.
-#[derive(Clone, PartialEq, Eq)]
+/// Not `Clone`: one copy per session, shared by `Rc`, and wiped from memory when the last holder
+/// drops it (disconnect, an ended session).
+#[derive(PartialEq, Eq)]
 pub struct Credentials {
     access_key_id: String,
     secret_access_key: String,
@@ -188,6 +190,14 @@ impl Credentials {
         };
         // Serializing a struct of strings and numbers cannot fail; the fallback keeps this total.
         serde_json::to_string(&export).unwrap_or_default()
+    }
+}
+
+impl Drop for Credentials {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.secret_access_key.zeroize();
+        self.session_token.zeroize();
     }
 }
 

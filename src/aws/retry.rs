@@ -121,6 +121,28 @@ pub fn is_ambiguous(err: &AwsError) -> bool {
     }
 }
 
+/// What a failed state-changing request says about whether the server acted on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Acted {
+    /// A 2xx answer, even one whose body could not be read: the server did the work.
+    Yes,
+    /// An error answer that means nothing was done (4xx, throttling, LimitExceeded...).
+    No,
+    /// No answer, a cancelled request or a server fault: it may or may not have happened.
+    Unknown,
+}
+
+/// The one rule for "did it happen?" (docs/rotation-safety.md §2): the rotation driver decides
+/// between following, failing and reconciling with it.
+pub fn acted(err: &AwsError) -> Acted {
+    match err {
+        AwsError::OutcomeUnknown { .. } => Acted::Unknown,
+        AwsError::Decode { status, .. } if (200..300).contains(status) => Acted::Yes,
+        e if is_ambiguous(e) => Acted::Unknown,
+        _ => Acted::No,
+    }
+}
+
 /// The SDK token bucket that stops retry storms (§4.3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryQuota {

@@ -73,7 +73,10 @@ mod fetch {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
     use gloo_net::http::RequestBuilder;
-    use web_sys::{AbortController, ReferrerPolicy, RequestCache, RequestCredentials, RequestMode};
+    use web_sys::{
+        AbortController, ReferrerPolicy, RequestCache, RequestCredentials, RequestMode,
+        RequestRedirect,
+    };
 
     use super::{is_forbidden_header, Transport, TransportError};
     use crate::aws::http::{HttpRequest, HttpResponse};
@@ -185,6 +188,9 @@ mod fetch {
                 .credentials(RequestCredentials::Omit)
                 .referrer_policy(ReferrerPolicy::NoReferrer)
                 .cache(RequestCache::NoStore)
+                // A redirect would re-send the signed request, session token included, to
+                // wherever the Location header points: KMS never redirects, so fail instead.
+                .redirect(RequestRedirect::Error)
                 .abort_signal(Some(&controller.signal()));
             for (name, value) in &req.headers {
                 if !is_forbidden_header(name) {

@@ -1,8 +1,21 @@
 //! "Copy as AWS CLI": the command a user could run to do the same thing from a shell.
 //!
-//! Arguments are quoted for POSIX shells (bash, zsh) so a key id, an alias or an endpoint URL
-//! pasted into a terminal is always one word and never runs anything. Credentials never appear:
-//! the CLI uses its own.
+//! Arguments are quoted for POSIX shells (sh, bash, zsh; not cmd.exe or PowerShell, whose
+//! quoting differs: the UI labels the commands so) and a key id, an alias or an endpoint URL
+//! pasted into a terminal is always one word and never runs anything. Key ids and regions come
+//! from KMS answers and links, so a command is built only from a validated key id, key ARN or
+//! alias and a valid region code: anything else gets no command at all. Credentials never
+//! appear: the CLI uses its own.
+
+use crate::console::arn::{is_alias_name, is_key_id, is_region, parse_arn};
+
+/// What the UI writes beside every command.
+pub const SHELL_LABEL: &str = "AWS CLI (POSIX shell: sh, bash, zsh)";
+
+/// A key id, key ARN or alias name that may go into a command (see the module comment).
+pub fn is_valid_key_arg(key: &str) -> bool {
+    is_key_id(key) || is_alias_name(key) || parse_arn(key).is_ok()
+}
 
 /// Where the command is sent: the console's region and endpoint settings.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -47,7 +60,15 @@ pub struct CliCommand {
 }
 
 impl CliCommand {
-    fn new(target: &CliTarget, operation: &str, args: &[(&str, String)]) -> Self {
+    /// None when the region or a `--key-id` value is not valid.
+    fn new(target: &CliTarget, operation: &str, args: &[(&str, String)]) -> Option<Self> {
+        if !is_region(&target.region)
+            || args
+                .iter()
+                .any(|(flag, value)| *flag == "--key-id" && !is_valid_key_arg(value))
+        {
+            return None;
+        }
         let mut env = Vec::new();
         // Only for endpoints the CLI resolves itself; a custom URL already names the host.
         if target.endpoint_url.is_none() {
@@ -69,7 +90,7 @@ impl CliCommand {
             all.push("--endpoint-url".to_string());
             all.push(url.clone());
         }
-        CliCommand { env, args: all }
+        Some(CliCommand { env, args: all })
     }
 
     /// The command line, safe to paste into a POSIX shell.
@@ -94,6 +115,15 @@ impl std::fmt::Display for CliCommand {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.to_shell())
     }
+}
+
+/// The command line to show and copy, or a shell comment (which runs nothing) when no command
+/// could be built.
+pub fn shell_text(cmd: Option<CliCommand>) -> String {
+    cmd.map_or_else(
+        || "# no command: the key id or region is not valid for an AWS CLI command".to_string(),
+        |c| c.to_shell(),
+    )
 }
 
 /// Quote one word for a POSIX shell: left bare when it only has characters no shell treats
@@ -123,7 +153,7 @@ pub fn shell_quote(word: &str) -> String {
     out
 }
 
-pub fn rotate_key_on_demand(target: &CliTarget, key_id: &str) -> CliCommand {
+pub fn rotate_key_on_demand(target: &CliTarget, key_id: &str) -> Option<CliCommand> {
     CliCommand::new(
         target,
         "rotate-key-on-demand",
@@ -133,7 +163,11 @@ pub fn rotate_key_on_demand(target: &CliTarget, key_id: &str) -> CliCommand {
 
 /// `enable-key-rotation`; the period is always spelled out so the command means the same thing
 /// whatever the CLI's default.
-pub fn enable_key_rotation(target: &CliTarget, key_id: &str, period_days: u32) -> CliCommand {
+pub fn enable_key_rotation(
+    target: &CliTarget,
+    key_id: &str,
+    period_days: u32,
+) -> Option<CliCommand> {
     CliCommand::new(
         target,
         "enable-key-rotation",
@@ -144,7 +178,7 @@ pub fn enable_key_rotation(target: &CliTarget, key_id: &str, period_days: u32) -
     )
 }
 
-pub fn disable_key_rotation(target: &CliTarget, key_id: &str) -> CliCommand {
+pub fn disable_key_rotation(target: &CliTarget, key_id: &str) -> Option<CliCommand> {
     CliCommand::new(
         target,
         "disable-key-rotation",
@@ -154,7 +188,11 @@ pub fn disable_key_rotation(target: &CliTarget, key_id: &str) -> CliCommand {
 
 /// `list-key-rotations`; `all_key_material` adds `--include-key-material ALL_KEY_MATERIAL`
 /// (imported keys: shows material pending rotation).
-pub fn list_key_rotations(target: &CliTarget, key_id: &str, all_key_material: bool) -> CliCommand {
+pub fn list_key_rotations(
+    target: &CliTarget,
+    key_id: &str,
+    all_key_material: bool,
+) -> Option<CliCommand> {
     let mut args = vec![("--key-id", key_id.to_string())];
     if all_key_material {
         args.push(("--include-key-material", "ALL_KEY_MATERIAL".to_string()));
@@ -162,7 +200,7 @@ pub fn list_key_rotations(target: &CliTarget, key_id: &str, all_key_material: bo
     CliCommand::new(target, "list-key-rotations", &args)
 }
 
-pub fn get_key_rotation_status(target: &CliTarget, key_id: &str) -> CliCommand {
+pub fn get_key_rotation_status(target: &CliTarget, key_id: &str) -> Option<CliCommand> {
     CliCommand::new(
         target,
         "get-key-rotation-status",
@@ -170,15 +208,15 @@ pub fn get_key_rotation_status(target: &CliTarget, key_id: &str) -> CliCommand {
     )
 }
 
-pub fn describe_key(target: &CliTarget, key_id: &str) -> CliCommand {
+pub fn describe_key(target: &CliTarget, key_id: &str) -> Option<CliCommand> {
     CliCommand::new(target, "describe-key", &[("--key-id", key_id.to_string())])
 }
 
-pub fn list_keys(target: &CliTarget) -> CliCommand {
+pub fn list_keys(target: &CliTarget) -> Option<CliCommand> {
     CliCommand::new(target, "list-keys", &[])
 }
 
-pub fn list_aliases(target: &CliTarget) -> CliCommand {
+pub fn list_aliases(target: &CliTarget) -> Option<CliCommand> {
     CliCommand::new(target, "list-aliases", &[])
 }
 
@@ -195,12 +233,16 @@ mod tests {
     #[test]
     fn rotate_now_command() {
         assert_eq!(
-            rotate_key_on_demand(&t(), ID).to_shell(),
+            rotate_key_on_demand(&t(), ID)
+                .map(|c| c.to_shell())
+                .unwrap_or_default(),
             format!("aws kms rotate-key-on-demand --key-id {ID} --region us-east-1")
         );
         let local = CliTarget::new("us-east-1", Some("http://127.0.0.1:4599/".into()));
         assert_eq!(
-            rotate_key_on_demand(&local, ID).to_string(),
+            rotate_key_on_demand(&local, ID)
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
             format!(
                 "aws kms rotate-key-on-demand --key-id {ID} --region us-east-1 \
                  --endpoint-url http://127.0.0.1:4599/"
@@ -211,41 +253,53 @@ mod tests {
     #[test]
     fn other_commands() {
         assert_eq!(
-            enable_key_rotation(&t(), ID, 180).to_shell(),
+            enable_key_rotation(&t(), ID, 180)
+                .map(|c| c.to_shell())
+                .unwrap_or_default(),
             format!(
                 "aws kms enable-key-rotation --key-id {ID} --rotation-period-in-days 180 \
                  --region us-east-1"
             )
         );
         assert_eq!(
-            disable_key_rotation(&t(), ID).to_shell(),
+            disable_key_rotation(&t(), ID)
+                .map(|c| c.to_shell())
+                .unwrap_or_default(),
             format!("aws kms disable-key-rotation --key-id {ID} --region us-east-1")
         );
         assert_eq!(
-            list_key_rotations(&t(), ID, false).to_shell(),
+            list_key_rotations(&t(), ID, false)
+                .map(|c| c.to_shell())
+                .unwrap_or_default(),
             format!("aws kms list-key-rotations --key-id {ID} --region us-east-1")
         );
         assert_eq!(
-            list_key_rotations(&t(), ID, true).to_shell(),
+            list_key_rotations(&t(), ID, true)
+                .map(|c| c.to_shell())
+                .unwrap_or_default(),
             format!(
                 "aws kms list-key-rotations --key-id {ID} --include-key-material \
                  ALL_KEY_MATERIAL --region us-east-1"
             )
         );
         assert_eq!(
-            get_key_rotation_status(&t(), ID).to_shell(),
+            get_key_rotation_status(&t(), ID)
+                .map(|c| c.to_shell())
+                .unwrap_or_default(),
             format!("aws kms get-key-rotation-status --key-id {ID} --region us-east-1")
         );
         assert_eq!(
-            describe_key(&t(), "alias/demo-app").to_shell(),
+            describe_key(&t(), "alias/demo-app")
+                .map(|c| c.to_shell())
+                .unwrap_or_default(),
             "aws kms describe-key --key-id alias/demo-app --region us-east-1"
         );
         assert_eq!(
-            list_keys(&t()).to_shell(),
+            list_keys(&t()).map(|c| c.to_shell()).unwrap_or_default(),
             "aws kms list-keys --region us-east-1"
         );
         assert_eq!(
-            list_aliases(&t()).to_shell(),
+            list_aliases(&t()).map(|c| c.to_shell()).unwrap_or_default(),
             "aws kms list-aliases --region us-east-1"
         );
     }
@@ -256,13 +310,28 @@ mod tests {
         target.fips = true;
         target.dual_stack = true;
         assert_eq!(
-            list_keys(&target).to_shell(),
+            list_keys(&target).map(|c| c.to_shell()).unwrap_or_default(),
             "AWS_USE_FIPS_ENDPOINT=true AWS_USE_DUALSTACK_ENDPOINT=true aws kms list-keys \
              --region us-east-1"
         );
         // A custom URL already names the host.
         target.endpoint_url = Some("https://kms.example".into());
-        assert!(list_keys(&target).env.is_empty());
+        assert!(list_keys(&target).is_some_and(|c| c.env.is_empty()));
+    }
+
+    #[test]
+    fn no_command_from_an_invalid_key_id_or_region() {
+        assert!(rotate_key_on_demand(&t(), "k1; rm -rf ~").is_none());
+        assert!(rotate_key_on_demand(&t(), "$(id)").is_none());
+        assert!(rotate_key_on_demand(&t(), "").is_none());
+        assert!(describe_key(&t(), "alias/ok").is_some());
+        assert!(describe_key(
+            &t(),
+            "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        )
+        .is_some());
+        assert!(rotate_key_on_demand(&t(), "mrk-1234abcd12ab34cd56ef1234567890ab").is_some());
+        assert!(list_keys(&CliTarget::new("us-east-1; id", None)).is_none());
     }
 
     #[test]
@@ -276,7 +345,9 @@ mod tests {
         assert_eq!(shell_quote("http://h/?a=b&c"), "'http://h/?a=b&c'");
         assert_eq!(shell_quote("line\nbreak"), "'line\nbreak'");
         let hostile = CliTarget::new("us-east-1", Some("http://x/';touch pwned;'".into()));
-        let s = rotate_key_on_demand(&hostile, ID).to_shell();
+        let s = rotate_key_on_demand(&hostile, ID)
+            .map(|c| c.to_shell())
+            .unwrap_or_default();
         assert!(
             s.ends_with("--endpoint-url 'http://x/'\\'';touch pwned;'\\'''"),
             "{s}"
@@ -299,7 +370,9 @@ mod endpoint_tests {
             sts_url: None,
         };
         assert_eq!(
-            list_keys(&CliTarget::from(&c)).to_shell(),
+            list_keys(&CliTarget::from(&c))
+                .map(|c| c.to_shell())
+                .unwrap_or_default(),
             "AWS_USE_FIPS_ENDPOINT=true aws kms list-keys --region eu-west-1"
         );
         let c = EndpointConfig {
@@ -308,7 +381,8 @@ mod endpoint_tests {
             ..Default::default()
         };
         assert!(list_keys(&CliTarget::from(&c))
-            .to_shell()
+            .map(|c| c.to_shell())
+            .unwrap_or_default()
             .ends_with("--endpoint-url http://127.0.0.1:4599/"));
     }
 }

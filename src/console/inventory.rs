@@ -14,7 +14,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::aws::client::{Client, LIST_ALIASES_PAGE, LIST_KEYS_PAGE, LIST_ROTATIONS_PAGE};
+use crate::aws::client::{
+    Client, MarkerGuard, LIST_ALIASES_PAGE, LIST_KEYS_PAGE, LIST_ROTATIONS_PAGE,
+};
 use crate::aws::error::AwsError;
 use crate::aws::kms::{
     AliasListEntry, DescribeKey, GetKeyRotationStatus, IncludeKeyMaterial, KeyListEntry,
@@ -127,9 +129,6 @@ pub struct KeyRow {
     pub rotations: Load<Vec<RotationsListEntry>>,
     /// RotateKeyOnDemand answered LimitExceededException: the quota is 0 whatever the count.
     pub server_limit_exceeded: bool,
-    /// This console's RotateKeyOnDemand was accepted and is being followed (counts as in
-    /// progress until the driver finishes, even before GetKeyRotationStatus shows it).
-    pub rotation_sent: bool,
 }
 
 impl KeyRow {
@@ -142,7 +141,6 @@ impl KeyRow {
             status: Load::Pending,
             rotations: Load::Pending,
             server_limit_exceeded: false,
-            rotation_sent: false,
         }
     }
 
@@ -221,14 +219,12 @@ impl KeyRow {
         }
     }
 
-    /// An on-demand rotation is running (OnDemandRotationStartDate is set, or this console's
-    /// request was accepted and is still being followed).
+    /// KMS shows an on-demand rotation running (OnDemandRotationStartDate is set). What this
+    /// console itself is doing is the rotation flow's to say: `rotation::activity` combines both.
     pub fn in_progress(&self) -> bool {
-        self.rotation_sent
-            || self
-                .status
-                .loaded()
-                .is_some_and(|s| s.on_demand_rotation_start_date.is_some())
+        self.status
+            .loaded()
+            .is_some_and(|s| s.on_demand_rotation_start_date.is_some())
     }
 
     /// The key can, by its kind, be rotated on demand (so a quota means something).
@@ -286,9 +282,6 @@ impl KeyRow {
                     self.remaining(),
                     self.pending_material().is_some(),
                 )?;
-                if self.rotation_sent {
-                    return Err(Blocked::InProgress);
-                }
                 Ok(())
             }
             Load::Failed(e) => Err(Blocked::Unreadable {
@@ -828,12 +821,13 @@ where
 {
     let mut op = first;
     let mut all = Vec::new();
+    let mut guard = MarkerGuard::default();
     loop {
         pacer.ready(client.transport()).await;
         if token.is_cancelled() {
             return Err(Stop::Cancelled);
         }
-        let sent_marker = op.marker().map(str::to_string);
+        guard.sent(&op);
         let out = client.call(&op).await;
         if token.is_cancelled() {
             return Err(Stop::Cancelled);
@@ -841,20 +835,11 @@ where
         let (items, next, truncated) = O::into_page(out.map_err(Stop::Error)?);
         all.extend(items.iter().cloned());
         on_page(items);
-        if !truncated {
+        if !guard
+            .advance(&mut op, next, truncated)
+            .map_err(Stop::Error)?
+        {
             return Ok(all);
-        }
-        match next {
-            // A repeated or missing marker would loop forever: treat it as a broken answer.
-            Some(m) if !m.is_empty() && Some(&m) != sent_marker.as_ref() => op.set_marker(Some(m)),
-            _ => {
-                return Err(Stop::Error(AwsError::Decode {
-                    operation: O::NAME.to_string(),
-                    status: 200,
-                    request_id: None,
-                    detail: "the page says Truncated but gives no new NextMarker".to_string(),
-                }))
-            }
         }
     }
 }

@@ -7,6 +7,7 @@
 //! - [`eligibility`]: whether a key can be rotated now / have automatic rotation changed, and why not.
 //! - [`quota`]: the on-demand rotation limit and the remaining count.
 //! - [`rotation`]: the "Rotate now" state machine and driver, automatic-rotation settings.
+//! - [`rotation_record`]: rotations whose outcome is not settled, kept across a reload.
 //! - [`cli`]: "Copy as AWS CLI".
 //! - [`arn`]: "go to key" parsing and the URL fragment.
 //! - [`format`]: dates and numbers as text.
@@ -19,6 +20,7 @@ pub mod format;
 pub mod inventory;
 pub mod quota;
 pub mod rotation;
+pub mod rotation_record;
 pub mod session;
 
 #[cfg(test)]

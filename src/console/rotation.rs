@@ -2,11 +2,11 @@
 //! drivers that talk to KMS through any [`Transport`] (fetch in the browser, a scripted fake in
 //! tests).
 //!
-//! Rules that matter here (kms-api.md §2 RotateKeyOnDemand, §3.3, §4.3 "Eventual
-//! consistency"): RotateKeyOnDemand is asynchronous — OnDemandRotationStartDate shows while it
-//! runs and the ListKeyRotations entry appears only afterwards, possibly later still. A request
-//! whose outcome is unknown is never resent: the driver reads the key's state to find out, and
-//! only the user can start another attempt.
+//! The promises (docs/rotation-safety.md): one confirmation sends at most one RotateKeyOnDemand;
+//! the key is read again right before sending; a 2xx means KMS acted; a request whose outcome
+//! is unknown is never resent, and "not applied" is concluded only from KMS's own status and full
+//! history read at least [`NOT_APPLIED_WINDOW`] after sending (kms-api.md §4.3, eventual
+//! consistency). Until then the outcome is unknown and only the user's "Check again" reads again.
 
 use std::time::{Duration, SystemTime};
 
@@ -14,8 +14,9 @@ use crate::aws::client::Client;
 use crate::aws::error::AwsError;
 use crate::aws::kms::{
     DisableKeyRotation, EnableKeyRotation, GetKeyRotationStatus, Operation, RotateKeyOnDemand,
-    RotationType, RotationsListEntry, Timestamp,
+    RotationsListEntry, Timestamp,
 };
+use crate::aws::retry::{self, Acted};
 use crate::aws::transport::Transport;
 use crate::console::cli::{self, CliCommand, CliTarget};
 use crate::console::eligibility::RotationStatus;
@@ -117,8 +118,8 @@ impl AutoSetting {
                 .is_none_or(|p| p == self.period_days)
     }
 
-    /// The equivalent AWS CLI command.
-    pub fn cli(&self, target: &CliTarget, key_id: &str) -> CliCommand {
+    /// The equivalent AWS CLI command (None for an invalid key id, see cli.rs).
+    pub fn cli(&self, target: &CliTarget, key_id: &str) -> Option<CliCommand> {
         if self.enabled {
             cli::enable_key_rotation(target, key_id, self.period_days)
         } else {
@@ -212,12 +213,21 @@ pub async fn save_automatic_rotation<T: Transport>(
 // ---------------------------------------------------------------------------------------------
 // Rotate now: state machine
 
-/// Where a "Rotate now" stands.
+/// After a RotateKeyOnDemand whose answer was lost, how long the outcome stays unknown before
+/// the console may conclude that nothing happened: KMS is eventually consistent, and a rotation
+/// may show in GetKeyRotationStatus and ListKeyRotations only after seconds, sometimes minutes
+/// (docs/rotation-safety.md §3).
+pub const NOT_APPLIED_WINDOW: Duration = Duration::from_secs(120);
+
+/// Where a "Rotate now" stands. [`RotateFlow`] is the one owner of this state: every "is a
+/// rotation of this key under way?" question is answered by [`activity`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum RotatePhase {
     Idle,
-    /// The dialog is open.
+    /// The dialog is open. Nothing is under way yet.
     Confirming,
+    /// Confirmed: re-reading the key right before sending (docs/rotation-safety.md §2).
+    Checking,
     /// RotateKeyOnDemand is on its way (the button is already disabled).
     Sending,
     /// The request's outcome is unknown; reading the key's state to find out.
@@ -230,34 +240,103 @@ pub enum RotatePhase {
     Done,
     /// Accepted, but not yet visible after the polling window: it may still be running.
     StillRunning,
+    /// Sent, and whether KMS acted is not known: no retry is offered, only "Check again".
+    Unknown(UnknownOutcome),
     Failed(RotateFailure),
 }
 
-/// Why a rotation did not happen (or might not have).
+/// A rotation that was sent and whose outcome the console could not establish.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnknownOutcome {
+    /// What happened to the request (timeout, dropped connection, 5xx...).
+    pub cause: AwsError,
+    /// The last failed read while reconciling, if any.
+    pub check: Option<AwsError>,
+    pub pending: PendingRotation,
+}
+
+impl UnknownOutcome {
+    pub fn sentence(&self) -> String {
+        let why = self
+            .check
+            .as_ref()
+            .map(|e| {
+                format!(
+                    " The last read of the key failed: {}",
+                    e.user_message(GetKeyRotationStatus::NAME)
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            "The rotation request sent {} got no clear answer ({}), and keyturn could not yet \
+             confirm from the key's rotation status and history whether KMS applied it. \u{201c}Rotate \
+             now\u{201d} stays off for this key until that is known, so it is never rotated \
+             twice: use \u{201c}Check again\u{201d}.{why}",
+            format::date_time(Timestamp::from_system_time(self.pending.sent_at)),
+            short_cause(&self.cause)
+        )
+    }
+}
+
+/// A RotateKeyOnDemand that was sent: what reconciling its outcome needs. Kept (without any
+/// credential) until the outcome is known, also across a reload (docs/rotation-safety.md §4).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PendingRotation {
+    pub key_id: String,
+    /// When the request left, by the local clock corrected with the server offset.
+    pub sent_at: SystemTime,
+    /// ON_DEMAND entries in the history right before sending (the pre-send check read them).
+    pub baseline_on_demand: u32,
+    /// KMS answered 2xx: the rotation happened, only its completion is not yet seen.
+    pub accepted: bool,
+}
+
+impl PendingRotation {
+    /// Does this history show the rotation? More ON_DEMAND entries than before it was sent.
+    pub fn is_visible(&self, rotations: &[RotationsListEntry]) -> bool {
+        quota::on_demand_used(rotations) > self.baseline_on_demand
+    }
+}
+
+/// Why a rotation did not happen.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RotateFailure {
     /// KMS answered with an error: nothing was rotated.
     Rejected(AwsError),
-    /// The answer was lost, and reading the key showed no new rotation: safe to try again.
+    /// The answer was lost, and after the window KMS's own status and full history showed no
+    /// new or running rotation: safe to try again.
     NotApplied { cause: AwsError },
-    /// The answer was lost and the key's state could not be read either.
-    Unknown {
-        cause: AwsError,
-        check: Option<AwsError>,
-    },
+    /// The check right before sending stopped it: nothing was sent.
+    Refused(Refusal),
+}
+
+/// What the pre-send check found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Refusal {
+    /// OnDemandRotationStartDate is set: a rotation is already running.
+    InProgress,
+    /// The on-demand count changed since the dialog showed it (another rotation happened).
+    CountChanged { shown: u32, now: u32 },
+    /// No on-demand rotation left.
+    NoneLeft,
+    /// The key could not be read, so nothing was sent.
+    CouldNotCheck(AwsError),
+    /// Another tab of the console holds this key's rotation lock.
+    OtherTab,
 }
 
 impl RotateFailure {
-    pub fn error(&self) -> &AwsError {
+    pub fn error(&self) -> Option<&AwsError> {
         match self {
-            RotateFailure::Rejected(e) => e,
-            RotateFailure::NotApplied { cause } | RotateFailure::Unknown { cause, .. } => cause,
+            RotateFailure::Rejected(e) | RotateFailure::NotApplied { cause: e } => Some(e),
+            RotateFailure::Refused(Refusal::CouldNotCheck(e)) => Some(e),
+            RotateFailure::Refused(_) => None,
         }
     }
 
     /// The AWS error code, for the error banner.
     pub fn code(&self) -> Option<&str> {
-        self.error().code()
+        self.error().and_then(AwsError::code)
     }
 
     /// A sentence that says what happened and what to do.
@@ -265,37 +344,42 @@ impl RotateFailure {
         match self {
             RotateFailure::Rejected(e) => e.user_message(RotateKeyOnDemand::NAME),
             RotateFailure::NotApplied { cause } => format!(
-                "The rotation request got no clear answer ({}). keyturn then read the key several \
-                 times and found no new or running rotation, so it was most likely not applied. \
-                 You can try again.",
+                "The rotation request got no clear answer ({}). For two minutes since, KMS's \
+                 rotation status and full rotation history showed no new or running rotation, \
+                 so it was not applied. You can try again.",
                 short_cause(cause)
             ),
-            RotateFailure::Unknown { cause, check } => {
-                let why = check
-                    .as_ref()
-                    .map(|e| {
-                        format!(
-                            " Reading the key also failed: {}",
-                            e.user_message("GetKeyRotationStatus")
-                        )
-                    })
-                    .unwrap_or_default();
-                format!(
-                    "The rotation request got no clear answer ({}), and keyturn could not find out \
-                     whether it was applied. Reload the key's rotation history before trying \
-                     again, so the key is not rotated twice.{why}",
-                    short_cause(cause)
-                )
-            }
+            RotateFailure::Refused(r) => match r {
+                Refusal::InProgress => "Nothing was sent: reading the key right before sending \
+                     showed an on-demand rotation already in progress."
+                    .to_string(),
+                Refusal::CountChanged { shown, now } => format!(
+                    "Nothing was sent: the key's on-demand rotation count changed since the \
+                     dialog opened ({shown} used then, {now} now), so another rotation happened \
+                     meanwhile. Check the history, then rotate again if you still want to."
+                ),
+                Refusal::NoneLeft => format!(
+                    "Nothing was sent: the key has used all its {ON_DEMAND_ROTATION_LIMIT} \
+                     on-demand rotations."
+                ),
+                Refusal::CouldNotCheck(e) => format!(
+                    "Nothing was sent: keyturn reads the key right before sending and that read \
+                     failed. {}",
+                    e.user_message(GetKeyRotationStatus::NAME)
+                ),
+                Refusal::OtherTab => "Nothing was sent: another keyturn tab is rotating this \
+                     key or checking a rotation's outcome. Wait for it to finish."
+                    .to_string(),
+            },
         }
     }
 
-    /// May the user start another attempt? Not after LimitExceededException (the quota is used
-    /// up for good).
+    /// May the user start another attempt? Not after LimitExceededException or with none left.
     pub fn can_retry(&self) -> bool {
         match self {
             RotateFailure::Rejected(e) => e.code() != Some("LimitExceededException"),
-            RotateFailure::NotApplied { .. } | RotateFailure::Unknown { .. } => true,
+            RotateFailure::Refused(Refusal::NoneLeft) => false,
+            RotateFailure::NotApplied { .. } | RotateFailure::Refused(_) => true,
         }
     }
 
@@ -323,7 +407,8 @@ fn short_cause(e: &AwsError) -> String {
 #[derive(Debug)]
 pub struct SendTicket {
     key_id: String,
-    baseline_on_demand: Option<u32>,
+    /// The ON_DEMAND count the dialog showed; the pre-send check refuses if it changed.
+    shown_on_demand: Option<u32>,
 }
 
 impl SendTicket {
@@ -336,6 +421,9 @@ impl SendTicket {
 /// the inventory ([`apply_to_inventory`]).
 #[derive(Clone, Debug, PartialEq)]
 pub enum RotateUpdate {
+    /// The pre-send check passed: RotateKeyOnDemand leaves right after this update (keep the
+    /// record now, before the request exists).
+    Sending(PendingRotation),
     /// KMS accepted RotateKeyOnDemand (or reconciliation showed it had).
     Sent,
     /// The answer was lost; reading the key's state.
@@ -355,16 +443,71 @@ pub enum RotateOutcome {
     StillRunning {
         last_error: Option<AwsError>,
     },
+    Unknown(UnknownOutcome),
     Failed(RotateFailure),
-    /// Disconnect or region switch while it ran.
+    /// Disconnect or session end while it ran (an unknown outcome stays recorded).
     Cancelled,
 }
 
-/// The "Rotate now" state of one key panel.
+impl RotateOutcome {
+    /// Whether KMS's state is now known well enough to release the key's lock and forget the
+    /// pending record: everything but Unknown and Cancelled.
+    pub fn is_settled(&self) -> bool {
+        !matches!(self, RotateOutcome::Unknown(_) | RotateOutcome::Cancelled)
+    }
+}
+
+/// The "Rotate now" state of one key.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RotateFlow {
     key_id: String,
     phase: RotatePhase,
+}
+
+/// What is happening with a key's on-demand rotation, from the two places that know: this
+/// console's flow and KMS's status. The one answer to "is it busy?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activity {
+    /// Nothing under way.
+    Idle,
+    /// This console is checking, sending or following a rotation.
+    Ours,
+    /// This console sent one whose outcome is unknown.
+    Unknown,
+    /// KMS shows a rotation in progress that this console is not following (another tab, the
+    /// CLI, another console).
+    Elsewhere,
+}
+
+impl Activity {
+    /// A rotation is (or may be) under way: "Rotate now" stays off.
+    pub fn is_busy(self) -> bool {
+        self != Activity::Idle
+    }
+
+    /// Show the "in progress" mark (not for an unknown outcome: that has its own notice).
+    pub fn shows_in_progress(self) -> bool {
+        matches!(self, Activity::Ours | Activity::Elsewhere)
+    }
+}
+
+/// See [`Activity`].
+pub fn activity(row: Option<&KeyRow>, flow: Option<&RotateFlow>) -> Activity {
+    match flow.map(RotateFlow::phase) {
+        Some(RotatePhase::Unknown(_)) => return Activity::Unknown,
+        Some(
+            RotatePhase::Checking
+            | RotatePhase::Sending
+            | RotatePhase::Reconciling
+            | RotatePhase::InProgress { .. },
+        ) => return Activity::Ours,
+        _ => {}
+    }
+    if row.is_some_and(KeyRow::in_progress) {
+        Activity::Elsewhere
+    } else {
+        Activity::Idle
+    }
 }
 
 impl RotateFlow {
@@ -372,6 +515,14 @@ impl RotateFlow {
         RotateFlow {
             key_id: key_id.into(),
             phase: RotatePhase::Idle,
+        }
+    }
+
+    /// A flow for a rotation sent earlier (a record kept across a reload): reconciling it.
+    pub fn reconciling(key_id: impl Into<String>) -> Self {
+        RotateFlow {
+            key_id: key_id.into(),
+            phase: RotatePhase::Reconciling,
         }
     }
 
@@ -383,21 +534,12 @@ impl RotateFlow {
         &self.phase
     }
 
-    /// Something is on its way or being followed: the button stays disabled.
-    pub fn is_busy(&self) -> bool {
-        matches!(
-            self.phase,
-            RotatePhase::Confirming
-                | RotatePhase::Sending
-                | RotatePhase::Reconciling
-                | RotatePhase::InProgress { .. }
-        )
-    }
-
-    /// The "Rotate now" button: enabled when the key is eligible and nothing is under way
-    /// (and a failure, if any, allows another attempt).
-    pub fn button_enabled(&self, eligible: bool) -> bool {
+    /// The "Rotate now" button: enabled when the key is eligible, nothing is under way here
+    /// or at KMS ([`activity`]), the dialog is not open, and a failure, if any, allows another
+    /// attempt.
+    pub fn button_enabled(&self, eligible: bool, activity: Activity) -> bool {
         eligible
+            && !activity.is_busy()
             && match &self.phase {
                 RotatePhase::Idle | RotatePhase::Done | RotatePhase::StillRunning => true,
                 RotatePhase::Failed(f) => f.can_retry(),
@@ -405,10 +547,9 @@ impl RotateFlow {
             }
     }
 
-    /// "Rotate now" clicked: open the dialog. False (and no change) while busy or after a
-    /// failure that allows no retry.
-    pub fn open(&mut self) -> bool {
-        if !self.button_enabled(true) {
+    /// "Rotate now" clicked: open the dialog. False (and no change) when the button is off.
+    pub fn open(&mut self, eligible: bool, activity: Activity) -> bool {
+        if !self.button_enabled(eligible, activity) {
             return false;
         }
         self.phase = RotatePhase::Confirming;
@@ -423,24 +564,38 @@ impl RotateFlow {
     }
 
     /// "Rotate key" in the dialog. Returns the ticket exactly once; a second click (or any
-    /// click outside Confirming) gets `None`, so a double click sends one request.
-    /// `baseline_on_demand` is the ON_DEMAND count the panel knows (a fallback; the driver
-    /// re-reads it right before sending).
-    pub fn confirm(&mut self, baseline_on_demand: Option<u32>) -> Option<SendTicket> {
+    /// click outside Confirming) gets `None`, so a double click sends at most one request.
+    /// `shown_on_demand` is the ON_DEMAND count the dialog showed.
+    pub fn confirm(&mut self, shown_on_demand: Option<u32>) -> Option<SendTicket> {
         if self.phase != RotatePhase::Confirming {
             return None;
         }
-        self.phase = RotatePhase::Sending;
+        self.phase = RotatePhase::Checking;
         Some(SendTicket {
             key_id: self.key_id.clone(),
-            baseline_on_demand,
+            shown_on_demand,
         })
+    }
+
+    /// "Check again" on an unknown outcome: the record to reconcile (None in any other phase).
+    pub fn check_again(&mut self) -> Option<PendingRotation> {
+        match &self.phase {
+            RotatePhase::Unknown(u) => {
+                let pending = u.pending.clone();
+                self.phase = RotatePhase::Reconciling;
+                Some(pending)
+            }
+            _ => None,
+        }
     }
 
     pub fn apply(&mut self, update: &RotateUpdate) {
         match update {
+            RotateUpdate::Sending(_) => self.phase = RotatePhase::Sending,
             RotateUpdate::Sent => {
-                self.phase = RotatePhase::InProgress { started: None };
+                if !matches!(self.phase, RotatePhase::InProgress { .. }) {
+                    self.phase = RotatePhase::InProgress { started: None };
+                }
             }
             RotateUpdate::Reconciling { .. } => self.phase = RotatePhase::Reconciling,
             RotateUpdate::Status(s) => {
@@ -455,6 +610,7 @@ impl RotateFlow {
                 self.phase = match outcome {
                     RotateOutcome::Completed => RotatePhase::Done,
                     RotateOutcome::StillRunning { .. } => RotatePhase::StillRunning,
+                    RotateOutcome::Unknown(u) => RotatePhase::Unknown(u.clone()),
                     RotateOutcome::Failed(f) => RotatePhase::Failed(f.clone()),
                     RotateOutcome::Cancelled => RotatePhase::Idle,
                 };
@@ -466,10 +622,13 @@ impl RotateFlow {
     pub fn status_text(&self) -> Option<String> {
         match &self.phase {
             RotatePhase::Idle | RotatePhase::Confirming => None,
+            RotatePhase::Checking => {
+                Some("Reading the key once more before sending\u{2026}".to_string())
+            }
             RotatePhase::Sending => Some("Sending the rotation request\u{2026}".to_string()),
             RotatePhase::Reconciling => Some(
-                "The rotation request got no clear answer; checking the key's rotation state before \
-                 anything else\u{2026}"
+                "A rotation request got no clear answer; reading the key's rotation status and \
+                 history to find out whether KMS applied it, before anything else\u{2026}"
                     .to_string(),
             ),
             RotatePhase::InProgress { started: Some(t) } => Some(format!(
@@ -487,6 +646,7 @@ impl RotateFlow {
                  Reload the key in a few minutes."
                     .to_string(),
             ),
+            RotatePhase::Unknown(u) => Some(u.sentence()),
             RotatePhase::Failed(f) => Some(f.sentence()),
         }
     }
@@ -497,30 +657,25 @@ impl RotateFlow {
             _ => None,
         }
     }
+
+    pub fn unknown(&self) -> Option<&UnknownOutcome> {
+        match &self.phase {
+            RotatePhase::Unknown(u) => Some(u),
+            _ => None,
+        }
+    }
 }
 
-/// Reflect a driver update in the inventory row: fresh status and history, the "in progress"
-/// mark, and LimitExceededException forcing the remaining count to 0.
+/// Reflect a driver update in the inventory row: fresh status and history, and
+/// LimitExceededException forcing the remaining count to 0.
 pub fn apply_to_inventory(inventory: &mut Inventory, key_id: &str, update: &RotateUpdate) {
     match update {
-        RotateUpdate::Sent => {
-            if let Some(r) = inventory.row_mut(key_id) {
-                r.rotation_sent = true;
-            }
-        }
-        RotateUpdate::Reconciling { .. } => {}
         RotateUpdate::Status(s) => inventory.set_status(key_id, s.clone()),
         RotateUpdate::Rotations(r) => inventory.set_rotations(key_id, r.clone()),
-        RotateUpdate::Finished(outcome) => {
-            if let Some(r) = inventory.row_mut(key_id) {
-                r.rotation_sent = false;
-            }
-            if let RotateOutcome::Failed(f) = outcome {
-                if f.is_limit_exceeded() {
-                    inventory.mark_limit_exceeded(key_id);
-                }
-            }
+        RotateUpdate::Finished(RotateOutcome::Failed(f)) if f.is_limit_exceeded() => {
+            inventory.mark_limit_exceeded(key_id);
         }
+        _ => {}
     }
 }
 
@@ -622,14 +777,18 @@ pub fn confirm_text_for(row: &KeyRow) -> ConfirmText {
 // ---------------------------------------------------------------------------------------------
 // Rotate now: driver
 
-/// How the driver waits. Defaults: poll after 1 s, doubling to at most 10 s, for up to 10
-/// minutes; reconcile a lost answer with reads after 2, 4 and 8 s.
+/// How the driver waits. Defaults: follow an accepted rotation from 1 s, doubling to 10 s, for
+/// up to 10 minutes; reconcile a lost answer with reads from 2 s, doubling to 15 s, for at
+/// least [`NOT_APPLIED_WINDOW`], then up to 3 more reads if those fail.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PollPolicy {
     pub first_delay: Duration,
     pub max_delay: Duration,
     pub give_up_after: Duration,
-    pub reconcile_delays: Vec<Duration>,
+    pub reconcile_first: Duration,
+    pub reconcile_max: Duration,
+    pub not_applied_window: Duration,
+    pub settle_attempts: u32,
 }
 
 impl Default for PollPolicy {
@@ -638,69 +797,27 @@ impl Default for PollPolicy {
             first_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(10),
             give_up_after: Duration::from_secs(600),
-            reconcile_delays: vec![
-                Duration::from_secs(2),
-                Duration::from_secs(4),
-                Duration::from_secs(8),
-            ],
+            reconcile_first: Duration::from_secs(2),
+            reconcile_max: Duration::from_secs(15),
+            not_applied_window: NOT_APPLIED_WINDOW,
+            settle_attempts: 3,
         }
     }
 }
 
-/// A failure that does not tell whether KMS acted (kms-api.md §4.3; the client wraps these in
-/// OutcomeUnknown for RotateKeyOnDemand, the bare forms are accepted too).
-fn is_ambiguous(e: &AwsError) -> bool {
-    match e {
-        AwsError::OutcomeUnknown { .. }
-        | AwsError::Network(_)
-        | AwsError::Timeout
-        | AwsError::Aborted => true,
-        AwsError::Http { status, .. } => *status >= 500,
-        AwsError::Service { status, code, .. } => {
-            *status >= 500 && !matches!(code.as_str(), "LimitExceededException")
-        }
-        _ => false,
-    }
-}
-
-/// How a new rotation is recognised in ListKeyRotations: more ON_DEMAND entries than before;
-/// without a "before" count, an ON_DEMAND entry dated after the request was sent (less 5
-/// minutes for clock differences).
-struct NewRotation {
-    baseline: Option<u32>,
-    sent_at: SystemTime,
-}
-
-impl NewRotation {
-    fn is_visible(&self, rotations: &[RotationsListEntry]) -> bool {
-        match self.baseline {
-            Some(b) => quota::on_demand_used(rotations) > b,
-            None => {
-                let since = Timestamp::from_system_time(self.sent_at).epoch_seconds() - 300.0;
-                rotations.iter().any(|r| {
-                    r.rotation_type == Some(RotationType::OnDemand)
-                        && r.rotation_date.is_some_and(|d| d.epoch_seconds() >= since)
-                })
-            }
-        }
-    }
-}
-
-/// Run a confirmed "Rotate now": exactly one RotateKeyOnDemand, then follow it. Every step is
+/// Run a confirmed "Rotate now": at most one RotateKeyOnDemand, then follow it. Every step is
 /// reported through `on_update` (ending with `Finished`) until `token` is cancelled; the returned
-/// outcome is the same as the last `Finished` (or `Cancelled`, which is not reported). An
-/// error that ends the session while following shows up as `StillRunning { last_error }`: pass
-/// it to [`crate::console::session::Connection::check_error`].
+/// outcome is the same as the last `Finished` (or `Cancelled`, which is not reported).
 ///
-/// 1. Re-read the ON_DEMAND count (the baseline that tells a new rotation apart).
-/// 2. Send RotateKeyOnDemand once.
-/// 3. Accepted: poll GetKeyRotationStatus with backoff until OnDemandRotationStartDate is gone,
-///    then ListKeyRotations until the new ON_DEMAND entry shows (eventual consistency).
-/// 4. Rejected: `Failed(Rejected)` with the error (LimitExceededException also zeroes the quota
-///    via [`apply_to_inventory`]).
-/// 5. Outcome unknown (timeout, dropped connection, 5xx): read the status and history; a start
-///    date or a new entry means it was sent; otherwise `NotApplied` (retry offered to the user),
-///    or `Unknown` if nothing could be read. Never resent here.
+/// 1. The pre-send check: GetKeyRotationStatus and the full ListKeyRotations, read now. Refuse
+///    (nothing sent) when a rotation is in progress, the ON_DEMAND count differs from what the
+///    dialog showed, none is left, or the key cannot be read.
+/// 2. `Sending(record)`, then RotateKeyOnDemand once.
+/// 3. A 2xx, readable or not, means KMS acted: follow it ([`follow`]).
+/// 4. An error that says KMS did nothing: `Failed(Rejected)`.
+/// 5. No clear answer (timeout, dropped connection, 5xx): [`reconcile`]. Never resent here.
+///
+/// docs/rotation-safety.md §2-§3.
 pub async fn rotate<T: Transport, F: FnMut(RotateUpdate)>(
     client: &Client<T>,
     ticket: SendTicket,
@@ -710,9 +827,8 @@ pub async fn rotate<T: Transport, F: FnMut(RotateUpdate)>(
 ) -> RotateOutcome {
     let SendTicket {
         key_id,
-        baseline_on_demand,
+        shown_on_demand,
     } = ticket;
-    let key_id = key_id.as_str();
     let mut report = |u: RotateUpdate| {
         if !token.is_cancelled() {
             on_update(u);
@@ -722,137 +838,188 @@ pub async fn rotate<T: Transport, F: FnMut(RotateUpdate)>(
         report(RotateUpdate::Finished(outcome.clone()));
         outcome
     };
-
-    // 1. Baseline. A failed read falls back to the panel's count, then to dates.
-    let baseline = match list_rotations(client, key_id, false).await {
-        Ok(r) => Some(quota::on_demand_used(&r)),
-        Err(_) => baseline_on_demand,
+    let refuse = |r: Refusal, report: &mut dyn FnMut(RotateUpdate)| {
+        finish(RotateOutcome::Failed(RotateFailure::Refused(r)), report)
     };
+
+    // 1. The pre-send check.
+    let status = client.call(&GetKeyRotationStatus::new(&key_id)).await;
     if token.is_cancelled() {
         return RotateOutcome::Cancelled;
     }
-    let detect = NewRotation {
-        baseline,
-        sent_at: client.now(),
+    let status = match status {
+        Ok(s) => s,
+        Err(e) => return refuse(Refusal::CouldNotCheck(e), &mut report),
     };
+    let running = status.on_demand_rotation_start_date.is_some();
+    report(RotateUpdate::Status(status));
+    if running {
+        return refuse(Refusal::InProgress, &mut report);
+    }
+    let history = list_rotations(client, &key_id, false).await;
+    if token.is_cancelled() {
+        return RotateOutcome::Cancelled;
+    }
+    let history = match history {
+        Ok(r) => r,
+        Err(e) => return refuse(Refusal::CouldNotCheck(e), &mut report),
+    };
+    let used = quota::on_demand_used(&history);
+    report(RotateUpdate::Rotations(history));
+    if let Some(shown) = shown_on_demand.filter(|s| *s != used) {
+        return refuse(Refusal::CountChanged { shown, now: used }, &mut report);
+    }
+    if used >= ON_DEMAND_ROTATION_LIMIT {
+        return refuse(Refusal::NoneLeft, &mut report);
+    }
 
-    // 2. The one request.
-    let sent = client.call(&RotateKeyOnDemand::new(key_id)).await;
-    match sent {
-        Ok(_) => {
+    // 2. The one request, recorded before it leaves.
+    let mut pending = PendingRotation {
+        key_id: key_id.clone(),
+        sent_at: client.now(),
+        baseline_on_demand: used,
+        accepted: false,
+    };
+    report(RotateUpdate::Sending(pending.clone()));
+    let sent = client.call(&RotateKeyOnDemand::new(&key_id)).await;
+    let acted = match &sent {
+        Ok(_) => Acted::Yes,
+        Err(e) => retry::acted(e),
+    };
+    match (acted, sent) {
+        (Acted::Yes, _) => {
+            pending.accepted = true;
             report(RotateUpdate::Sent);
+            let outcome = follow(client, &pending, token, policy, &mut report).await;
+            if outcome == RotateOutcome::Cancelled {
+                return outcome;
+            }
+            finish(outcome, &mut report)
         }
-        Err(e) if is_ambiguous(&e) => {
+        (Acted::No, Err(e)) if !token.is_cancelled() => finish(
+            RotateOutcome::Failed(RotateFailure::Rejected(e)),
+            &mut report,
+        ),
+        (_, Err(e)) => {
             if token.is_cancelled() {
                 return RotateOutcome::Cancelled;
             }
             report(RotateUpdate::Reconciling { cause: e.clone() });
-            match reconcile(client, key_id, token, policy, &detect, &mut report).await {
-                Reconciled::Sent => report(RotateUpdate::Sent),
-                Reconciled::Completed => {
-                    report(RotateUpdate::Sent);
-                    return finish(RotateOutcome::Completed, &mut report);
-                }
-                Reconciled::NotApplied => {
-                    return finish(
-                        RotateOutcome::Failed(RotateFailure::NotApplied { cause: e }),
-                        &mut report,
-                    )
-                }
-                Reconciled::Unknown(check) => {
-                    return finish(
-                        RotateOutcome::Failed(RotateFailure::Unknown { cause: e, check }),
-                        &mut report,
-                    )
-                }
-                Reconciled::Cancelled => return RotateOutcome::Cancelled,
+            let outcome = reconcile(client, &pending, e, token, policy, &mut report).await;
+            if outcome == RotateOutcome::Cancelled {
+                return outcome;
             }
+            finish(outcome, &mut report)
         }
-        Err(e) => {
-            if token.is_cancelled() {
-                return RotateOutcome::Cancelled;
-            }
-            return finish(
-                RotateOutcome::Failed(RotateFailure::Rejected(e)),
-                &mut report,
-            );
-        }
+        (_, Ok(_)) => RotateOutcome::Cancelled,
     }
-
-    // 3. Follow it.
-    let outcome = follow(client, key_id, token, policy, &detect, &mut report).await;
-    if outcome == RotateOutcome::Cancelled {
-        return outcome;
-    }
-    finish(outcome, &mut report)
 }
 
-enum Reconciled {
-    Sent,
-    Completed,
-    NotApplied,
-    Unknown(Option<AwsError>),
-    Cancelled,
-}
-
-async fn reconcile<T: Transport>(
+/// Find out what became of a sent RotateKeyOnDemand whose answer was lost (`cause`), from KMS's
+/// own state: GetKeyRotationStatus and the full ListKeyRotations, read with backoff.
+/// - A start date, or a new ON_DEMAND entry: it was applied (followed to completion).
+/// - "Not applied" only when both reads succeeded, showed nothing, and were made at least
+///   `not_applied_window` after the request was sent (eventual consistency).
+/// - Otherwise (reads failing after the window, or a session-ending error): `Unknown`.
+///
+/// Used right after the failure, by "Check again", and for records kept across a reload.
+/// docs/rotation-safety.md §3.
+pub async fn reconcile<T: Transport>(
     client: &Client<T>,
-    key_id: &str,
+    pending: &PendingRotation,
+    cause: AwsError,
     token: &CancelToken,
     policy: &PollPolicy,
-    detect: &NewRotation,
     report: &mut dyn FnMut(RotateUpdate),
-) -> Reconciled {
-    let mut any_read = false;
-    let mut last_error = None;
-    for delay in &policy.reconcile_delays {
-        client.transport().sleep(*delay).await;
+) -> RotateOutcome {
+    if pending.accepted {
+        report(RotateUpdate::Sent);
+        return follow(client, pending, token, policy, report).await;
+    }
+    let deadline = pending.sent_at + policy.not_applied_window;
+    let mut delay = policy.reconcile_first;
+    let mut reads_after_window = 0;
+    let mut last_error: Option<AwsError> = None;
+    let unknown = |check: Option<AwsError>| {
+        RotateOutcome::Unknown(UnknownOutcome {
+            cause: cause.clone(),
+            check,
+            pending: pending.clone(),
+        })
+    };
+    loop {
+        client.transport().sleep(delay).await;
+        delay = (delay * 2).min(policy.reconcile_max);
         if token.is_cancelled() {
-            return Reconciled::Cancelled;
+            return RotateOutcome::Cancelled;
         }
-        match client.call(&GetKeyRotationStatus::new(key_id)).await {
+        let read_at = client.now();
+        let mut clean = true;
+        match client
+            .call(&GetKeyRotationStatus::new(&pending.key_id))
+            .await
+        {
             Ok(s) => {
-                any_read = true;
                 let running = s.on_demand_rotation_start_date.is_some();
                 report(RotateUpdate::Status(s));
                 if running {
-                    return Reconciled::Sent;
+                    report(RotateUpdate::Sent);
+                    return follow(client, pending, token, policy, report).await;
                 }
             }
-            Err(e) => last_error = Some(e),
+            Err(e) => {
+                clean = false;
+                last_error = Some(e);
+            }
         }
         if token.is_cancelled() {
-            return Reconciled::Cancelled;
+            return RotateOutcome::Cancelled;
         }
-        match list_rotations(client, key_id, false).await {
+        match list_rotations(client, &pending.key_id, false).await {
             Ok(r) => {
-                any_read = true;
-                let visible = detect.is_visible(&r);
+                let visible = pending.is_visible(&r);
                 report(RotateUpdate::Rotations(r));
                 if visible {
-                    return Reconciled::Completed;
+                    report(RotateUpdate::Sent);
+                    return RotateOutcome::Completed;
                 }
             }
-            Err(e) => last_error = Some(e),
+            Err(e) => {
+                clean = false;
+                last_error = Some(e);
+            }
         }
-    }
-    if token.is_cancelled() {
-        return Reconciled::Cancelled;
-    }
-    // Without any successful read (or without a baseline to compare with) nothing is known.
-    if any_read && (detect.baseline.is_some() || last_error.is_none()) {
-        Reconciled::NotApplied
-    } else {
-        Reconciled::Unknown(last_error)
+        if token.is_cancelled() {
+            return RotateOutcome::Cancelled;
+        }
+        if last_error
+            .as_ref()
+            .is_some_and(crate::console::session::ends_session)
+        {
+            return unknown(last_error);
+        }
+        if read_at >= deadline {
+            if clean {
+                return RotateOutcome::Failed(RotateFailure::NotApplied { cause });
+            }
+            reads_after_window += 1;
+            if reads_after_window >= policy.settle_attempts {
+                return unknown(last_error);
+            }
+        }
+        if clean {
+            last_error = None;
+        }
     }
 }
 
+/// Follow an accepted rotation: GetKeyRotationStatus with backoff until OnDemandRotationStartDate
+/// is gone, then ListKeyRotations until the new ON_DEMAND entry shows (eventual consistency).
 async fn follow<T: Transport>(
     client: &Client<T>,
-    key_id: &str,
+    pending: &PendingRotation,
     token: &CancelToken,
     policy: &PollPolicy,
-    detect: &NewRotation,
     report: &mut dyn FnMut(RotateUpdate),
 ) -> RotateOutcome {
     let start = client.transport().now();
@@ -872,7 +1039,10 @@ async fn follow<T: Transport>(
         if token.is_cancelled() {
             return RotateOutcome::Cancelled;
         }
-        match client.call(&GetKeyRotationStatus::new(key_id)).await {
+        match client
+            .call(&GetKeyRotationStatus::new(&pending.key_id))
+            .await
+        {
             Ok(s) => {
                 let running = s.on_demand_rotation_start_date.is_some();
                 report(RotateUpdate::Status(s));
@@ -893,9 +1063,9 @@ async fn follow<T: Transport>(
         if token.is_cancelled() {
             return RotateOutcome::Cancelled;
         }
-        match list_rotations(client, key_id, false).await {
+        match list_rotations(client, &pending.key_id, false).await {
             Ok(r) => {
-                let visible = detect.is_visible(&r);
+                let visible = pending.is_visible(&r);
                 report(RotateUpdate::Rotations(r));
                 if visible {
                     return RotateOutcome::Completed;
@@ -924,8 +1094,8 @@ mod tests {
     const K: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
 
     fn confirmed(flow: &mut RotateFlow) -> SendTicket {
-        assert!(flow.open());
-        match flow.confirm(Some(0)) {
+        assert!(flow.open(true, Activity::Idle));
+        match flow.confirm(None) {
             Some(t) => t,
             None => panic!("no ticket"),
         }
@@ -1024,7 +1194,7 @@ mod tests {
         assert!(!on.is_reflected_in(&st(false, None)));
         let t = CliTarget::new("us-east-1", None);
         assert_eq!(
-            on.cli(&t, K).to_shell(),
+            on.cli(&t, K).map(|c| c.to_shell()).unwrap_or_default(),
             format!("aws kms enable-key-rotation --key-id {K} --rotation-period-in-days 180 --region us-east-1")
         );
         let off = AutoSetting {
@@ -1033,8 +1203,7 @@ mod tests {
         };
         assert!(off
             .cli(&t, K)
-            .to_shell()
-            .starts_with("aws kms disable-key-rotation"));
+            .is_some_and(|c| c.to_shell().starts_with("aws kms disable-key-rotation")));
     }
 
     #[test]
@@ -1163,26 +1332,54 @@ mod tests {
         assert!(e.sentence().contains("saved"));
     }
 
+    /// The pre-send check's two reads: no rotation running, `on_demand` ON_DEMAND entries.
+    fn idle_before_sending(t: &FakeKms, on_demand: usize) {
+        t.once("GetKeyRotationStatus", None, status(false, None, false));
+        t.once("ListKeyRotations", None, rotations(on_demand, 0, None));
+    }
+
+    fn rejected(outcome: &RotateOutcome) -> Option<&RotateFailure> {
+        match outcome {
+            RotateOutcome::Failed(f) => Some(f),
+            _ => None,
+        }
+    }
+
     #[test]
     fn flow_sends_once_per_confirmation() {
         let mut f = RotateFlow::new(K);
         assert_eq!(f.phase(), &RotatePhase::Idle);
-        assert!(f.button_enabled(true));
-        assert!(!f.button_enabled(false));
+        assert!(f.button_enabled(true, Activity::Idle));
+        assert!(!f.button_enabled(false, Activity::Idle));
+        assert!(!f.button_enabled(true, Activity::Elsewhere));
         assert!(f.confirm(None).is_none(), "no ticket without the dialog");
-        assert!(f.open());
-        assert!(!f.button_enabled(true), "disabled while the dialog is open");
+        assert!(f.open(true, Activity::Idle));
+        assert!(
+            !f.button_enabled(true, Activity::Idle),
+            "off while the dialog is open"
+        );
+        // An open dialog is not a rotation under way.
+        assert_eq!(activity(None, Some(&f)), Activity::Idle);
+        assert_eq!(f.status_text(), None);
         f.cancel();
         assert_eq!(f.phase(), &RotatePhase::Idle);
-        assert!(f.open());
+        assert!(f.open(true, Activity::Idle));
         let ticket = f.confirm(Some(3));
         assert!(ticket.is_some());
         assert_eq!(ticket.as_ref().map(|t| t.key_id()), Some(K));
-        // Double click: the second confirm gets nothing; the button is disabled at once.
+        // Double click: the second confirm gets nothing; the button is off at once.
         assert!(f.confirm(Some(3)).is_none());
-        assert!(!f.button_enabled(true));
-        assert!(!f.open());
-        assert!(f.is_busy());
+        assert_eq!(f.phase(), &RotatePhase::Checking);
+        assert_eq!(activity(None, Some(&f)), Activity::Ours);
+        assert!(!f.open(true, Activity::Idle));
+        assert!(f.status_text().unwrap().contains("before sending"));
+        let pending = PendingRotation {
+            key_id: K.into(),
+            sent_at: SystemTime::UNIX_EPOCH,
+            baseline_on_demand: 3,
+            accepted: false,
+        };
+        f.apply(&RotateUpdate::Sending(pending));
         assert!(f.status_text().unwrap().contains("Sending"));
         f.apply(&RotateUpdate::Sent);
         assert_eq!(f.phase(), &RotatePhase::InProgress { started: None });
@@ -1197,11 +1394,31 @@ mod tests {
             }
         );
         assert!(f.status_text().unwrap().contains("2026-11-25 12:00 UTC"));
-        assert!(!f.button_enabled(true));
+        assert!(!f.button_enabled(true, Activity::Idle));
         f.apply(&RotateUpdate::Finished(RotateOutcome::Completed));
         assert_eq!(f.phase(), &RotatePhase::Done);
-        assert!(f.button_enabled(true));
+        assert!(f.button_enabled(true, Activity::Idle));
         assert!(f.status_text().unwrap().contains("complete"));
+    }
+
+    #[test]
+    fn one_answer_to_is_it_busy() {
+        let mut inv = Inventory::new("us-east-1", 0);
+        inv.upsert_metadata(crate::console::eligibility::tests::symmetric(K));
+        inv.set_status(
+            K,
+            RotationStatus {
+                on_demand_rotation_start_date: Some(Timestamp(1.0)),
+                ..Default::default()
+            },
+        );
+        let row = inv.row(K);
+        assert_eq!(activity(row, None), Activity::Elsewhere);
+        assert!(activity(row, None).shows_in_progress());
+        let mut f = RotateFlow::new(K);
+        f.apply(&RotateUpdate::Sent);
+        assert_eq!(activity(row, Some(&f)), Activity::Ours);
+        assert_eq!(activity(None, Some(&RotateFlow::new(K))), Activity::Idle);
     }
 
     #[test]
@@ -1216,8 +1433,8 @@ mod tests {
         f.apply(&RotateUpdate::Finished(RotateOutcome::Failed(
             RotateFailure::Rejected(limit.clone()),
         )));
-        assert!(!f.button_enabled(true));
-        assert!(!f.open());
+        assert!(!f.button_enabled(true, Activity::Idle));
+        assert!(!f.open(true, Activity::Idle));
         assert!(f.failure().unwrap().is_limit_exceeded());
         assert_eq!(f.failure().unwrap().code(), Some("LimitExceededException"));
 
@@ -1227,16 +1444,41 @@ mod tests {
                 cause: AwsError::Timeout,
             },
         )));
-        assert!(f.button_enabled(true));
+        assert!(f.button_enabled(true, Activity::Idle));
         assert!(f.status_text().unwrap().contains("not applied"));
-        assert!(f.open(), "the user may try again, after confirming again");
+        assert!(
+            f.open(true, Activity::Idle),
+            "the user may try again, after confirming again"
+        );
+
+        // Unknown: no retry, only "Check again", which hands back the record to reconcile.
+        let pending = PendingRotation {
+            key_id: K.into(),
+            sent_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_608_000),
+            baseline_on_demand: 4,
+            accepted: false,
+        };
+        let mut f = RotateFlow::new(K);
+        f.apply(&RotateUpdate::Finished(RotateOutcome::Unknown(
+            UnknownOutcome {
+                cause: AwsError::Timeout,
+                check: None,
+                pending: pending.clone(),
+            },
+        )));
+        assert_eq!(activity(None, Some(&f)), Activity::Unknown);
+        assert!(!f.button_enabled(true, Activity::Idle));
+        assert!(!f.open(true, Activity::Idle));
+        let text = f.status_text().unwrap();
+        assert!(
+            text.contains("Check again") && text.contains("never rotated twice"),
+            "{text}"
+        );
+        assert_eq!(f.check_again(), Some(pending));
+        assert_eq!(f.phase(), &RotatePhase::Reconciling);
+        assert_eq!(f.check_again(), None, "once");
 
         let mut f = RotateFlow::new(K);
-        f.apply(&RotateUpdate::Reconciling {
-            cause: AwsError::Timeout,
-        });
-        assert_eq!(f.phase(), &RotatePhase::Reconciling);
-        assert!(!f.button_enabled(true));
         f.apply(&RotateUpdate::Finished(RotateOutcome::Cancelled));
         assert_eq!(f.phase(), &RotatePhase::Idle);
         f.apply(&RotateUpdate::Finished(RotateOutcome::StillRunning {
@@ -1269,22 +1511,20 @@ mod tests {
         assert!(s.contains("kms:RotateKeyOnDemand"), "{s}");
         assert!(err("ConflictException").can_retry());
         assert!(!err("LimitExceededException").can_retry());
-        let u = RotateFailure::Unknown {
-            cause: AwsError::OutcomeUnknown {
-                operation: "RotateKeyOnDemand".into(),
-                cause: Box::new(AwsError::Timeout),
-            },
-            check: Some(AwsError::Network("x".into())),
-        };
-        assert!(u.sentence().contains("timed out"), "{}", u.sentence());
-        assert!(u.sentence().contains("not rotated twice"));
+        let changed = RotateFailure::Refused(Refusal::CountChanged { shown: 3, now: 4 });
+        assert!(changed.sentence().contains("Nothing was sent"));
+        assert!(changed.sentence().contains("3 used then, 4 now"));
+        assert!(changed.can_retry());
+        assert!(!RotateFailure::Refused(Refusal::NoneLeft).can_retry());
+        let tab = RotateFailure::Refused(Refusal::OtherTab).sentence();
+        assert!(tab.contains("another keyturn tab"), "{tab}");
     }
 
     #[test]
     fn rotate_now_happy_path_like_the_local_peer() {
         let c = client();
         let t = c.transport();
-        t.once("ListKeyRotations", None, rotations(2, 0, None)); // baseline
+        idle_before_sending(t, 2);
         t.always(
             "RotateKeyOnDemand",
             None,
@@ -1298,13 +1538,17 @@ mod tests {
         assert_eq!(
             t.ops(),
             [
+                "GetKeyRotationStatus",
                 "ListKeyRotations",
                 "RotateKeyOnDemand",
                 "GetKeyRotationStatus",
                 "ListKeyRotations"
             ]
         );
-        assert_eq!(updates[0], RotateUpdate::Sent);
+        assert!(
+            matches!(&updates[2], RotateUpdate::Sending(p) if p.baseline_on_demand == 2 && !p.accepted)
+        );
+        assert_eq!(updates[3], RotateUpdate::Sent);
         assert!(matches!(
             updates.last(),
             Some(RotateUpdate::Finished(RotateOutcome::Completed))
@@ -1316,9 +1560,97 @@ mod tests {
     }
 
     #[test]
+    fn the_check_before_sending_refuses_and_sends_nothing() {
+        // A rotation already running.
+        let c = client();
+        let t = c.transport();
+        t.always("GetKeyRotationStatus", None, status(false, None, true));
+        t.always("ListKeyRotations", None, rotations(2, 0, None));
+        let (_, _, outcome, _) = drive(&c, &CancelToken::never());
+        assert_eq!(
+            rejected(&outcome),
+            Some(&RotateFailure::Refused(Refusal::InProgress))
+        );
+        assert_eq!(t.count("RotateKeyOnDemand"), 0);
+
+        // The count changed since the dialog showed it.
+        let c = client();
+        let t = c.transport();
+        idle_before_sending(t, 5);
+        let mut flow = RotateFlow::new(K);
+        assert!(flow.open(true, Activity::Idle));
+        let ticket = flow.confirm(Some(4)).unwrap();
+        let outcome = block_on(rotate(
+            &c,
+            ticket,
+            &CancelToken::never(),
+            &PollPolicy::default(),
+            |u| flow.apply(&u),
+        ));
+        assert_eq!(
+            rejected(&outcome),
+            Some(&RotateFailure::Refused(Refusal::CountChanged {
+                shown: 4,
+                now: 5
+            }))
+        );
+        assert_eq!(t.count("RotateKeyOnDemand"), 0);
+        assert!(
+            flow.button_enabled(true, Activity::Idle),
+            "the user can look and confirm again"
+        );
+
+        // None left.
+        let c = client();
+        let t = c.transport();
+        idle_before_sending(t, 25);
+        let (_, _, outcome, _) = drive(&c, &CancelToken::never());
+        assert_eq!(
+            rejected(&outcome),
+            Some(&RotateFailure::Refused(Refusal::NoneLeft))
+        );
+        assert_eq!(t.count("RotateKeyOnDemand"), 0);
+
+        // The key cannot be read right now: nothing is sent either.
+        let c = client();
+        let t = c.transport();
+        t.once("GetKeyRotationStatus", None, status(false, None, false));
+        t.always(
+            "ListKeyRotations",
+            None,
+            Reply::Err("AccessDeniedException", 400),
+        );
+        let (_, _, outcome, _) = drive(&c, &CancelToken::never());
+        assert!(
+            matches!(
+                rejected(&outcome),
+                Some(RotateFailure::Refused(Refusal::CouldNotCheck(_)))
+            ),
+            "{outcome:?}"
+        );
+        assert_eq!(t.count("RotateKeyOnDemand"), 0);
+    }
+
+    #[test]
+    fn a_2xx_with_an_unreadable_body_is_a_rotation_that_happened() {
+        let c = client();
+        let t = c.transport();
+        idle_before_sending(t, 1);
+        t.always("RotateKeyOnDemand", None, ok("<html>not json"));
+        t.always("GetKeyRotationStatus", None, status(false, None, false));
+        t.always("ListKeyRotations", None, rotations(2, 0, None));
+        let (flow, updates, outcome, _) = drive(&c, &CancelToken::never());
+        assert_eq!(outcome, RotateOutcome::Completed);
+        assert!(updates.contains(&RotateUpdate::Sent));
+        assert_eq!(t.count("RotateKeyOnDemand"), 1);
+        assert_eq!(flow.phase(), &RotatePhase::Done);
+    }
+
+    #[test]
     fn rotate_now_follows_a_slow_rotation_with_backoff() {
         let c = client();
         let t = c.transport();
+        t.once("GetKeyRotationStatus", None, status(true, Some(365), false));
         t.once("ListKeyRotations", None, rotations(0, 4, None)); // baseline: 0 on demand
         t.always("RotateKeyOnDemand", None, ok("{}"));
         for _ in 0..4 {
@@ -1356,7 +1688,7 @@ mod tests {
         assert_eq!(outcome, RotateOutcome::Completed);
         assert!(seen_in_progress);
         assert_eq!(t.count("RotateKeyOnDemand"), 1);
-        assert_eq!(t.count("GetKeyRotationStatus"), 6);
+        assert_eq!(t.count("GetKeyRotationStatus"), 7);
         let secs: Vec<u64> = t.sleeps.borrow().iter().map(|d| d.as_secs()).collect();
         assert_eq!(secs, [1, 2, 4, 8, 10, 10]);
         assert_eq!(inv.row(K).unwrap().remaining(), Some(24));
@@ -1375,7 +1707,7 @@ mod tests {
         ] {
             let c = client();
             let t = c.transport();
-            t.always("ListKeyRotations", None, rotations(1, 0, None));
+            idle_before_sending(t, 1);
             t.always("RotateKeyOnDemand", None, Reply::Err(code, 400));
             let (flow, _, outcome, inv) = drive(&c, &CancelToken::never());
             let RotateOutcome::Failed(RotateFailure::Rejected(e)) = &outcome else {
@@ -1383,16 +1715,16 @@ mod tests {
             };
             assert_eq!(e.code(), Some(code));
             assert_eq!(t.count("RotateKeyOnDemand"), 1, "{code}: never retried");
-            assert_eq!(t.count("GetKeyRotationStatus"), 0);
+            assert_eq!(t.count("GetKeyRotationStatus"), 1, "{code}: only the check");
             assert!(matches!(flow.phase(), RotatePhase::Failed(_)));
             let remaining = inv.row(K).unwrap().remaining();
             if code == "LimitExceededException" {
-                // The server's word overrides the computed count (no rotations were loaded).
+                // The server's word overrides the computed count.
                 assert_eq!(remaining, Some(0));
-                assert!(!flow.button_enabled(true));
+                assert!(!flow.button_enabled(true, Activity::Idle));
             } else {
-                assert_eq!(remaining, None);
-                assert!(flow.button_enabled(true));
+                assert_eq!(remaining, Some(24));
+                assert!(flow.button_enabled(true, Activity::Idle));
             }
         }
     }
@@ -1401,7 +1733,7 @@ mod tests {
     fn timeout_then_reconcile_finds_it_running() {
         let c = client();
         let t = c.transport();
-        t.once("ListKeyRotations", None, rotations(5, 0, None));
+        idle_before_sending(t, 5);
         t.always(
             "RotateKeyOnDemand",
             None,
@@ -1413,9 +1745,9 @@ mod tests {
         let (flow, updates, outcome, _) = drive(&c, &CancelToken::never());
         assert_eq!(outcome, RotateOutcome::Completed);
         assert_eq!(t.count("RotateKeyOnDemand"), 1, "never resent");
-        assert!(
-            matches!(updates[0], RotateUpdate::Reconciling { ref cause } if cause.is_outcome_unknown())
-        );
+        assert!(updates.iter().any(
+            |u| matches!(u, RotateUpdate::Reconciling { cause } if cause.is_outcome_unknown())
+        ));
         assert!(updates.contains(&RotateUpdate::Sent));
         assert_eq!(flow.phase(), &RotatePhase::Done);
     }
@@ -1424,7 +1756,7 @@ mod tests {
     fn dropped_connection_then_reconcile_finds_the_new_entry() {
         let c = client();
         let t = c.transport();
-        t.once("ListKeyRotations", None, rotations(5, 0, None));
+        idle_before_sending(t, 5);
         t.always(
             "RotateKeyOnDemand",
             None,
@@ -1438,114 +1770,196 @@ mod tests {
         assert_eq!(inv.row(K).unwrap().remaining(), Some(19));
     }
 
+    /// The clock (ms since the epoch) of the fake, minus when RotateKeyOnDemand was sent.
+    fn ms_since_rotate(t: &FakeKms) -> u64 {
+        let sent = t
+            .sent_at_ms
+            .borrow()
+            .iter()
+            .find(|(op, _)| op == "RotateKeyOnDemand")
+            .map_or(0, |(_, at)| *at);
+        t.clock_ms.get() - sent
+    }
+
     #[test]
-    fn server_fault_not_applied_offers_retry() {
+    fn not_applied_only_after_the_window_with_clean_reads() {
         let c = client();
         let t = c.transport();
-        t.always("ListKeyRotations", None, rotations(5, 0, None));
+        idle_before_sending(t, 5);
         t.always(
             "RotateKeyOnDemand",
             None,
             Reply::Err("KMSInternalException", 500),
         );
         t.always("GetKeyRotationStatus", None, status(false, None, false));
+        t.always("ListKeyRotations", None, rotations(5, 0, None));
         let (flow, _, outcome, _) = drive(&c, &CancelToken::never());
         assert!(
-            matches!(
-                outcome,
-                RotateOutcome::Failed(RotateFailure::NotApplied { .. })
-            ),
+            matches!(rejected(&outcome), Some(RotateFailure::NotApplied { .. })),
             "{outcome:?}"
         );
         assert_eq!(t.count("RotateKeyOnDemand"), 1);
-        // Reconciliation read three times, after 2, 4 and 8 s.
+        assert!(ms_since_rotate(t) >= 120_000, "concluded before the window");
+        // Backoff: 2, 4, 8, 15, 15... s.
         let secs: Vec<u64> = t.sleeps.borrow().iter().map(|d| d.as_secs()).collect();
-        assert_eq!(secs, [2, 4, 8]);
-        assert!(flow.button_enabled(true));
+        assert_eq!(&secs[..5], [2, 4, 8, 15, 15]);
+        assert!(flow.button_enabled(true, Activity::Idle));
     }
 
     #[test]
-    fn unknown_when_nothing_can_be_read() {
+    fn a_rotation_that_shows_late_is_found_not_called_not_applied() {
+        // 500 after the work, and KMS's reads lag 60 s (eventual consistency): the old 14 s
+        // window concluded "not applied, try again" here.
         let c = client();
         let t = c.transport();
+        idle_before_sending(t, 5);
         t.always(
-            "ListKeyRotations",
+            "RotateKeyOnDemand",
             None,
-            Reply::Err("AccessDeniedException", 400),
+            Reply::Err("KMSInternalException", 500),
         );
+        for _ in 0..6 {
+            t.once("GetKeyRotationStatus", None, status(false, None, false));
+            t.once("ListKeyRotations", None, rotations(5, 0, None));
+        }
+        t.always("GetKeyRotationStatus", None, status(false, None, false));
+        t.always("ListKeyRotations", None, rotations(6, 0, None));
+        let (flow, _, outcome, _) = drive(&c, &CancelToken::never());
+        assert_eq!(outcome, RotateOutcome::Completed);
+        assert_eq!(t.count("RotateKeyOnDemand"), 1);
+        assert_eq!(flow.phase(), &RotatePhase::Done);
+    }
+
+    #[test]
+    fn a_status_read_alone_never_concludes_not_applied() {
+        // Every ListKeyRotations throttled: the history was never read, so the outcome stays
+        // unknown however often GetKeyRotationStatus answers.
+        let c = client();
+        let t = c.transport();
+        idle_before_sending(t, 5);
         t.always(
             "RotateKeyOnDemand",
             None,
             Reply::Transport(TransportError::Timeout),
         );
+        t.always("GetKeyRotationStatus", None, status(false, None, false));
         t.always(
-            "GetKeyRotationStatus",
+            "ListKeyRotations",
             None,
-            Reply::Err("AccessDeniedException", 400),
+            Reply::Err("ThrottlingException", 400),
         );
-        let mut flow = RotateFlow::new(K);
-        assert!(flow.open());
-        let ticket = flow.confirm(None).unwrap(); // no baseline known
-        let outcome = block_on(rotate(
-            &c,
-            ticket,
-            &CancelToken::never(),
-            &PollPolicy::default(),
-            |u| flow.apply(&u),
-        ));
-        let RotateOutcome::Failed(f @ RotateFailure::Unknown { .. }) = &outcome else {
+        let (flow, _, outcome, _) = drive(&c, &CancelToken::never());
+        let RotateOutcome::Unknown(u) = &outcome else {
             panic!("{outcome:?}");
         };
-        assert!(f.sentence().contains("could not find out"));
+        assert_eq!(u.pending.baseline_on_demand, 5);
+        assert_eq!(
+            u.check.as_ref().and_then(AwsError::code),
+            Some("ThrottlingException")
+        );
         assert_eq!(t.count("RotateKeyOnDemand"), 1);
+        assert!(!flow.button_enabled(true, Activity::Idle));
+        assert!(flow.unknown().is_some());
     }
 
     #[test]
-    fn without_a_baseline_dates_decide() {
+    fn check_again_reads_and_settles() {
+        let pending = PendingRotation {
+            key_id: K.into(),
+            sent_at: SystemTime::UNIX_EPOCH + Duration::from_millis(T0_MS)
+                - Duration::from_secs(600),
+            baseline_on_demand: 5,
+            accepted: false,
+        };
+        // Long after the window, clean reads: not applied after one pass.
         let c = client();
         let t = c.transport();
-        t.once(
-            "ListKeyRotations",
-            None,
-            Reply::Err("ThrottlingException", 400),
-        );
-        t.once(
-            "ListKeyRotations",
-            None,
-            Reply::Err("ThrottlingException", 400),
-        );
-        t.once(
-            "ListKeyRotations",
-            None,
-            Reply::Err("ThrottlingException", 400),
-        );
-        t.always("RotateKeyOnDemand", None, ok("{}"));
         t.always("GetKeyRotationStatus", None, status(false, None, false));
-        // An old ON_DEMAND entry first, then one dated now (T0 = 2026-11-25 12:00).
-        t.once("ListKeyRotations", None, rotations(1, 0, None));
+        t.always("ListKeyRotations", None, rotations(5, 0, None));
+        let outcome = block_on(reconcile(
+            &c,
+            &pending,
+            AwsError::Timeout,
+            &CancelToken::never(),
+            &PollPolicy::default(),
+            &mut |_| {},
+        ));
+        assert!(matches!(
+            rejected(&outcome),
+            Some(RotateFailure::NotApplied { .. })
+        ));
+        assert_eq!(t.count("GetKeyRotationStatus"), 1);
+        // The entry is there: applied.
+        let c = client();
+        let t = c.transport();
+        t.always("GetKeyRotationStatus", None, status(false, None, false));
+        t.always("ListKeyRotations", None, rotations(6, 0, None));
+        let outcome = block_on(reconcile(
+            &c,
+            &pending,
+            AwsError::Timeout,
+            &CancelToken::never(),
+            &PollPolicy::default(),
+            &mut |_| {},
+        ));
+        assert_eq!(outcome, RotateOutcome::Completed);
+        assert_eq!(t.count("RotateKeyOnDemand"), 0, "reconciling never sends");
+        // A record of an accepted rotation is followed, never judged "not applied".
+        let c = client();
+        let t = c.transport();
+        t.always("GetKeyRotationStatus", None, status(false, None, false));
+        t.once("ListKeyRotations", None, rotations(5, 0, None));
+        t.always("ListKeyRotations", None, rotations(6, 0, None));
+        let accepted = PendingRotation {
+            accepted: true,
+            ..pending
+        };
+        let outcome = block_on(reconcile(
+            &c,
+            &accepted,
+            AwsError::Aborted,
+            &CancelToken::never(),
+            &PollPolicy::default(),
+            &mut |_| {},
+        ));
+        assert_eq!(outcome, RotateOutcome::Completed);
+    }
+
+    #[test]
+    fn a_session_ending_error_while_reconciling_leaves_it_unknown() {
+        let c = client();
+        let t = c.transport();
+        idle_before_sending(t, 5);
+        t.always(
+            "RotateKeyOnDemand",
+            None,
+            Reply::Transport(TransportError::Network("reset".into())),
+        );
+        t.always(
+            "GetKeyRotationStatus",
+            None,
+            Reply::Err("ExpiredTokenException", 400),
+        );
         t.always(
             "ListKeyRotations",
             None,
-            ok(r#"{"Rotations":[{"RotationDate":1795000000,"RotationType":"ON_DEMAND"},{"RotationDate":1795608005,"RotationType":"ON_DEMAND"}],"Truncated":false}"#),
+            Reply::Err("ExpiredTokenException", 400),
         );
-        let mut flow = RotateFlow::new(K);
-        assert!(flow.open());
-        let ticket = flow.confirm(None).unwrap();
-        let outcome = block_on(rotate(
-            &c,
-            ticket,
-            &CancelToken::never(),
-            &PollPolicy::default(),
-            |_| {},
-        ));
-        assert_eq!(outcome, RotateOutcome::Completed);
-        assert_eq!(t.count("GetKeyRotationStatus"), 2);
+        let (_, _, outcome, _) = drive(&c, &CancelToken::never());
+        assert!(matches!(outcome, RotateOutcome::Unknown(_)), "{outcome:?}");
+        assert!(!outcome.is_settled());
+        assert_eq!(
+            t.count("GetKeyRotationStatus"),
+            2,
+            "the check, then one reconcile read"
+        );
     }
 
     #[test]
     fn gives_up_waiting_but_says_it_was_accepted() {
         let c = client();
         let t = c.transport();
+        idle_before_sending(t, 0);
         t.always("ListKeyRotations", None, rotations(0, 0, None));
         t.always("RotateKeyOnDemand", None, ok("{}"));
         t.always("GetKeyRotationStatus", None, status(false, None, true));
@@ -1569,6 +1983,7 @@ mod tests {
     fn cancellation_stops_following() {
         let c = client();
         let t = c.transport();
+        idle_before_sending(t, 0);
         t.always("ListKeyRotations", None, rotations(0, 0, None));
         t.always("RotateKeyOnDemand", None, ok("{}"));
         t.always("GetKeyRotationStatus", None, status(false, None, true));
@@ -1576,16 +1991,20 @@ mod tests {
         let token = gen.token();
         {
             let gen = gen.clone();
+            let seen = std::cell::Cell::new(0);
             *t.on_send.borrow_mut() = Some(Box::new(move |op, _| {
                 if op == "GetKeyRotationStatus" {
-                    gen.bump(); // disconnect
+                    seen.set(seen.get() + 1);
+                    if seen.get() == 2 {
+                        gen.bump(); // disconnect while following
+                    }
                 }
             }));
         }
         let (_, updates, outcome, _) = drive(&c, &token);
         assert_eq!(outcome, RotateOutcome::Cancelled);
-        assert_eq!(updates, [RotateUpdate::Sent]);
-        assert_eq!(t.count("GetKeyRotationStatus"), 1);
+        assert_eq!(updates.last(), Some(&RotateUpdate::Sent));
+        assert_eq!(t.count("GetKeyRotationStatus"), 2);
     }
 
     #[test]

@@ -14,8 +14,9 @@ use super::header::Header;
 use super::inventory::Workspace;
 use super::persist;
 use super::request_log::RequestLog;
-use super::rotate_dialog::{close_dialog, RotateDialog};
-use super::state::{App as AppState, KmsClient};
+use super::rotate_dialog::RotateDialog;
+use super::rotations::{self, close_dialog};
+use super::state::{App as AppState, KmsClient, NoticeKind};
 use crate::aws::client::{Client, Observer};
 use crate::aws::credentials::Credentials;
 use crate::aws::endpoint::EndpointConfig;
@@ -25,7 +26,7 @@ use crate::console::session::{Connection, Session};
 
 /// A client for these credentials and endpoint whose requests go to the log and are cancelled
 /// by the next `abort_requests`.
-fn make_client(app: AppState, creds: Credentials, endpoint: EndpointConfig) -> KmsClient {
+fn make_client(app: AppState, creds: Rc<Credentials>, endpoint: EndpointConfig) -> KmsClient {
     let transport = app.transport.with_value(|t| t.new_scope());
     // Records of a retired scope (disconnect, region switch) are dropped: after Disconnect the
     // page must not show anything of the old session, not even the access key id in a header.
@@ -42,7 +43,8 @@ fn make_client(app: AppState, creds: Credentials, endpoint: EndpointConfig) -> K
 pub fn connect(app: AppState, creds: Credentials, endpoint: EndpointConfig, remember: bool) {
     app.abort_requests();
     app.connection.set(Connection::Connecting);
-    let client = make_client(app, creds.clone(), endpoint.clone());
+    let creds = Rc::new(creds);
+    let client = make_client(app, Rc::clone(&creds), endpoint.clone());
     spawn_local(async move {
         let result = client.caller_identity().await;
         // Disconnected (or another connect) in the meantime: drop the answer.
@@ -65,14 +67,23 @@ pub fn connect(app: AppState, creds: Credentials, endpoint: EndpointConfig, reme
                     );
                     return;
                 }
+                let mut remember_note = None;
                 if remember {
-                    if !persist::remember(&creds, &endpoint) {
-                        app.show_error_text(
+                    remember_note = match persist::remember(&creds, &endpoint) {
+                        Ok(()) => None,
+                        Err(persist::NotRemembered::NoExpiry) => Some(
+                            "These are long-term credentials (no expiry), so keyturn does not \
+                             remember them: the browser could restore them with the tab later. \
+                             You are connected; a reload will ask for credentials again. Use \
+                             temporary credentials (aws sts get-session-token or assume-role) \
+                             to be remembered in this tab.",
+                        ),
+                        Err(persist::NotRemembered::Refused) => Some(
                             "This browser did not allow keyturn to remember the session in this \
                              tab (sessionStorage is unavailable). You are connected; a reload \
                              will ask for the credentials again.",
-                        );
-                    }
+                        ),
+                    };
                 } else {
                     persist::forget();
                 }
@@ -81,6 +92,9 @@ pub fn connect(app: AppState, creds: Credentials, endpoint: EndpointConfig, reme
                 app.client.set_value(Some(client));
                 app.connection.set(Connection::Connected(Box::new(session)));
                 app.dismiss_error();
+                if let Some(note) = remember_note {
+                    app.notify(NoticeKind::Warning, note);
+                }
                 app.now.set(dom::now());
                 dom::scroll_to_top();
                 after_connect(app);
@@ -97,6 +111,8 @@ pub fn connect(app: AppState, creds: Credentials, endpoint: EndpointConfig, reme
 /// Start the inventory of the session's region, and open the key the URL names (if it is in
 /// this region) or switch to its region.
 fn after_connect(app: AppState) {
+    // Rotations sent from this tab before a reload or an ended session come first.
+    rotations::reconcile_recorded(app);
     let route = parse_fragment(&dom::hash());
     let region = app.region().unwrap_or_default();
     match route {
@@ -217,10 +233,19 @@ pub fn App() -> impl IntoView {
             super::inventory::select_key(app, None, true);
         }
     });
+    // Leaving the page while a rotation's outcome is being checked: the browser asks first
+    // (the record in sessionStorage survives a reload, not a closed tab).
+    let unload_listener = window_event_listener(leptos::ev::beforeunload, move |ev| {
+        if rotations::unresolved(app) > 0 {
+            ev.prevent_default();
+            ev.set_return_value("");
+        }
+    });
     on_cleanup(move || {
         hash_listener.remove();
         pop_listener.remove();
         key_listener.remove();
+        unload_listener.remove();
     });
 
     // "Remember in this tab": reconnect from sessionStorage after a reload.

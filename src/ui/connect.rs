@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::app::connect;
+use super::dom;
 use super::state::App;
 use crate::aws::credentials::{parse_credentials, Credentials};
 use crate::aws::endpoint::{partitions, region_description, EndpointConfig};
@@ -148,8 +149,9 @@ pub fn ConnectPage(app: App, initial_region: String) -> impl IntoView {
         (!in_banner).then_some(reason)
     });
 
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // No <form> and no password inputs: a browser's password manager offers to save (and sync)
+    // what a form with a password field submits, and an AWS secret key must never be captured.
+    let submit = move || {
         if connecting.get_untracked() {
             return;
         }
@@ -205,7 +207,18 @@ pub fn ConnectPage(app: App, initial_region: String) -> impl IntoView {
                             }
                         })
                 }}
-                <form class="connect-form" on:submit=submit novalidate=true>
+                <div
+                    class="connect-form"
+                    role="group"
+                    aria-labelledby="connect-title"
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        // Enter in a one-line field connects, as a form would (not in the paste box).
+                        if ev.key() == "Enter" && dom::event_target_tag(&ev).as_deref() == Some("INPUT") {
+                            ev.prevent_default();
+                            submit();
+                        }
+                    }
+                >
                     <div class="field">
                         <label for="cred-paste">"Paste credentials"</label>
                         <textarea
@@ -242,10 +255,14 @@ pub fn ConnectPage(app: App, initial_region: String) -> impl IntoView {
                             <label for="secret">"Secret access key"</label>
                             <input
                                 id="secret"
-                                type="password"
+                                type="text"
+                                class="masked"
                                 data-testid="secret-access-key"
                                 autocomplete="off"
+                                autocapitalize="off"
                                 spellcheck="false"
+                                data-1p-ignore="true"
+                                data-lpignore="true"
                                 prop:value=move || secret.get()
                                 on:input=move |ev| secret.set(event_target_value(&ev))
                             />
@@ -254,10 +271,14 @@ pub fn ConnectPage(app: App, initial_region: String) -> impl IntoView {
                             <label for="token">"Session token " <span class="muted">"(for temporary credentials)"</span></label>
                             <input
                                 id="token"
-                                type="password"
+                                type="text"
+                                class="masked"
                                 data-testid="session-token"
                                 autocomplete="off"
+                                autocapitalize="off"
                                 spellcheck="false"
+                                data-1p-ignore="true"
+                                data-lpignore="true"
                                 prop:value=move || token.get()
                                 on:input=move |ev| token.set(event_target_value(&ev))
                             />
@@ -322,19 +343,23 @@ pub fn ConnectPage(app: App, initial_region: String) -> impl IntoView {
                             "Remember in this tab"
                         </label>
                         <button
-                            type="submit"
+                            type="button"
                             class="btn primary"
                             data-testid="connect"
                             prop:disabled=move || connecting.get()
+                            on:click=move |_| submit()
                         >
                             {move || if connecting.get() { "Connecting\u{2026}" } else { "Connect" }}
                         </button>
                     </div>
                     <p class="hint" id="remember-hint">
                         "Off: the credentials live only in this page's memory and are gone on reload. "
-                        "On: they are kept in this tab's sessionStorage until you disconnect or close the tab."
+                        "On: temporary credentials (those with an expiry) are kept in this tab's sessionStorage "
+                        "so that a reload reconnects, until you disconnect or they expire. The browser may "
+                        "restore sessionStorage when it restores or duplicates the tab. Long-term access keys "
+                        "(AKIA\u{2026}, no expiry) are never kept."
                     </p>
-                </form>
+                </div>
                 <p class="privacy-note">
                     "keyturn has no server: credentials are never sent anywhere but the AWS endpoint, "
                     "and never written to localStorage, cookies or the URL."

@@ -133,3 +133,19 @@ pub fn raw_error_banner(title: &str, detail: &str) {
     }
     let _ = body.insert_before(&el, body.first_child().as_ref());
 }
+
+/// The tag name (upper case, as the DOM gives it) of the element an event came from.
+pub fn event_target_tag(ev: &web_sys::Event) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    ev.target()?
+        .dyn_into::<web_sys::Element>()
+        .ok()
+        .map(|e| e.tag_name())
+}
+
+/// Ask the user to confirm (the browser's own dialog: text only, never markup).
+pub fn confirm(question: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.confirm_with_message(question).ok())
+        .unwrap_or(false)
+}

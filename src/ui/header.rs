@@ -81,7 +81,20 @@ pub fn Header(app: App) -> impl IntoView {
                     type="button"
                     class="btn small"
                     data-testid="disconnect"
-                    on:click=move |_| app.disconnect()
+                    on:click=move |_| {
+                        let open = super::rotations::unresolved(app);
+                        let ask = format!(
+                            "{open} rotation{} sent from this tab {} not settled yet (its outcome \
+                             is still being checked). Disconnect anyway? keyturn keeps a note \
+                             (key, region, time sent; no credential) in this tab and checks it \
+                             first when you connect to this account again.",
+                            if open == 1 { "" } else { "s" },
+                            if open == 1 { "is" } else { "are" },
+                        );
+                        if open == 0 || super::dom::confirm(&ask) {
+                            app.disconnect();
+                        }
+                    }
                 >
                     "Disconnect"
                 </button>

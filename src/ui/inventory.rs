@@ -22,6 +22,7 @@ use crate::console::inventory::{
     LoadOutcome,
 };
 use crate::console::quota::{is_low, ON_DEMAND_ROTATION_LIMIT};
+use crate::console::rotation::{self, Activity, RotateFlow};
 use crate::console::session::CancelToken;
 
 /// How often loader events are folded into the view: one re-render per batch instead of one per
@@ -271,12 +272,14 @@ struct RowView {
     remaining_class: &'static str,
     last: String,
     in_progress: bool,
+    outcome_unknown: bool,
     problems: Vec<String>,
     problem_text: String,
     loading: bool,
 }
 
-fn row_view(row: &KeyRow) -> RowView {
+fn row_view(row: &KeyRow, flow: Option<&RotateFlow>) -> RowView {
+    let activity = rotation::activity(Some(row), flow);
     let meta = row.meta();
     let state_class = match row.state() {
         Some(KeyState::Enabled) => "badge ok",
@@ -330,7 +333,8 @@ fn row_view(row: &KeyRow) -> RowView {
         remaining: remaining_text,
         remaining_class,
         last: format::opt_date(row.last_rotation()),
-        in_progress: row.in_progress() || row.rotation_sent,
+        in_progress: activity.shows_in_progress(),
+        outcome_unknown: activity == Activity::Unknown,
         problems: {
             // One badge per distinct code: two reads denied the same way say it once.
             let mut codes = row.problem_codes();
@@ -362,13 +366,16 @@ fn row_cells(v: RowView) -> impl IntoView {
                 <div class="cell-sub desc" data-testid="key-description" title=desc_title>{d}</div>
             })}
             // In the key's own cell, so a narrow or scrolled table never hides why a row is odd.
-            {(v.in_progress || problems.is_some() || badges_busy).then(|| view! {
+            {(v.in_progress || v.outcome_unknown || problems.is_some() || badges_busy).then(|| view! {
                 <div class="badges row-status">
                     {v.in_progress.then(|| view! {
                         <span class="badge info" data-testid="key-in-progress">
                             <span class="spinner" aria-hidden="true"></span>
                             " in progress"
                         </span>
+                    })}
+                    {v.outcome_unknown.then(|| view! {
+                        <span class="badge warn" data-testid="key-outcome-unknown">"rotation outcome unknown"</span>
                     })}
                     {problems.map(|(codes, text)| view! {
                         <span class="badge danger" title=text data-testid="key-problem">{codes}</span>
@@ -403,7 +410,12 @@ fn row_cells(v: RowView) -> impl IntoView {
 #[component]
 fn KeyTableRow(app: App, key_id: String) -> impl IntoView {
     let id = key_id.clone();
-    let view_memo = Memo::new(move |_| app.inventory.with(|inv| inv.row(&id).map(row_view)));
+    let view_memo = Memo::new(move |_| {
+        app.inventory.with(|inv| {
+            inv.row(&id)
+                .map(|r| app.flows.with(|m| row_view(r, m.get(&id))))
+        })
+    });
     let id_sel = key_id.clone();
     let selected = Memo::new(move |_| app.selected.with(|s| s.as_deref() == Some(id_sel.as_str())));
     let open = {
@@ -806,7 +818,7 @@ fn InventoryCard(app: App) -> impl IntoView {
                         type="button"
                         class="btn small"
                         data-testid="inventory-next"
-                        prop:disabled=move || page.get() + 1 >= pages.get()
+                        prop:disabled=move || { page.get() + 1 >= pages.get() }
                         on:click=move |_| page.update(|p| *p += 1)
                     >
                         "Next"

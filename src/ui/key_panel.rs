@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use super::app::switch_region;
 use super::dom;
 use super::inventory::{refresh_key, select_key};
+use super::rotations;
 use super::state::{App, NoticeKind};
 use crate::aws::kms::{KeyMetadata, ListResourceTags, RotationsListEntry, Tag};
 use crate::console::arn::parse_arn;
@@ -15,8 +16,8 @@ use crate::console::format;
 use crate::console::inventory::KeyRow;
 use crate::console::quota::{ON_DEMAND_ROTATION_LIMIT, QUOTA_LOW_THRESHOLD};
 use crate::console::rotation::{
-    save_automatic_rotation, AutoSetting, RotateFlow, RotatePhase, DEFAULT_ROTATION_PERIOD_DAYS,
-    MAX_ROTATION_PERIOD_DAYS, MIN_ROTATION_PERIOD_DAYS,
+    activity, save_automatic_rotation, Activity, AutoSetting, RotateFlow, RotatePhase,
+    DEFAULT_ROTATION_PERIOD_DAYS, MAX_ROTATION_PERIOD_DAYS, MIN_ROTATION_PERIOD_DAYS,
 };
 
 /// History rows per page (the demo fleet's busiest key, 25 on-demand rotations, fits one page).
@@ -70,21 +71,6 @@ pub fn copy_with_notice(app: App, text: String) {
     });
 }
 
-/// Open the rotate dialog for `key_id` (the flow decides whether that is allowed now).
-fn open_rotate_dialog(app: App, key_id: String) {
-    let opened = app
-        .flows
-        .try_update(|m| {
-            m.entry(key_id.clone())
-                .or_insert_with(|| RotateFlow::new(key_id.clone()))
-                .open()
-        })
-        .unwrap_or(false);
-    if opened {
-        app.dialog.set(Some(key_id));
-    }
-}
-
 #[component]
 pub fn KeyPanel(app: App, key_id: String) -> impl IntoView {
     let id = StoredValue::new(key_id.clone());
@@ -118,13 +104,9 @@ pub fn KeyPanel(app: App, key_id: String) -> impl IntoView {
     // rotation driver instead.
     let external_rotation = Memo::new(move |_| {
         let id = id.get_value();
-        let running = app
-            .inventory
-            .with(|i| i.row(&id).is_some_and(KeyRow::in_progress));
-        let ours = app
-            .flows
-            .with(|m| m.get(&id).is_some_and(RotateFlow::is_busy));
-        running && !ours
+        app.inventory
+            .with(|i| app.flows.with(|m| activity(i.row(&id), m.get(&id))))
+            == Activity::Elsewhere
     });
     let poll = StoredValue::new_local(None::<IntervalHandle>);
     Effect::new(move |_| {
@@ -237,17 +219,8 @@ fn OnDemand(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
         Memo::new(move |_| row.with(|r| r.as_ref().is_some_and(KeyRow::supports_on_demand)));
     let remaining = Memo::new(move |_| row.with(|r| r.as_ref().and_then(KeyRow::remaining)));
     let used = Memo::new(move |_| row.with(|r| r.as_ref().and_then(KeyRow::on_demand_used)));
-    let in_progress = Memo::new(move |_| {
-        row.with(|r| r.as_ref().is_some_and(KeyRow::in_progress))
-            || flow.with(|f| {
-                matches!(
-                    f.phase(),
-                    RotatePhase::Sending
-                        | RotatePhase::Reconciling
-                        | RotatePhase::InProgress { .. }
-                )
-            })
-    });
+    let busy = Memo::new(move |_| row.with(|r| flow.with(|f| activity(r.as_ref(), Some(f)))));
+    let in_progress = Memo::new(move |_| busy.get().shows_in_progress());
     let eligibility = Memo::new(move |_| {
         row.with(|r| match r {
             Some(r) => r.rotate_now(),
@@ -255,20 +228,26 @@ fn OnDemand(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
         })
     });
     let enabled = Memo::new(move |_| {
-        eligibility.with(Result::is_ok) && flow.with(|f| f.button_enabled(true))
+        flow.with(|f| f.button_enabled(eligibility.with(Result::is_ok), busy.get()))
     });
     let reason = Memo::new(move |_| {
         if enabled.get() {
             return None;
         }
-        match eligibility.get() {
-            Err(b) => Some(b.sentence()),
-            Ok(()) => Some(flow.with(|f| {
-                f.status_text()
-                    .unwrap_or_else(|| "A rotation of this key is under way.".to_string())
-            })),
+        if let Err(b) = eligibility.get() {
+            return Some(b.sentence());
         }
+        Some(match busy.get() {
+            Activity::Unknown => "The outcome of this key's last rotation request is not known \
+                                  yet (see below): no new rotation until it is."
+                .to_string(),
+            Activity::Elsewhere => "An on-demand rotation of this key is in progress.".to_string(),
+            _ => flow
+                .with(RotateFlow::status_text)
+                .unwrap_or_else(|| "The rotation dialog is open.".to_string()),
+        })
     });
+    let unknown_text = Memo::new(move |_| flow.with(|f| f.unknown().map(|u| u.sentence())));
     let primary = Memo::new(move |_| {
         eligibility.with(|e| {
             e.as_ref().err().and_then(|b| {
@@ -286,11 +265,11 @@ fn OnDemand(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
         })
     });
     let progress_text = move || {
-        flow.with(|f| f.status_text())
-            .filter(|_| flow.with(RotateFlow::is_busy))
+        flow.with(RotateFlow::status_text)
+            .filter(|_| busy.get() == Activity::Ours)
             .unwrap_or_else(|| "An on-demand rotation of this key is in progress.".to_string())
     };
-    let cli_text = move || cli::rotate_key_on_demand(&cli_target(app), &key_id()).to_shell();
+    let cli_text = move || cli::shell_text(cli::rotate_key_on_demand(&cli_target(app), &key_id()));
 
     view! {
         <section class="panel-section" aria-labelledby="sec-on-demand">
@@ -342,7 +321,7 @@ fn OnDemand(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
                     aria-describedby=move || reason.with(Option::is_some).then_some("rotate-blocked-reason")
                     on:click=move |_| {
                         if enabled.get_untracked() {
-                            open_rotate_dialog(app, key_id());
+                            rotations::open(app, key_id());
                         }
                     }
                 >
@@ -386,6 +365,28 @@ fn OnDemand(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
                         }
                     })
             }}
+            {move || {
+                unknown_text
+                    .get()
+                    .map(|text| {
+                        view! {
+                            <div class="banner warning" data-testid="rotation-unknown" role="alert">
+                                <div class="banner-body">
+                                    <div class="banner-title">"Rotation outcome not known yet"</div>
+                                    <div>{text}</div>
+                                </div>
+                                <button
+                                    type="button"
+                                    class="btn small"
+                                    data-testid="check-again"
+                                    on:click=move |_| rotations::check_again(app, key_id())
+                                >
+                                    "Check again"
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
             <Show when=move || in_progress.get()>
                 <div class="in-progress" data-testid="rotation-in-progress" role="status">
                     <span class="spinner" aria-hidden="true"></span>
@@ -397,7 +398,7 @@ fn OnDemand(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
                     .get()
                     .map(|(class, text)| view! { <p class=class data-testid="rotation-outcome">{text}</p> })
             }}
-            <CliBox app=app label="AWS CLI" testid="cli-command" copy_testid="copy-cli" text=Signal::derive(cli_text)/>
+            <CliBox app=app label=cli::SHELL_LABEL testid="cli-command" copy_testid="copy-cli" text=Signal::derive(cli_text)/>
         </section>
     }
 }
@@ -515,7 +516,7 @@ fn Automatic(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
                 .with(|p| p.trim().parse::<u32>().ok())
                 .unwrap_or(DEFAULT_ROTATION_PERIOD_DAYS),
         };
-        setting.cli(&cli_target(app), &key_id()).to_shell()
+        cli::shell_text(setting.cli(&cli_target(app), &key_id()))
     };
 
     view! {
@@ -603,7 +604,7 @@ fn Automatic(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
             </div>
             <CliBox
                 app=app
-                label="AWS CLI for this setting"
+                label="AWS CLI for this setting (POSIX shell: sh, bash, zsh)"
                 testid="cli-command-settings"
                 copy_testid="copy-cli-settings"
                 text=Signal::derive(cli_text)
@@ -729,16 +730,18 @@ fn History(row: Memo<Option<KeyRow>>) -> impl IntoView {
                             <button
                                 type="button"
                                 class="btn small"
+                                data-testid="history-newer"
                                 prop:disabled=move || page.get() == 0
                                 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))
                             >
                                 "Newer"
                             </button>
-                            <span>{move || format!("page {} of {}", page.get().min(pages() - 1) + 1, pages())}</span>
+                            <span data-testid="history-page">{move || format!("page {} of {}", page.get().min(pages() - 1) + 1, pages())}</span>
                             <button
                                 type="button"
                                 class="btn small"
-                                prop:disabled=move || page.get() + 1 >= pages()
+                                data-testid="history-older"
+                                prop:disabled=move || { page.get() + 1 >= pages() }
                                 on:click=move |_| page.update(|p| *p += 1)
                             >
                                 "Older"

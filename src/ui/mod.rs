@@ -9,9 +9,11 @@ mod fmt;
 mod header;
 mod inventory;
 mod key_panel;
+mod locks;
 mod persist;
 mod request_log;
 mod rotate_dialog;
+mod rotations;
 mod state;
 
 /// Install the panic hook and mount the console on `<body>`.

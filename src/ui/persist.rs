@@ -1,5 +1,8 @@
-//! "Remember in this tab": the session kept in sessionStorage, only when the user ticks the box.
-//! Never localStorage, cookies or the URL. Disconnect and any ended session call [`forget`].
+//! "Remember in this tab": the session kept in sessionStorage, only when the user ticks the box
+//! and only for temporary credentials (with an expiry): browsers persist sessionStorage for
+//! session restore and copy it to a duplicated tab, so a long-term key (no expiry) would outlive
+//! the tab. An expired entry is dropped when read. Never localStorage, cookies or the URL.
+//! Disconnect and any ended session call [`forget`].
 
 use serde::{Deserialize, Serialize};
 
@@ -24,8 +27,21 @@ struct Saved {
     sts_endpoint_url: Option<String>,
 }
 
-/// Keep the session for this tab. Returns false when the browser refused (storage disabled).
-pub fn remember(credentials: &Credentials, endpoint: &EndpointConfig) -> bool {
+/// Why the session was not remembered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotRemembered {
+    /// Long-term credentials (no expiry) are never written to storage.
+    NoExpiry,
+    /// The browser refused (storage disabled).
+    Refused,
+}
+
+/// Keep the session for this tab, if its credentials expire.
+pub fn remember(credentials: &Credentials, endpoint: &EndpointConfig) -> Result<(), NotRemembered> {
+    if credentials.expiration().is_none() {
+        forget();
+        return Err(NotRemembered::NoExpiry);
+    }
     let saved = Saved {
         credentials: credentials.to_export_json(),
         region: endpoint.region.clone(),
@@ -35,8 +51,8 @@ pub fn remember(credentials: &Credentials, endpoint: &EndpointConfig) -> bool {
         sts_endpoint_url: endpoint.sts_url.clone(),
     };
     match serde_json::to_string(&saved) {
-        Ok(text) => dom::session_set(KEY, &text),
-        Err(_) => false,
+        Ok(text) if dom::session_set(KEY, &text) => Ok(()),
+        _ => Err(NotRemembered::Refused),
     }
 }
 
@@ -45,6 +61,10 @@ pub fn recall() -> Option<(Credentials, EndpointConfig)> {
     let text = dom::session_get(KEY)?;
     let parsed = serde_json::from_str::<Saved>(&text).ok().and_then(|saved| {
         let creds = parse_credentials(&saved.credentials).ok()?;
+        // Only temporary credentials are kept, and not past their expiry.
+        if creds.expiration().is_none() || creds.is_expired(dom::now()) {
+            return None;
+        }
         Some((
             creds,
             EndpointConfig {

@@ -1,104 +1,14 @@
 //! The "Rotate now" confirmation: a modal dialog that traps focus, closes on Escape, and sends
-//! exactly one RotateKeyOnDemand however often "Rotate key" is clicked.
+//! at most one RotateKeyOnDemand however often "Rotate key" is clicked (ui/rotations.rs).
 
 use leptos::html;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::dom;
-use super::state::{App, NoticeKind};
+use super::rotations::{close_dialog, confirm};
+use super::state::App;
 use crate::console::cli;
-use crate::console::rotation::{
-    apply_to_inventory, confirm_text_for, rotate, PollPolicy, RotateFlow, RotateOutcome,
-    RotatePhase, RotateUpdate,
-};
-
-/// Close the dialog; a flow still confirming goes back to idle.
-pub fn close_dialog(app: App) {
-    if let Some(id) = app.dialog.get_untracked() {
-        app.flows.update(|m| {
-            if let Some(f) = m.get_mut(&id) {
-                f.cancel();
-            }
-        });
-    }
-    app.dialog.set(None);
-}
-
-/// "Rotate key": take the flow's one ticket (a second click gets none) and run the driver.
-fn confirm(app: App, key_id: String) {
-    let baseline = app
-        .inventory
-        .with_untracked(|inv| inv.row(&key_id).and_then(|r| r.on_demand_used()));
-    let ticket = app
-        .flows
-        .try_update(|m| {
-            m.entry(key_id.clone())
-                .or_insert_with(|| RotateFlow::new(key_id.clone()))
-                .confirm(baseline)
-        })
-        .flatten();
-    let Some(ticket) = ticket else { return };
-    let Some((client, token)) = app.connected() else {
-        return;
-    };
-    let label = app
-        .inventory
-        .with_untracked(|inv| inv.row(&key_id).and_then(|r| r.alias().map(str::to_string)))
-        .unwrap_or_else(|| key_id.clone());
-    spawn_local(async move {
-        let generation = token.generation();
-        let id = key_id.clone();
-        let outcome = rotate(&client, ticket, &token, &PollPolicy::default(), move |u| {
-            app.flows.update(|m| {
-                if let Some(f) = m.get_mut(&id) {
-                    f.apply(&u);
-                }
-            });
-            app.inventory.update(|inv| {
-                if inv.generation == generation {
-                    apply_to_inventory(inv, &id, &u);
-                }
-            });
-            // Accepted: the dialog has done its job; the panel follows the rotation.
-            if matches!(u, RotateUpdate::Sent)
-                && app.dialog.get_untracked().as_deref() == Some(id.as_str())
-            {
-                app.dialog.set(None);
-            }
-        })
-        .await;
-        if token.is_cancelled() {
-            return;
-        }
-        if app.dialog.get_untracked().as_deref() == Some(key_id.as_str()) {
-            app.dialog.set(None);
-        }
-        match outcome {
-            RotateOutcome::Completed => {
-                let left = app
-                    .inventory
-                    .with_untracked(|inv| inv.row(&key_id).and_then(|r| r.remaining()));
-                let left = left
-                    .map(|n| format!(" {n} on-demand rotations left."))
-                    .unwrap_or_default();
-                app.notify(
-                    NoticeKind::Success,
-                    format!("Rotation of {label} complete: new key material is in use.{left}"),
-                );
-            }
-            RotateOutcome::StillRunning { .. } => app.notify(
-                NoticeKind::Warning,
-                format!(
-                    "KMS accepted the rotation of {label}, but it has not shown up in the \
-                     rotation history yet. Reload the key in a few minutes."
-                ),
-            ),
-            RotateOutcome::Failed(f) => app.report_sentence(f.sentence(), f.error()),
-            RotateOutcome::Cancelled => {}
-        }
-    });
-}
+use crate::console::rotation::{confirm_text_for, RotatePhase};
 
 #[component]
 pub fn RotateDialog(app: App) -> impl IntoView {
@@ -124,12 +34,17 @@ fn DialogBody(app: App, key_id: String) -> impl IntoView {
             .unwrap_or(RotatePhase::Idle)
     });
     let sending = Memo::new(move |_| !matches!(phase.get(), RotatePhase::Confirming));
+    let sending_text = move || {
+        app.flows
+            .with(|m| m.get(&id.get_value()).and_then(|f| f.status_text()))
+            .unwrap_or_else(|| "Sending the rotation request\u{2026}".to_string())
+    };
     let cli_text = move || {
         let target = app
             .connection
             .with_untracked(|c| c.session().map(|s| cli::CliTarget::from(&s.endpoint)))
             .unwrap_or_default();
-        cli::rotate_key_on_demand(&target, &id.get_value()).to_shell()
+        cli::shell_text(cli::rotate_key_on_demand(&target, &id.get_value()))
     };
 
     // Focus goes into the dialog, the page behind stops scrolling, and focus returns to where
@@ -228,7 +143,8 @@ fn DialogBody(app: App, key_id: String) -> impl IntoView {
                 <Show when=move || sending.get()>
                     <p class="in-progress" role="status">
                         <span class="spinner" aria-hidden="true"></span>
-                        " Sending the rotation request\u{2026}"
+                        " "
+                        {sending_text}
                     </p>
                 </Show>
                 <div class="modal-actions">

@@ -17,7 +17,9 @@ use std::collections::HashMap;
 use crate::console::filter::{Filter, Sort};
 use crate::console::inventory::Inventory;
 use crate::console::rotation::RotateFlow;
-use crate::console::session::{ends_session, CancelToken, Connection};
+use crate::console::session::{ends_session, CancelToken, Connection, Generation};
+
+use super::locks::KeyLock;
 
 /// The client of the current session and region. Not `Send` (Rc observer), so it lives in
 /// local storage.
@@ -64,8 +66,9 @@ const LOG_FLUSH: std::time::Duration = std::time::Duration::from_millis(250);
 pub struct App {
     pub connection: RwSignal<Connection>,
     /// Kept in memory only (and in sessionStorage when the user opted in) so a region switch
-    /// does not ask for them again.
-    pub credentials: StoredValue<Option<Credentials>, LocalStorage>,
+    /// does not ask for them again. One copy, shared with the clients; wiped when the last
+    /// holder lets go (credentials.rs).
+    pub credentials: StoredValue<Option<Rc<Credentials>>, LocalStorage>,
     pub client: StoredValue<Option<KmsClient>, LocalStorage>,
     /// The page's one transport: `abort_all` cancels every request of an old session/region.
     pub transport: StoredValue<FetchTransport, LocalStorage>,
@@ -89,6 +92,13 @@ pub struct App {
     pub flows: RwSignal<HashMap<String, RotateFlow>>,
     /// The key whose rotate dialog is open.
     pub dialog: RwSignal<Option<String>>,
+    /// Rotations have their own transport and generation: a region switch or Back/Forward
+    /// cancels the inventory's requests, never a rotation's; only the end of the session does
+    /// (ui/rotations.rs).
+    pub rotation_transport: StoredValue<FetchTransport, LocalStorage>,
+    pub rotation_gen: StoredValue<Generation>,
+    /// Cross-tab locks held for rotations whose outcome is unknown.
+    pub locks: StoredValue<HashMap<String, KeyLock>, LocalStorage>,
 }
 
 impl App {
@@ -111,7 +121,29 @@ impl App {
             selected: RwSignal::new(None),
             flows: RwSignal::new(HashMap::new()),
             dialog: RwSignal::new(None),
+            rotation_transport: StoredValue::new_local(FetchTransport::new()),
+            rotation_gen: StoredValue::new(Generation::new()),
+            locks: StoredValue::new_local(HashMap::new()),
         }
+    }
+
+    /// The token every rotation of this session runs with (None when not connected).
+    pub fn rotation_token(&self) -> Option<CancelToken> {
+        self.connection
+            .with_untracked(Connection::is_connected)
+            .then(|| self.rotation_gen.with_value(Generation::token))
+    }
+
+    /// The session is over: stop every rotation's requests and let go of its locks. Unsettled
+    /// rotations stay recorded for the next connection (ui/rotations.rs).
+    fn end_rotations(&self) {
+        self.rotation_gen.with_value(|g| {
+            g.bump();
+        });
+        self.rotation_transport.with_value(|t| t.abort_all());
+        self.locks.update_value(HashMap::clear);
+        self.flows.set(HashMap::new());
+        self.dialog.set(None);
     }
 
     fn fresh_id(&self) -> u64 {
@@ -237,11 +269,13 @@ impl App {
         self.transport.with_value(|t| t.abort_all());
     }
 
-    /// Forget everything shown for the old session or region.
+    /// Forget everything shown for the old region. Rotation flows stay (they follow their
+    /// key's own region); a dialog still asking is closed.
     pub fn clear_console(&self) {
         self.inventory.set(Inventory::default());
         self.selected.set(None);
-        self.flows.set(HashMap::new());
+        self.flows
+            .update(|m| m.values_mut().for_each(RotateFlow::cancel));
         self.dialog.set(None);
     }
 
@@ -249,17 +283,22 @@ impl App {
     /// connect form with `reason`.
     pub fn end_session(&self, reason: String) {
         self.abort_requests();
+        self.end_rotations();
         self.clear_console();
         self.client.set_value(None);
         self.credentials.set_value(None);
         super::persist::forget();
         self.connection.update(|c| c.end(reason));
         super::dom::scroll_to_top();
+        // The old session's requests (account, key ids, access key id) go with it, as on
+        // Disconnect.
+        self.clear_log();
     }
 
     /// The user pressed Disconnect: forget the credentials everywhere.
     pub fn disconnect(&self) {
         self.abort_requests();
+        self.end_rotations();
         self.clear_console();
         self.filter.set(Filter::default());
         self.client.set_value(None);

@@ -1,0 +1,455 @@
+//! The rotation actions: open the dialog, confirm, "Check again", and reconcile rotations kept
+//! from before a reload. The only code that starts a RotateKeyOnDemand or reconciles one; views
+//! call these and render [`crate::console::rotation::RotateFlow`].
+//!
+//! What holds across failures (docs/rotation-safety.md): each rotation gets its own client (its
+//! own transport, so a region switch or Back/Forward does not abort it, and its own retry
+//! budget, so the inventory loader cannot starve its reads); a cross-tab lock per key from
+//! confirmation until the outcome is known; a record in sessionStorage from right before the
+//! request leaves until the outcome is known, reconciled by the next connection to the account.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::dom;
+use super::locks::{self, Acquired, KeyLock};
+use super::state::{App, KmsClient, NoticeKind};
+use crate::aws::client::{Client, Observer};
+use crate::aws::endpoint::EndpointConfig;
+use crate::aws::error::AwsError;
+use crate::console::format;
+use crate::console::rotation::{
+    activity, apply_to_inventory, reconcile, rotate, Activity, PendingRotation, PollPolicy,
+    Refusal, RotateFailure, RotateFlow, RotateOutcome, RotateUpdate, UnknownOutcome,
+};
+use crate::console::rotation_record::{RotationRecord, RotationRecords};
+
+/// sessionStorage key of the unsettled rotations (never a credential: rotation_record.rs).
+const RECORDS_KEY: &str = "keyturn.rotations";
+
+fn records() -> RotationRecords {
+    RotationRecords::parse(&dom::session_get(RECORDS_KEY).unwrap_or_default())
+}
+
+fn save(records: &RotationRecords) {
+    if records.is_empty() {
+        dom::session_remove(RECORDS_KEY);
+    } else {
+        dom::session_set(RECORDS_KEY, &records.to_json());
+    }
+}
+
+fn keep_record(target: &Target, pending: &PendingRotation) {
+    let mut all = records();
+    all.upsert(RotationRecord::new(
+        &target.account,
+        &target.endpoint.region,
+        pending,
+    ));
+    save(&all);
+}
+
+fn forget_record(target: &Target, key_id: &str) {
+    let mut all = records();
+    all.remove(&target.account, &target.endpoint.region, key_id);
+    save(&all);
+}
+
+/// Where one key's rotation goes: the session's account, the key's region and the endpoint
+/// settings.
+#[derive(Clone)]
+struct Target {
+    account: String,
+    endpoint: EndpointConfig,
+}
+
+impl Target {
+    fn lock_name(&self, key_id: &str) -> String {
+        locks::name(&self.account, &self.endpoint.region, key_id)
+    }
+}
+
+/// The session's target in `region` (the current region when None).
+fn target(app: App, region: Option<&str>) -> Option<Target> {
+    app.connection.with_untracked(|c| {
+        let s = c.session()?;
+        let mut endpoint = s.endpoint.clone();
+        if let Some(r) = region {
+            endpoint.region = r.to_string();
+        }
+        Some(Target {
+            account: s.identity.account.clone(),
+            endpoint,
+        })
+    })
+}
+
+/// A client for one rotation (see the module comment).
+fn rotation_client(app: App, endpoint: EndpointConfig) -> Option<KmsClient> {
+    let creds = app.credentials.get_value()?;
+    let transport = app.rotation_transport.with_value(|t| t.new_scope());
+    let scope = transport.clone();
+    let observer: Observer = Rc::new(move |record| {
+        if scope.is_current() {
+            app.push_log(record);
+        }
+    });
+    let client = Client::new(transport, creds, endpoint).with_observer(observer);
+    if let Some(main) = app.client() {
+        client.set_clock_offset_ms(main.clock_offset_ms());
+    }
+    Some(Rc::new(client))
+}
+
+/// Rotations this tab is checking, sending, following or has not settled: Disconnect and
+/// leaving the page ask first.
+pub fn unresolved(app: App) -> usize {
+    app.flows.with_untracked(|m| {
+        m.values()
+            .filter(|f| activity(None, Some(f)) != Activity::Idle)
+            .count()
+    })
+}
+
+/// "Rotate now" in the key panel: open the dialog if the key can be rotated now.
+pub fn open(app: App, key_id: String) {
+    let (eligible, busy) = app.inventory.with_untracked(|inv| {
+        let row = inv.row(&key_id);
+        let eligible = row.is_some_and(|r| r.rotate_now().is_ok());
+        let busy = app.flows.with_untracked(|m| activity(row, m.get(&key_id)));
+        (eligible, busy)
+    });
+    let opened = app
+        .flows
+        .try_update(|m| {
+            m.entry(key_id.clone())
+                .or_insert_with(|| RotateFlow::new(key_id.clone()))
+                .open(eligible, busy)
+        })
+        .unwrap_or(false);
+    if opened {
+        app.dialog.set(Some(key_id));
+    }
+}
+
+/// Close the dialog; a flow still confirming goes back to idle.
+pub fn close_dialog(app: App) {
+    if let Some(id) = app.dialog.get_untracked() {
+        app.flows.update(|m| {
+            if let Some(f) = m.get_mut(&id) {
+                f.cancel();
+            }
+        });
+    }
+    app.dialog.set(None);
+}
+
+/// "Rotate key" in the dialog: take the flow's one ticket (a second click gets none), take the
+/// key's cross-tab lock, and run the driver.
+pub fn confirm(app: App, key_id: String) {
+    let shown = app
+        .inventory
+        .with_untracked(|inv| inv.row(&key_id).and_then(|r| r.on_demand_used()));
+    let ticket = app
+        .flows
+        .try_update(|m| m.get_mut(&key_id).and_then(|f| f.confirm(shown)))
+        .flatten();
+    let Some(ticket) = ticket else { return };
+    let (Some(target), Some(token)) = (target(app, None), app.rotation_token()) else {
+        return;
+    };
+    let Some(client) = rotation_client(app, target.endpoint.clone()) else {
+        return;
+    };
+    spawn_local(async move {
+        let lock = match locks::acquire(&target.lock_name(&key_id)).await {
+            Acquired::Held(lock) => lock,
+            Acquired::Busy => {
+                let outcome = RotateOutcome::Failed(RotateFailure::Refused(Refusal::OtherTab));
+                on_update(
+                    app,
+                    &target,
+                    &key_id,
+                    RotateUpdate::Finished(outcome.clone()),
+                );
+                settle(app, &target, &key_id, outcome, None);
+                return;
+            }
+        };
+        let id = key_id.clone();
+        let at = target.clone();
+        let outcome = rotate(&client, ticket, &token, &PollPolicy::default(), move |u| {
+            on_update(app, &at, &id, u)
+        })
+        .await;
+        settle(app, &target, &key_id, outcome, Some(lock));
+    });
+}
+
+/// "Check again" on an unknown outcome: read KMS's state again (never send).
+pub fn check_again(app: App, key_id: String) {
+    let unknown: Option<UnknownOutcome> = app
+        .flows
+        .with_untracked(|m| m.get(&key_id).and_then(|f| f.unknown().cloned()));
+    let Some(unknown) = unknown else { return };
+    let account = app
+        .connection
+        .with_untracked(|c| c.session().map(|s| s.identity.account.clone()))
+        .unwrap_or_default();
+    // The key's region is the record's (the user may have switched region since).
+    let region = records()
+        .for_account(&account)
+        .into_iter()
+        .find(|r| r.key_id == key_id)
+        .map(|r| r.region);
+    let (Some(target), Some(token)) = (target(app, region.as_deref()), app.rotation_token()) else {
+        return;
+    };
+    let Some(client) = rotation_client(app, target.endpoint.clone()) else {
+        return;
+    };
+    let Some(pending) = app
+        .flows
+        .try_update(|m| m.get_mut(&key_id).and_then(RotateFlow::check_again))
+        .flatten()
+    else {
+        return;
+    };
+    let held = app
+        .locks
+        .try_update_value(|m| m.remove(&target.lock_name(&key_id)))
+        .flatten();
+    spawn_local(async move {
+        let lock = match held {
+            Some(lock) => lock,
+            None => match locks::acquire(&target.lock_name(&key_id)).await {
+                Acquired::Held(lock) => lock,
+                Acquired::Busy => {
+                    // Another tab is reconciling it: stay unknown here.
+                    let outcome = RotateOutcome::Unknown(unknown);
+                    on_update(
+                        app,
+                        &target,
+                        &key_id,
+                        RotateUpdate::Finished(outcome.clone()),
+                    );
+                    settle(app, &target, &key_id, outcome, None);
+                    return;
+                }
+            },
+        };
+        let outcome = run_reconcile(
+            app,
+            &client,
+            &target,
+            &key_id,
+            &pending,
+            unknown.cause,
+            &token,
+        )
+        .await;
+        settle(app, &target, &key_id, outcome, Some(lock));
+    });
+}
+
+/// Right after connecting: the rotations this tab sent to this account before a reload or an
+/// ended session, whose outcome was not known, are reconciled before anything else.
+pub fn reconcile_recorded(app: App) {
+    let Some(account) = app
+        .connection
+        .with_untracked(|c| c.session().map(|s| s.identity.account.clone()))
+    else {
+        return;
+    };
+    let kept = records().for_account(&account);
+    if kept.is_empty() {
+        return;
+    }
+    let keys: Vec<String> = kept
+        .iter()
+        .map(|r| {
+            format!(
+                "{} in {} (sent {})",
+                r.key_id,
+                r.region,
+                format::date_time(crate::aws::kms::Timestamp::from_system_time(
+                    crate::console::rotation_record::sent_at(r)
+                ))
+            )
+        })
+        .collect();
+    app.notify(
+        NoticeKind::Warning,
+        format!(
+            "Before anything else, keyturn is checking what became of {} rotation request{} \
+             sent from this tab whose answer it never saw: {}. \u{201c}Rotate now\u{201d} stays \
+             off for {} until KMS's own history shows the outcome.",
+            kept.len(),
+            if kept.len() == 1 { "" } else { "s" },
+            keys.join("; "),
+            if kept.len() == 1 {
+                "that key"
+            } else {
+                "those keys"
+            },
+        ),
+    );
+    for record in kept {
+        let (Some(target), Some(token)) = (target(app, Some(&record.region)), app.rotation_token())
+        else {
+            return;
+        };
+        let Some(client) = rotation_client(app, target.endpoint.clone()) else {
+            return;
+        };
+        let key_id = record.key_id.clone();
+        let pending = record.pending();
+        app.flows.update(|m| {
+            m.insert(key_id.clone(), RotateFlow::reconciling(key_id.clone()));
+        });
+        spawn_local(async move {
+            let lock = match locks::acquire(&target.lock_name(&key_id)).await {
+                Acquired::Held(lock) => lock,
+                // Another tab of this browser holds it (a duplicated tab): that tab decides.
+                Acquired::Busy => {
+                    app.flows.update(|m| {
+                        m.remove(&key_id);
+                    });
+                    return;
+                }
+            };
+            let outcome = run_reconcile(
+                app,
+                &client,
+                &target,
+                &key_id,
+                &pending,
+                AwsError::Aborted,
+                &token,
+            )
+            .await;
+            settle(app, &target, &key_id, outcome, Some(lock));
+        });
+    }
+}
+
+async fn run_reconcile(
+    app: App,
+    client: &KmsClient,
+    target: &Target,
+    key_id: &str,
+    pending: &PendingRotation,
+    cause: AwsError,
+    token: &crate::console::session::CancelToken,
+) -> RotateOutcome {
+    let mut report = |u: RotateUpdate| {
+        if !token.is_cancelled() {
+            on_update(app, target, key_id, u);
+        }
+    };
+    let outcome = reconcile(
+        client,
+        pending,
+        cause,
+        token,
+        &PollPolicy::default(),
+        &mut report,
+    )
+    .await;
+    if outcome != RotateOutcome::Cancelled {
+        report(RotateUpdate::Finished(outcome.clone()));
+    }
+    outcome
+}
+
+/// Fold one driver update into the flow, the record and the inventory row.
+fn on_update(app: App, target: &Target, key_id: &str, u: RotateUpdate) {
+    match &u {
+        // Kept before the request exists, so nothing can forget it.
+        RotateUpdate::Sending(pending) => keep_record(target, pending),
+        RotateUpdate::Sent => {
+            let mut all = records();
+            if let Some(mut r) = all
+                .for_account(&target.account)
+                .into_iter()
+                .find(|r| r.key_id == key_id && r.region == target.endpoint.region)
+            {
+                r.accepted = true;
+                all.upsert(r);
+                save(&all);
+            }
+        }
+        _ => {}
+    }
+    app.flows.update(|m| {
+        m.entry(key_id.to_string())
+            .or_insert_with(|| RotateFlow::new(key_id))
+            .apply(&u);
+    });
+    app.inventory.update(|inv| {
+        if inv.region == target.endpoint.region {
+            apply_to_inventory(inv, key_id, &u);
+        }
+    });
+    // Once the request is on its way the dialog has done its job; the panel follows it.
+    let done_with_dialog = !matches!(u, RotateUpdate::Status(_) | RotateUpdate::Rotations(_));
+    if done_with_dialog && app.dialog.get_untracked().as_deref() == Some(key_id) {
+        app.dialog.set(None);
+    }
+}
+
+/// The driver finished: settle the record and the lock, and tell the user.
+fn settle(app: App, target: &Target, key_id: &str, outcome: RotateOutcome, lock: Option<KeyLock>) {
+    if app.dialog.get_untracked().as_deref() == Some(key_id) {
+        app.dialog.set(None);
+    }
+    let label = app
+        .inventory
+        .with_untracked(|inv| inv.row(key_id).and_then(|r| r.alias().map(str::to_string)))
+        .unwrap_or_else(|| key_id.to_string());
+    match &outcome {
+        // Not known yet: the record and the lock stay until "Check again" settles it.
+        RotateOutcome::Unknown(u) => {
+            if let Some(lock) = lock {
+                app.locks.update_value(|m| {
+                    m.insert(target.lock_name(key_id), lock);
+                });
+            }
+            app.show_error_text(u.sentence());
+            return;
+        }
+        // The session ended: the record stays for the next connection; the lock goes.
+        RotateOutcome::Cancelled => return,
+        _ => {}
+    }
+    forget_record(target, key_id);
+    drop(lock);
+    match outcome {
+        RotateOutcome::Completed => {
+            let left = app
+                .inventory
+                .with_untracked(|inv| inv.row(key_id).and_then(|r| r.remaining()));
+            let left = left
+                .map(|n| format!(" {n} on-demand rotations left."))
+                .unwrap_or_default();
+            app.notify(
+                NoticeKind::Success,
+                format!("Rotation of {label} complete: new key material is in use.{left}"),
+            );
+        }
+        RotateOutcome::StillRunning { .. } => app.notify(
+            NoticeKind::Warning,
+            format!(
+                "KMS accepted the rotation of {label}, but it has not shown up in the rotation \
+                 history yet. Reload the key in a few minutes."
+            ),
+        ),
+        RotateOutcome::Failed(f) => match f.error() {
+            Some(e) => app.report_sentence(f.sentence(), e),
+            None => app.show_error_text(f.sentence()),
+        },
+        RotateOutcome::Unknown(_) | RotateOutcome::Cancelled => {}
+    }
+}
