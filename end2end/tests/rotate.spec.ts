@@ -112,24 +112,26 @@ test('the key with 24 rotations used: one more leaves 0 and disables "Rotate now
   expect(rotationsOf(seen, key)).toBe(1);
 });
 
-test("the server's LimitExceededException is explained and overrides the computed count", async ({ page }) => {
+test('a rotation behind the console\'s back while the dialog is open is caught right before sending: nothing is sent', async ({ page }) => {
   const seen = await demo.connected(page);
   const key = demo.fleet.used(24);
   const panel = await openKeyPanel(page, key.KeyId);
   await expect.poll(() => panelRemaining(page)).toBe(1);
   await panel.getByTestId('rotate-now').click();
   await expect(page.getByTestId('rotate-dialog')).toBeVisible();
-  // While the dialog is open, someone else uses the last rotation behind the console's back.
+  // While the dialog is open, someone else uses the last rotation.
   await awsCli(demo.creds, 'us-east-1', ['kms', 'rotate-key-on-demand', '--key-id', key.KeyId]);
   await expect.poll(() => cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId), { timeout: 90_000 }).toBe(ON_DEMAND_LIMIT);
 
   await page.getByTestId('confirm-rotate').click();
   const banner = page.getByTestId('error-banner');
   await expect(banner).toBeVisible();
-  await expect(banner).toContainText('LimitExceededException');
+  // The check re-read the history: the count the dialog showed (24) is now 25.
+  await expect(banner).toContainText('Nothing was sent');
+  await expect(banner).toContainText('24 used then, 25 now');
   await expect.poll(() => panelRemaining(page)).toBe(0);
   await expect(panel.getByTestId('rotate-now')).toBeDisabled();
-  expect(rotationsOf(seen, key), 'a LimitExceededException must not be retried').toBe(1);
+  expect(rotationsOf(seen, key), 'the console must not send after the count changed').toBe(0);
   expect(await cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId)).toBe(ON_DEMAND_LIMIT);
 });
 

@@ -12,6 +12,7 @@ import { consoleUrl, credentialStringsOf, peerUrl, PYTHON, REPO_ROOT, StsCredent
 import {
   connect,
   expectNoneOf,
+  openAdvancedIfPresent,
   openKeyPanel,
   requestLog,
   storageSnapshot,
@@ -215,4 +216,55 @@ test.describe('an endpoint that does not allow the console\'s origin', () => {
     await expect(page.getByTestId('identity')).toBeHidden();
     await expect(page.getByTestId('credentials-paste')).toBeVisible();
   });
+});
+
+test('no password manager capture: no <form>, no password input; secret fields are masked, not autocompleted or spell-checked', async ({ page }) => {
+  await page.goto(consoleUrl() + '/');
+  await expect(page.getByTestId('credentials-paste')).toBeVisible({ timeout: 60_000 });
+  expect(await page.locator('input[type="password"]').count(), 'a password-type input').toBe(0);
+  expect(await page.locator('form').count(), 'a <form> a password manager can capture').toBe(0);
+  for (const id of ['secret-access-key', 'session-token']) {
+    const field = page.getByTestId(id);
+    await expect(field).toHaveAttribute('autocomplete', 'off');
+    await expect(field).toHaveAttribute('spellcheck', 'false');
+    const masked = await field.evaluate((el) => getComputedStyle(el).getPropertyValue('-webkit-text-security'));
+    expect(masked, `${id} is not masked on screen`).toBe('disc');
+  }
+  // Enter in a one-line field connects, as a form would.
+  await page.getByTestId('credentials-paste').fill(JSON.stringify(demo.creds));
+  await openAdvancedIfPresent(page);
+  await page.getByTestId('endpoint-url').fill(peerUrl());
+  await page.getByTestId('endpoint-url').press('Enter');
+  await expect(page.getByTestId('identity')).toBeVisible({ timeout: 60_000 });
+});
+
+test('"remember in this tab" never keeps long-term keys (no expiry), and says so', async ({ page }) => {
+  const key = (await (await fetch(`${peerUrl()}/_keyturn/user`)).json()) as { AccessKeyId: string; SecretAccessKey: string };
+  expect(key.AccessKeyId, 'the peer gave no IAM user key').toMatch(/^AKIA/);
+  await page.goto(consoleUrl() + '/');
+  await expect(page.getByTestId('credentials-paste')).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('access-key-id').fill(key.AccessKeyId);
+  await page.getByTestId('secret-access-key').fill(key.SecretAccessKey);
+  await openAdvancedIfPresent(page);
+  await page.getByTestId('endpoint-url').fill(peerUrl());
+  await page.getByTestId('remember-in-tab').check();
+  await page.getByTestId('connect').click();
+  await expect(page.getByTestId('identity')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('notice')).toContainText(/long-term credentials/i);
+  const session = await page.evaluate(() => JSON.stringify(Object.entries(sessionStorage)));
+  expect(session.includes(key.SecretAccessKey), 'the long-term secret in sessionStorage').toBe(false);
+  expect(session.includes(key.AccessKeyId), 'the long-term key id in sessionStorage').toBe(false);
+  await page.reload();
+  await expect(page.getByTestId('credentials-paste'), 'a reload reconnected with a long-term key').toBeVisible({ timeout: 60_000 });
+});
+
+test('a session that stops working goes back to connect and takes its request log with it', async ({ page }) => {
+  await demo.connected(page);
+  await expect(page.getByTestId('request-log-row').first()).toBeAttached();
+  // A reset issues new identities: the console's session credentials stop working.
+  await fetch(`${peerUrl()}/_keyturn/reset`, { method: 'POST', body: '{"seed":"demo"}', headers: { 'Content-Type': 'application/json' } });
+  await page.getByTestId('inventory-reload').click();
+  await expect(page.getByTestId('credentials-paste'), 'a rejected session stayed connected').toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('connect-reason').or(page.getByTestId('error-banner')).first()).toBeVisible();
+  await expect(page.getByTestId('request-log-row'), 'the ended session\'s requests are still shown').toHaveCount(0);
 });
