@@ -1,36 +1,59 @@
 #!/usr/bin/env python3
-"""keyturn's security headers, from one place.
+"""keyturn's security headers and its <meta> policy, from one place.
 
 The hosted console (deploy/template.yaml, CloudFront), the local static server used by the tests
-(scripts/static_server.py) and the docs (deploy/README.md) all take their headers from here:
+(scripts/static_server.py), the source index.html and the docs (deploy/README.md) all take their
+policies from here:
 
-  python3 scripts/csp.py headers [--dist dist] [--local-peer http://127.0.0.1:4599]
+  python3 scripts/csp.py headers [--dist dist] [--local-peer http://127.0.0.1:4599] [--trusted-types-report-only]
       `Name: value` lines (what static_server.py --security-headers sends).
   python3 scripts/csp.py csp [--dist dist] [--local-peer URL]
-      the Content-Security-Policy value alone.
+      the Content-Security-Policy header value alone.
+  python3 scripts/csp.py meta-csp [--local-peer URL]
+      the exact-host policy of index.html's <meta> tag alone.
+  python3 scripts/csp.py meta [--write | --check] [--file index.html]
+      index.html's generated <meta http-equiv="Content-Security-Policy"> block; --write puts it
+      into index.html, --check fails when index.html differs (a test runs it). Both print its size.
+  python3 scripts/csp.py local-index --dist DIR --local-peer URL [--out FILE]
+      DIR/index.html with the local peer added to its <meta> policy (deploy.sh --local-peer; the
+      static server does the same for every index.html it serves with --local-peer).
   python3 scripts/csp.py cloudformation [--write | --check] [--file deploy/template.yaml]
       the template's generated ResponseHeadersPolicy block; --write puts it into the template,
       --check fails when the template differs (a test runs it).
   python3 scripts/csp.py docs [--write | --check] [--file deploy/README.md]
       the same for the headers listed in the README.
   python3 scripts/csp.py check --dist DIR [--public-url /]
-      checks that a build runs under the hosted policy: no inline script, style or event handler,
-      subresource integrity on every script/style/preload, and the digests match the files.
+      checks that a build runs under the hosted policies: no inline script, style or event handler,
+      subresource integrity on every script/style/preload, the digests match the files, and the
+      current <meta> policy comes once, in <head>, before anything that fetches.
   python3 scripts/csp.py upload-plan --dist DIR
       `cache-control<TAB>content-type<TAB>path` per file, for scripts/deploy.sh.
   python3 scripts/csp.py endpoints
       every KMS/STS URL the console can resolve (for review; the tests check each is allowed).
 
-connect-src: the endpoints come from src/aws/endpoint.rs (the console's own resolver), parsed here,
-so the region list has one source. They have the shape https://{kms,kms-fips,sts,sts-fips}.{region}.
-{dnsSuffix | dualStackDnsSuffix}. CSP allows a wildcard only as the leftmost label (`https://*.
-amazonaws.com`; `https://kms.*.amazonaws.com` is invalid), so the choice is between one exact host per
-endpoint (48 regions x 4 prefixes x 2 suffixes = 384 hosts, ~15 KB) and one wildcard per DNS suffix
-(14 sources, ~330 bytes). CloudFront refuses a Content-Security-Policy longer than 1783 characters in
-a response headers policy (TooLongCSPInResponseHeadersPolicy), so the exact list cannot be deployed;
-a wildcard per region would be ~2.6 KB and no tighter in practice (S3 buckets and API Gateway hosts
-live under the regional names too). So: one `https://*.SUFFIX` per suffix, `'self'` for the wasm
-fetch, and in a local build only, the peer's origin.
+Two policies, both enforced (a request must pass both, so the effective connect-src is the
+intersection):
+
+* The header (CloudFront's response headers policy): the whole policy, with one wildcard per DNS
+  suffix in connect-src. CSP allows a wildcard only as the leftmost label (`https://*.
+  amazonaws.com`; `https://kms.*.amazonaws.com` is invalid), so the choice is between one exact host
+  per endpoint (~15 KB) and one wildcard per DNS suffix (14 sources, ~560 characters in all).
+  CloudFront refuses a Content-Security-Policy longer than 1783 characters in a response headers
+  policy (TooLongCSPInResponseHeadersPolicy), so the header carries the wildcards. They admit any
+  host under the AWS suffixes, S3 buckets and API Gateway hosts that anyone can own included.
+* The <meta> tag in index.html: `connect-src` only, `'self'` plus the exact origin of every
+  endpoint the console's resolver can produce (`endpoints`: https://{kms,kms-fips,sts,sts-fips}.
+  {region}.{dnsSuffix | dualStackDnsSuffix}, the ones resolve() never builds left out). A <meta>
+  policy has no size quota, but ignores frame-ancestors, report-uri and sandbox, so it narrows
+  connect-src and nothing else. It applies only to what is fetched after it is parsed: it is the
+  first element of <head> after the charset.
+
+The endpoints come from src/aws/endpoint.rs (the console's own resolver), parsed here, so the
+region list has one source. A local build served for the tests adds the peer's origin to both
+(--local-peer); nowhere else does anything but AWS get in.
+
+Trusted Types is prepared, not on: TRUSTED_TYPES_REPORT_ONLY (or --trusted-types-report-only)
+adds a report-only `require-trusted-types-for 'script'` header; see deploy/README.md.
 """
 
 from __future__ import annotations
@@ -50,6 +73,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ENDPOINT_RS = ROOT / "src" / "aws" / "endpoint.rs"
 TEMPLATE = ROOT / "deploy" / "template.yaml"
 README = ROOT / "deploy" / "README.md"
+INDEX_HTML = ROOT / "index.html"
 
 # CloudFront quota: the Content-Security-Policy value of a response headers policy.
 CLOUDFRONT_CSP_MAX = 1783
@@ -65,6 +89,12 @@ PERMISSIONS_POLICY = ", ".join(
         "magnetometer", "microphone", "midi", "payment", "usb",
     )
 )
+# Trusted Types (report-only): a violation is reported (a `securitypolicyviolation` event with
+# disposition "report", a console message), nothing is blocked. Off until the end-to-end test
+# (end2end/tests/hosting-csp.spec.ts, "Trusted Types") shows the app runs without violations: Leptos
+# builds static view fragments with `<template>.innerHTML`, a Trusted Types sink.
+TRUSTED_TYPES_REPORT_ONLY = False
+TRUSTED_TYPES_POLICY = "require-trusted-types-for 'script'; trusted-types 'none'"
 # Custom (non-"security") headers: CloudFront sends these through CustomHeadersConfig.
 CUSTOM_HEADERS = (
     ("Permissions-Policy", PERMISSIONS_POLICY),
@@ -125,14 +155,39 @@ def partitions(endpoint_rs: Path = ENDPOINT_RS) -> list[Partition]:
     return found
 
 
-def endpoint_urls(parts: list[Partition] | None = None) -> list[str]:
-    """Every URL resolve() can produce for a listed region (custom URLs aside)."""
-    urls = []
+# resolve()'s one exception to `{service}[-fips]`: a partition whose STS FIPS host (without
+# dual-stack) is the plain `sts.` host (GovCloud: kms-api.md "STS endpoints").
+_PLAIN_STS_FIPS = re.compile(
+    r'\(Service::Sts, true\) if partition\.id == "([^"]+)" && !config\.dual_stack => "sts",')
+
+
+def plain_sts_fips_partitions(endpoint_rs: Path = ENDPOINT_RS) -> frozenset[str]:
+    """The partition ids for which resolve() sends STS FIPS to `sts.` (no `sts-fips.` host).
+    When the rule is not found, none: the list then keeps every `sts-fips.` host (a superset)."""
+    return frozenset(_PLAIN_STS_FIPS.findall(endpoint_rs.read_text()))
+
+
+def endpoint_urls(parts: list[Partition] | None = None, plain_sts_fips: frozenset[str] | None = None) -> list[str]:
+    """Every URL resolve() can produce for a listed region (custom URLs aside), and no other:
+    `sts-fips.{region}.{dnsSuffix}` is left out where resolve() uses `sts.` for FIPS."""
+    if plain_sts_fips is None:
+        plain_sts_fips = plain_sts_fips_partitions()
+    urls: list[str] = []
     for p in parts if parts is not None else partitions():
         for region in p.regions:
             for suffix in (p.dns_suffix, p.dual_stack_dns_suffix):
-                urls += [f"https://{prefix}.{region}.{suffix}/" for prefix in ENDPOINT_PREFIXES]
+                for prefix in ENDPOINT_PREFIXES:
+                    if prefix == "sts-fips" and suffix == p.dns_suffix and p.id in plain_sts_fips:
+                        continue
+                    url = f"https://{prefix}.{region}.{suffix}/"
+                    if url not in urls:
+                        urls.append(url)
     return urls
+
+
+def endpoint_origins() -> list[str]:
+    """endpoint_urls() as CSP sources (an origin without the path matches every path)."""
+    return [url.rstrip("/") for url in endpoint_urls()]
 
 
 def aws_connect_sources(parts: list[Partition] | None = None) -> list[str]:
@@ -171,11 +226,20 @@ class _Page(html.parser.HTMLParser):
         self.problems: list[str] = []
         # (tag, rel or None, url, integrity or None)
         self.resources: list[tuple[str, str | None, str, str | None]] = []
+        # <meta http-equiv="Content-Security-Policy">: (content, in <head>, resources before it)
+        self.meta_policies: list[tuple[str, bool, int]] = []
         self._in: str | None = None
         self._buf: list[str] = []
+        self._in_head = False
 
     def handle_starttag(self, tag, attrs):  # noqa: ANN001 - HTMLParser's signature
         a = dict(attrs)
+        if tag == "head":
+            self._in_head = True
+        elif tag == "body":
+            self._in_head = False
+        elif tag == "meta" and (a.get("http-equiv") or "").strip().lower() == "content-security-policy":
+            self.meta_policies.append((a.get("content") or "", self._in_head, len(self.resources)))
         for name, value in attrs:
             if name.startswith("on"):
                 self.problems.append(f"<{tag} {name}=...>: inline event handlers need 'unsafe-hashes'")
@@ -207,6 +271,8 @@ class _Page(html.parser.HTMLParser):
             self._buf.append(data)
 
     def handle_endtag(self, tag):  # noqa: ANN001
+        if tag == "head":
+            self._in_head = False
         if self._in == tag:
             (self.inline_scripts if tag == "script" else self.inline_styles).append("".join(self._buf))
             self._in = None
@@ -255,16 +321,78 @@ def csp(dist: Path | None = None, local_peers: tuple[str, ...] = ()) -> str:
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives)
 
 
-def headers(dist: Path | None = None, local_peers: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-    """Every security header, in the order static_server.py sends them."""
+def custom_headers(trusted_types_report_only: bool | None = None) -> list[tuple[str, str]]:
+    """The headers CloudFront sends through CustomHeadersConfig (not one of its "security" ones).
+    trusted_types_report_only: None means TRUSTED_TYPES_REPORT_ONLY."""
+    if trusted_types_report_only is None:
+        trusted_types_report_only = TRUSTED_TYPES_REPORT_ONLY
+    report_only = [("Content-Security-Policy-Report-Only", TRUSTED_TYPES_POLICY)] if trusted_types_report_only else []
+    return [*report_only, *CUSTOM_HEADERS]
+
+
+def headers(dist: Path | None = None, local_peers: tuple[str, ...] = (),
+            trusted_types_report_only: bool | None = None) -> list[tuple[str, str]]:
+    """Every security header, in the order static_server.py sends them (the hosted set: with the
+    Trusted Types report-only header when TRUSTED_TYPES_REPORT_ONLY is on, or when asked)."""
     return [
         ("Content-Security-Policy", csp(dist, local_peers)),
         ("Strict-Transport-Security", HSTS),
         ("X-Content-Type-Options", "nosniff"),
         ("X-Frame-Options", "DENY"),
         ("Referrer-Policy", "no-referrer"),
-        *CUSTOM_HEADERS,
+        *custom_headers(trusted_types_report_only),
     ]
+
+
+# --- the <meta> policy in index.html ------------------------------------------------------------
+
+
+def meta_csp(local_peers: tuple[str, ...] = ()) -> str:
+    """The exact-host policy of index.html's <meta> tag: connect-src only (a <meta> policy ignores
+    frame-ancestors, report-uri and sandbox; the header has everything else)."""
+    sources = ["'self'", *endpoint_origins()]
+    for peer in local_peers:
+        origin = peer_origin(peer)
+        if origin not in sources:
+            sources.append(origin)
+    return "connect-src " + " ".join(sources)
+
+
+def meta_tag(local_peers: tuple[str, ...] = ()) -> str:
+    policy = meta_csp(local_peers)
+    # Written into an attribute as is: nothing in it may need escaping.
+    if any(c in policy for c in '"&<>'):
+        raise CspError(f"the meta policy has a character that needs HTML escaping: {policy!r}")
+    return f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
+
+
+META_BEGIN = "<!-- BEGIN generated by scripts/csp.py meta --write (do not edit by hand) -->"
+META_END = "<!-- END generated by scripts/csp.py meta -->"
+# The tag exactly as meta_tag() writes it (Trunk copies index.html's head through unchanged).
+META_TAG = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
+
+
+def meta_block(indent: int = 4) -> str:
+    """index.html's generated lines: the markers and the <meta> tag between them."""
+    return "".join(" " * indent + line + "\n" for line in (META_BEGIN, meta_tag(), META_END))
+
+
+def with_local_peers(index_html: str, local_peers: tuple[str, ...]) -> str:
+    """A built index.html with the local peers added to its <meta> policy: what the static server
+    serves with --local-peer, and what deploy.sh --local-peer uploads. The page must carry the
+    current generated tag exactly once (else it is stale or not a build of this index.html)."""
+    found = META_TAG.findall(index_html)
+    count = len(read_page(index_html).meta_policies)
+    if len(found) != 1 or count != 1:
+        raise CspError(
+            f"index.html has {count} <meta> Content-Security-Policy tags ({len(found)} in the form "
+            "csp.py generates), expected 1: rebuild (trunk build --release) with the block "
+            "`python3 scripts/csp.py meta --write` writes into index.html"
+        )
+    if found[0] != meta_csp():
+        raise CspError("index.html's <meta> policy differs from scripts/csp.py (stale build?): run "
+                       "`python3 scripts/csp.py meta --write` and rebuild")
+    return index_html.replace(meta_tag(), meta_tag(tuple(local_peers)), 1)
 
 
 # --- CloudFormation --------------------------------------------------------------------------
@@ -298,7 +426,7 @@ def cloudformation_block(indent: int = 8) -> str:
         "CustomHeadersConfig:",
         "  Items:",
     ]
-    for name, value in CUSTOM_HEADERS:
+    for name, value in custom_headers():
         lines += [f"    - Header: {name}", f"      Value: {q(value)}", "      Override: true"]
     lines.append(END)
     return "".join(" " * indent + line + "\n" for line in lines)
@@ -329,6 +457,7 @@ def docs_block(indent: int = 0) -> str:
 BLOCKS = {
     "cloudformation": (TEMPLATE, BEGIN, END, cloudformation_block),
     "docs": (README, DOCS_BEGIN, DOCS_END, docs_block),
+    "meta": (INDEX_HTML, META_BEGIN, META_END, meta_block),
 }
 
 
@@ -389,6 +518,7 @@ def check_dist(dist: Path, public_url: str | None = None) -> list[str]:
             )
     if page.inline_styles:
         problems.append("inline <style> is not allowed (style-src 'self')")
+    problems += meta_problems(page)
     needs_sri = {"stylesheet", "modulepreload", "preload"}
     for tag, rel, url, integrity in page.resources:
         try:
@@ -409,6 +539,26 @@ def check_dist(dist: Path, public_url: str | None = None) -> list[str]:
                 problems.append(f"<{tag}> {url}: integrity does not match the file")
     if not any(rel == "preload" and url.endswith(".wasm") for _, rel, url, _ in page.resources):
         problems.append("no wasm preload link: is this a Trunk build of keyturn?")
+    return problems
+
+
+def meta_problems(page: _Page) -> list[str]:
+    """What is wrong with a built page's <meta> policy: it must be the current one, once, in
+    <head>, before any element that fetches (a <meta> policy only covers what comes after it)."""
+    if not page.meta_policies:
+        return ["no <meta http-equiv=\"Content-Security-Policy\">: keep the block of "
+                "`python3 scripts/csp.py meta --write` in index.html and rebuild"]
+    if len(page.meta_policies) > 1:
+        return [f"{len(page.meta_policies)} <meta> Content-Security-Policy tags: keep only the generated one"]
+    [(content, in_head, before)] = page.meta_policies
+    problems = []
+    if content != meta_csp():
+        problems.append("the <meta> policy differs from scripts/csp.py (stale build?): run "
+                        "`python3 scripts/csp.py meta --write` and rebuild")
+    if not in_head:
+        problems.append("the <meta> policy is not in <head>: browsers ignore it there")
+    if before:
+        problems.append(f"the <meta> policy comes after {before} element(s) that fetch: keep it first in <head>")
     return problems
 
 
@@ -467,6 +617,16 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name)
         p.add_argument("--dist", type=Path, help="add hashes of inline scripts in DIST/index.html")
         p.add_argument("--local-peer", action="append", default=[], help="a local KMS peer URL (local builds only)")
+        if name == "headers":
+            p.add_argument("--trusted-types-report-only", action="store_true", default=None,
+                           help="add the Trusted Types report-only header (always there when "
+                                "TRUSTED_TYPES_REPORT_ONLY is on)")
+    p = sub.add_parser("meta-csp")
+    p.add_argument("--local-peer", action="append", default=[], help="a local KMS peer URL (local builds only)")
+    p = sub.add_parser("local-index")
+    p.add_argument("--dist", type=Path, required=True)
+    p.add_argument("--local-peer", action="append", required=True, help="a local KMS peer URL, repeatable")
+    p.add_argument("--out", type=Path, help="write here instead of stdout")
     for name, (default, *_) in BLOCKS.items():
         p = sub.add_parser(name)
         p.add_argument("--file", type=Path, default=default)
@@ -489,19 +649,32 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "csp":
                 print(csp(args.dist, peers))
             else:
-                for name, value in headers(args.dist, peers):
+                for name, value in headers(args.dist, peers, args.trusted_types_report_only):
                     print(f"{name}: {value}")
-        elif args.command in ("cloudformation", "docs"):
+        elif args.command == "meta-csp":
+            print(meta_csp(tuple(args.local_peer)))
+        elif args.command == "local-index":
+            index = args.dist / "index.html"
+            text = with_local_peers(index.read_text(encoding="utf-8"), tuple(args.local_peer))
+            if args.out is not None:
+                args.out.write_text(text, encoding="utf-8")
+            else:
+                sys.stdout.write(text)
+        elif args.command in BLOCKS:
             _, begin, end, make = BLOCKS[args.command]
+            what, differ, match = (("the <meta> policy", "differs", "matches") if args.command == "meta"
+                                   else ("the security headers", "differ", "match"))
+            size = (f" (meta tag {len(meta_tag().encode())} bytes, {len(endpoint_origins())} endpoints)"
+                    if args.command == "meta" else "")
             if args.write:
                 changed = write_block(args.file, begin, end, make)
-                print(f"{args.file}: {'updated' if changed else 'already current'}")
+                print(f"{args.file}: {'updated' if changed else 'already current'}{size}")
             elif args.check:
                 if not block_is_current(args.file, begin, end, make):
-                    print(f"{args.file}: the security headers differ from scripts/csp.py; run "
+                    print(f"{args.file}: {what} {differ} from scripts/csp.py; run "
                           f"`python3 scripts/csp.py {args.command} --write`", file=sys.stderr)
                     return 1
-                print(f"{args.file}: security headers match scripts/csp.py")
+                print(f"{args.file}: {what} {match} scripts/csp.py{size}")
             else:
                 sys.stdout.write(make(0))
         elif args.command == "check":
@@ -510,7 +683,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{args.dist}: {problem}", file=sys.stderr)
             if problems:
                 return 1
-            print(f"{args.dist}: runs under the hosted policy (no inline script, SRI checked)")
+            print(f"{args.dist}: runs under the hosted policies (no inline script, SRI checked, <meta> policy current)")
         elif args.command == "upload-plan":
             for cache_control, content_type, rel in upload_plan(args.dist):
                 print(f"{cache_control}\t{content_type}\t{rel}")

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Deploys the console to the local peer's S3 with scripts/deploy.sh, the way it is deployed to AWS
 # (release build, relative public URL for the path-style bucket URL), and prints the page's URL.
+# The uploaded index.html has PEER_URL's origin added to its <meta> Content-Security-Policy
+# (deploy.sh --local-peer): the production exact-host policy would block the peer's KMS.
 #
 #   bash scripts/deploy-local.sh PEER_URL [--skip-build] [--bucket B]
 #
@@ -49,7 +51,8 @@ if ! aws_peer s3api head-bucket --bucket "$BUCKET" >>"$LOG" 2>&1; then
     cat "$LOG" >&2; echo "deploy-local: could not create bucket $BUCKET on $PEER" >&2; exit 1
   fi
 fi
-if ! bash scripts/deploy.sh "${SKIP[@]}" --bucket "$BUCKET" --endpoint-url "$PEER" --region us-east-1 --public-read >>"$LOG" 2>&1; then
+if ! bash scripts/deploy.sh "${SKIP[@]}" --bucket "$BUCKET" --endpoint-url "$PEER" --region us-east-1 --public-read \
+    --local-peer "$PEER" >>"$LOG" 2>&1; then
   cat "$LOG" >&2; echo "deploy-local: scripts/deploy.sh failed (log above, also in $LOG)" >&2; exit 1
 fi
 echo "$PEER/$BUCKET/index.html"

@@ -4,13 +4,15 @@
 #
 #   bash scripts/deploy.sh --bucket BUCKET [--distribution-id ID] [--endpoint-url URL]
 #                          [--region REGION] [--skip-build] [--dist DIR] [--public-url URL]
-#                          [--public-read] [--dry-run]
+#                          [--public-read] [--local-peer URL] [--dry-run]
 #
 # Upload order and headers (from `scripts/csp.py upload-plan`, the one place they are decided):
 #   1. hashed files that index.html references: `Cache-Control: public, max-age=31536000,
 #      immutable`, `.wasm` as application/wasm (aws s3 sync: unchanged files are skipped);
 #   2. any other file, then index.html last, `Cache-Control: no-cache` (aws s3 cp: always
 #      uploaded), so a new index.html never points at a file that is not there yet.
+# index.html goes up as built, with the exact-host <meta> policy of scripts/csp.py; only for the
+# local peer (--local-peer) is a copy with the peer's origin added uploaded instead.
 # Old hashed files are kept: a browser that loaded the previous index.html a moment ago still
 # finds its wasm. The bucket's lifecycle rule only expires noncurrent versions.
 set -euo pipefail
@@ -36,12 +38,16 @@ usage() {
   --public-read         upload with --acl public-read: only for the local peer, whose S3 serves
                         anonymous reads of public-read objects (the real bucket is private and
                         ACLs are disabled on it)
+  --local-peer URL      only with --endpoint-url: upload index.html with URL's origin added to its
+                        <meta> Content-Security-Policy (scripts/csp.py local-index); repeatable.
+                        The build in --dist is left as it is.
   --dry-run             print the commands without running them
 TXT
   exit 2
 }
 
 BUCKET="" DIST_ID="" ENDPOINT="" REGION="" SKIP_BUILD=0 DIST="" PUBLIC_URL="" PUBLIC_READ=0 DRY_RUN=0
+LOCAL_PEERS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --bucket) BUCKET=${2:-}; shift 2 ;;
@@ -52,6 +58,7 @@ while [ $# -gt 0 ]; do
     --dist) DIST=${2:-}; shift 2 ;;
     --public-url) PUBLIC_URL=${2:-}; shift 2 ;;
     --public-read) PUBLIC_READ=1; shift ;;
+    --local-peer) [ -n "${2:-}" ] || { echo "deploy: --local-peer needs a URL" >&2; usage; }; LOCAL_PEERS+=("$2"); shift 2 ;;
     --dry-run) DRY_RUN=1; shift ;;
     -h|--help) usage ;;
     *) echo "deploy: unknown argument: $1" >&2; usage ;;
@@ -63,6 +70,9 @@ die() { echo "deploy: $*" >&2; exit 2; }
 [[ "$BUCKET" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || die "--bucket $BUCKET is not an S3 bucket name"
 if [ "$PUBLIC_READ" = 1 ] && [ -z "$ENDPOINT" ]; then
   die "--public-read is only for the local peer (--endpoint-url): the real bucket is private and read through CloudFront"
+fi
+if [ "${#LOCAL_PEERS[@]}" -gt 0 ] && [ -z "$ENDPOINT" ]; then
+  die "--local-peer is only for the local peer's S3 (--endpoint-url): the hosted index.html keeps the exact-host policy"
 fi
 if [ -z "$PUBLIC_URL" ]; then
   # CloudFront serves the app at the root, and deep links need absolute asset URLs; a path-style
@@ -117,6 +127,19 @@ while IFS=$'\t' read -r cache_control content_type rel; do
 done < <("$PY" scripts/csp.py upload-plan --dist "$DIST")
 [ -n "$index" ] || die "$DIST/index.html is missing"
 
+# The index.html to upload: the build's, or for the local peer a copy whose <meta> policy also
+# allows the peer (the one function static_server.py --local-peer uses, too).
+index_file=$DIST/index.html
+if [ "${#LOCAL_PEERS[@]}" -gt 0 ]; then
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  peer_args=()
+  for peer in "${LOCAL_PEERS[@]}"; do peer_args+=(--local-peer "$peer"); done
+  "$PY" scripts/csp.py local-index --dist "$DIST" "${peer_args[@]}" --out "$tmp/index.html" \
+    || die "could not add the local peer to $DIST/index.html's <meta> policy (see above)"
+  index_file=$tmp/index.html
+fi
+
 dest="s3://$BUCKET"
 for key in "${!groups[@]}"; do
   cache_control=${key%%$'\t'*}
@@ -131,7 +154,9 @@ done
 for entry in "${later[@]}" "$index"; do
   content_type=${entry%%$'\t'*}
   rel=${entry#*$'\t'}
-  run "$AWS" "${aws_common[@]}" s3 cp "$DIST/$rel" "$dest/$rel" --no-progress \
+  src=$DIST/$rel
+  [ "$rel" = index.html ] && src=$index_file
+  run "$AWS" "${aws_common[@]}" s3 cp "$src" "$dest/$rel" --no-progress \
     --cache-control no-cache --content-type "$content_type" "${acl[@]}"
 done
 

@@ -15,7 +15,8 @@ trunk build --release --offline >.run/trunk-build.log 2>&1 || { cat .run/trunk-b
 
 echo "starting the local KMS peer and seeding the demo fleet..."
 start_peer "$PEER_PORT" .run/peer --seed demo
-# The same security headers as the hosted console (scripts/csp.py), with the local peer allowed.
+# The same security headers as the hosted console (scripts/csp.py), with the local peer allowed
+# (in the header and in index.html's <meta> policy).
 start_static "$PORT" dist --security-headers --local-peer "http://127.0.0.1:$PEER_PORT"
 
 cat <<TXT

@@ -7,12 +7,17 @@ does. `.wasm` is served as application/wasm.
 `--security-headers` sends the hosted console's security headers (Content-Security-Policy, HSTS,
 ...) from scripts/csp.py, the one place they are defined, with the inline-script hashes of
 ROOT/index.html (none for a normal build) and `--local-peer` origins added to connect-src.
+With `--local-peer`, ROOT/index.html (`/`, `/index.html` and every deep link) is served with the
+same origins added to its <meta> Content-Security-Policy too (csp.with_local_peers, the function
+deploy.sh --local-peer uses), since both policies are enforced; without it, byte for byte.
+`--trusted-types-report-only` adds csp.py's Trusted Types report-only header.
 `--header "Name: value"` adds any other header (repeatable).
 """
 
 import argparse
 import functools
 import http.server
+import io
 import os
 import posixpath
 import sys
@@ -24,13 +29,35 @@ import csp  # noqa: E402 - the sibling module, found through the path set just a
 
 class Handler(http.server.SimpleHTTPRequestHandler):
     extra_headers: list[tuple[str, str]] = []
+    # Added to the <meta> policy of ROOT/index.html (--local-peer); () serves it unchanged.
+    local_peers: tuple[str, ...] = ()
 
     def send_head(self):
         path = self.translate_path(self.path)
         name = posixpath.basename(self.path.split("?", 1)[0])
         if not os.path.exists(path) and "." not in name:
             self.path = "/index.html"
+            path = self.translate_path(self.path)
+        if self.local_peers:
+            if os.path.isdir(path) and self.path.split("?", 1)[0].endswith("/"):
+                path = os.path.join(path, "index.html")
+            if os.path.normpath(path) == os.path.normpath(os.path.join(self.directory, "index.html")):
+                return self.send_index(path)
         return super().send_head()
+
+    def send_index(self, path: str):
+        """index.html with the local peers in its <meta> policy (headers as for any file)."""
+        try:
+            with open(path, encoding="utf-8") as f:
+                body = csp.with_local_peers(f.read(), self.local_peers).encode("utf-8")
+        except (OSError, csp.CspError) as err:
+            self.send_error(500, f"index.html: {err}")
+            return None
+        self.send_response(200)
+        self.send_header("Content-type", self.guess_type(path))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
     def end_headers(self):
         for key, value in self.extra_headers:
@@ -57,20 +84,30 @@ def main() -> None:
     parser.add_argument("--security-headers", action="store_true",
                         help="send the hosted console's security headers (scripts/csp.py)")
     parser.add_argument("--local-peer", action="append", default=[],
-                        help="a local KMS peer URL to allow in connect-src (with --security-headers), repeatable")
+                        help="a local KMS peer URL to allow in connect-src, in the header and in index.html's "
+                             "<meta> policy (with --security-headers), repeatable")
+    parser.add_argument("--trusted-types-report-only", action="store_true",
+                        help="add the Trusted Types report-only header of scripts/csp.py (with --security-headers)")
     args = parser.parse_args()
     if args.local_peer and not args.security_headers:
         parser.error("--local-peer needs --security-headers")
+    if args.trusted_types_report_only and not args.security_headers:
+        parser.error("--trusted-types-report-only needs --security-headers")
     headers = []
+    peers = tuple(args.local_peer)
     if args.security_headers:
         root = Path(args.root)
         if not (root / "index.html").is_file():
             parser.error(f"{root}/index.html is missing: build first (trunk build --release)")
         try:
-            headers = csp.headers(root, tuple(args.local_peer))
+            headers = csp.headers(root, peers, args.trusted_types_report_only or None)
+            if peers:
+                # Fails now, not on the first request, for a build without the current <meta> policy.
+                csp.with_local_peers((root / "index.html").read_text(encoding="utf-8"), peers)
         except csp.CspError as err:
             parser.error(str(err))
     Handler.extra_headers = headers + args.header
+    Handler.local_peers = peers
     Handler.extensions_map = {**Handler.extensions_map, ".wasm": "application/wasm"}
     handler = functools.partial(Handler, directory=args.root)
     with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:

@@ -37,7 +37,8 @@ reset_peer() {
 if [ -f dist/index.html ]; then
   # The browser tests rotated keys: the end-to-end tests start from a fresh demo fleet.
   reset_peer
-  # Served with exactly the hosted security headers (scripts/csp.py), plus the local peer in connect-src.
+  # Served with exactly the hosted security headers (scripts/csp.py), plus the local peer in connect-src,
+  # in the header and in index.html's <meta> policy (static_server.py rewrites it for --local-peer).
   # The peer under a second host name too: the STS endpoint URL test uses it as another origin.
   start_static "$WEB_PORT" dist --security-headers --local-peer "$KEYTURN_PEER_URL" \
     --local-peer "http://localhost:$PEER_PORT"

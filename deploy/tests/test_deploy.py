@@ -1,6 +1,8 @@
 """Checks of the hosting: the CloudFormation template (cfn-lint, pinned), the security headers of
-scripts/csp.py against the template, the README, the console's endpoints and a build, the local
-static server, and scripts/deploy.sh against the local peer's S3 (AWS CLI v1 from the venv).
+scripts/csp.py against the template, the README, the console's endpoints and a build, the <meta>
+policy of index.html, the local static server, and scripts/deploy.sh against the local peer's S3
+(AWS CLI v1 from the venv). None needs a build: a Trunk-shaped stand-in (make_dist) is used, and
+the one test of the real dist/ skips without it.
 
 Run from the repository root: .venv/bin/python -m pytest -q deploy/tests
 """
@@ -73,7 +75,7 @@ def sri(data: bytes) -> str:
     return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
 
 
-def make_dist(root: Path, public_url: str = "/", inline_script: str | None = None) -> Path:
+def make_dist(root: Path, public_url: str = "/", inline_script: str | None = None, with_meta: bool = True) -> Path:
     """A small stand-in for a Trunk build: the same file names, links and SRI, fake contents."""
     root.mkdir(parents=True, exist_ok=True)
     files = {
@@ -88,8 +90,10 @@ def make_dist(root: Path, public_url: str = "/", inline_script: str | None = Non
     (root / "robots.txt").write_text("User-agent: *\n")
     u = public_url
     inline = f"<script type=\"module\">{inline_script}</script>" if inline_script is not None else ""
+    # index.html's generated block, which Trunk copies through unchanged.
+    meta = csp.meta_block(0) if with_meta else ""
     (root / "index.html").write_text(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>keyturn</title>\n"
+        f"<!DOCTYPE html><html><head><meta charset=\"utf-8\">\n{meta}<title>keyturn</title>\n"
         f"<link rel=\"icon\" href=\"{u}favicon-8f6ad73a85a9dc38.svg\" integrity=\"{sri(files['favicon-8f6ad73a85a9dc38.svg'])}\"/>\n"
         f"<link rel=\"stylesheet\" href=\"{u}main-00aa11bb22cc33dd.css\" integrity=\"{sri(files['main-00aa11bb22cc33dd.css'])}\"/>\n"
         f"<script src=\"{u}boot-fedcba9876543210.js\" integrity=\"{sri(files['boot-fedcba9876543210.js'])}\" type=\"module\"></script>\n"
@@ -164,7 +168,7 @@ def test_template_headers_are_generated_by_csp_py(template: dict) -> None:
     assert security["ReferrerPolicy"]["ReferrerPolicy"] == sent["Referrer-Policy"] == "no-referrer"
     assert "ContentTypeOptions" in security and sent["X-Content-Type-Options"] == "nosniff"
     custom = {h["Header"]: h["Value"] for h in config["CustomHeadersConfig"]["Items"]}
-    assert custom == dict(csp.CUSTOM_HEADERS)
+    assert custom == dict(csp.custom_headers())
     # Every header the local server sends is in the template, and nothing else.
     template_names = {"Content-Security-Policy", "Strict-Transport-Security", "X-Frame-Options",
                       "Referrer-Policy", "X-Content-Type-Options", *custom}
@@ -323,7 +327,9 @@ def test_partitions_come_from_endpoint_rs(tmp_path: Path) -> None:
 def test_every_console_endpoint_is_allowed_and_nothing_else() -> None:
     policy = csp.csp()
     urls = csp.endpoint_urls()
-    assert len(urls) == 48 * 4 * 2
+    # 48 regions x {kms, kms-fips, sts, sts-fips} x 2 suffixes, less GovCloud's two sts-fips hosts
+    # (resolve() sends STS FIPS there to sts., which is a FIPS endpoint).
+    assert len(urls) == len(set(urls)) == 48 * 4 * 2 - 2
     blocked = [u for u in urls if not csp.connect_allows(policy, u)]
     assert blocked == []
     for url in (
@@ -352,6 +358,185 @@ def test_local_peer_is_added_only_when_asked() -> None:
     for bad in ("ftp://127.0.0.1:21", "http://127.0.0.1:4599/path", "127.0.0.1:4599", "http://a b"):
         with pytest.raises(csp.CspError):
             csp.csp(local_peers=(bad,))
+
+
+# --- the <meta> policy (exact hosts) -------------------------------------------------------------
+
+
+def run_csp(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO / "scripts" / "csp.py"), *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_endpoints_are_exactly_what_the_resolver_builds(tmp_path: Path) -> None:
+    """`csp.py endpoints` against botocore's rule sets, for every listed region x service x FIPS x
+    dual-stack: tests/sigv4_oracle.rs checks resolve() against the same oracle for the same
+    configurations, so the list is what the console's resolver can produce, no more, no less."""
+    cases = [{"service": service, "region": region, "fips": fips, "dual_stack": dual, "endpoint": None}
+             for p in csp.partitions() for region in p.regions for service in ("kms", "sts")
+             for fips in (False, True) for dual in (False, True)]
+    (tmp_path / "cases.json").write_text(json.dumps(cases))
+    subprocess.run([sys.executable, str(REPO / "tests" / "oracle" / "endpoints_botocore.py"),
+                    str(tmp_path / "cases.json"), str(tmp_path / "results.json")], check=True, timeout=120)
+    results = json.loads((tmp_path / "results.json").read_text())["results"]
+    assert [r for r in results if "url" not in r] == [], "every listed region resolves"
+    botocore_urls = {r["url"].rstrip("/") + "/" for r in results}
+    assert set(csp.endpoint_urls()) == botocore_urls
+    listed = run_csp("endpoints")
+    assert listed.returncode == 0 and listed.stdout.split() == csp.endpoint_urls()
+
+
+def test_govcloud_sts_fips_rule_is_read_from_endpoint_rs(tmp_path: Path) -> None:
+    assert csp.plain_sts_fips_partitions() == {"aws-us-gov"}
+    assert "https://sts-fips.us-gov-west-1.amazonaws.com/" not in csp.endpoint_urls()
+    assert "https://sts-fips.us-gov-west-1.api.aws/" in csp.endpoint_urls()  # dual-stack keeps it
+    # Without the rule, every sts-fips host is listed again (a superset: nothing the console needs
+    # is ever left out, and the botocore test above flags the difference).
+    changed = tmp_path / "endpoint.rs"
+    changed.write_text(csp.ENDPOINT_RS.read_text().replace('if partition.id == "aws-us-gov"', 'if false'))
+    assert csp.plain_sts_fips_partitions(changed) == frozenset()
+    assert len(csp.endpoint_urls(plain_sts_fips=csp.plain_sts_fips_partitions(changed))) == 48 * 4 * 2
+
+
+def test_meta_policy_is_connect_src_with_every_endpoint_and_no_wildcard() -> None:
+    policy = csp.meta_csp()
+    d = directives(policy)
+    assert list(d) == ["connect-src"], "a <meta> policy ignores frame-ancestors, report-uri, sandbox"
+    sources = d["connect-src"]
+    assert sources == ["'self'", *[u.rstrip("/") for u in csp.endpoint_urls()]]
+    assert len(sources) == len(set(sources)) == 1 + 382
+    for source in sources[1:]:
+        assert re.fullmatch(r"https://(kms|kms-fips|sts|sts-fips)\.[a-z0-9-]+\.[a-z0-9.-]+", source), source
+        assert "*" not in source
+    header = csp.csp()
+    for url in csp.endpoint_urls():
+        assert csp.connect_allows(policy, url) and csp.connect_allows(header, url), url
+    # What the header's wildcards let through and the exact hosts do not.
+    for url in (
+        "https://evil-bucket.s3.amazonaws.com/",
+        "https://abcdef1234.execute-api.us-east-1.amazonaws.com/",
+        "https://my-alb-1234.us-east-1.elb.amazonaws.com/",
+        "https://kms.us-east-1.amazonaws.com.s3.amazonaws.com/",
+        # A KMS VPC endpoint as a custom endpoint URL: needs an origin added (as --local-peer does).
+        "https://vpce-0123456789abcdef0-abcdefgh.kms.us-east-1.vpce.amazonaws.com/",
+        "https://sts-fips.us-gov-west-1.amazonaws.com/",  # resolve() never builds it
+    ):
+        assert csp.connect_allows(header, url) and not csp.connect_allows(policy, url), url
+    for url in ("http://kms.us-east-1.amazonaws.com/", "https://kms.us-east-1.amazonaws.com:8443/",
+                "https://evil.example.com/", "http://127.0.0.1:4599/"):
+        assert not csp.connect_allows(policy, url), url
+
+
+def test_meta_tag_and_its_size() -> None:
+    tag = csp.meta_tag()
+    assert tag == f'<meta http-equiv="Content-Security-Policy" content="{csp.meta_csp()}">'
+    page = csp.read_page(f"<html><head>{tag}</head></html>")
+    assert page.meta_policies == [(csp.meta_csp(), True, 0)], "the attribute round-trips through an HTML parser"
+    size = len(tag.encode())
+    # deploy/README.md says "about 15 KB".
+    assert 14_000 < size < 16_000, f"{size} bytes: the endpoint list changed a lot, update deploy/README.md"
+
+
+def test_index_html_carries_the_generated_meta_first_in_head() -> None:
+    assert csp.block_is_current(csp.INDEX_HTML, csp.META_BEGIN, csp.META_END, csp.meta_block), \
+        "run: python3 scripts/csp.py meta --write"
+    checked = run_csp("meta", "--check")
+    assert checked.returncode == 0, checked.stderr
+    assert f"(meta tag {len(csp.meta_tag().encode())} bytes, 382 endpoints)" in checked.stdout
+    source = csp.INDEX_HTML.read_text()
+    page = csp.read_page(source)
+    assert page.meta_policies == [(csp.meta_csp(), True, 0)]
+    # The first element after <meta charset>: nothing is fetched before the policy applies.
+    head = re.sub(r"<!--.*?-->", "", source, flags=re.S).split("<head>", 1)[1]
+    assert re.findall(r"<[a-zA-Z]+[^>]*>", head)[:2] == ['<meta charset="utf-8">', csp.meta_tag()]
+    assert csp.meta_problems(page) == []
+
+
+def test_meta_check_and_write_on_a_stale_file(tmp_path: Path) -> None:
+    stale = tmp_path / "index.html"
+    stale.write_text(csp.INDEX_HTML.read_text().replace("https://kms.eu-west-1.amazonaws.com ", ""))
+    checked = run_csp("meta", "--check", "--file", str(stale))
+    assert checked.returncode == 1 and "csp.py meta --write" in checked.stderr
+    written = run_csp("meta", "--write", "--file", str(stale))
+    assert written.returncode == 0 and "updated (meta tag" in written.stdout
+    assert stale.read_text() == csp.INDEX_HTML.read_text()
+    assert "already current" in run_csp("meta", "--write", "--file", str(stale)).stdout
+    printed = run_csp("meta")
+    assert printed.stdout == csp.meta_block(0)
+    assert run_csp("meta-csp").stdout.strip() == csp.meta_csp()
+
+
+def test_local_peers_are_added_to_the_meta_policy_only(tmp_path: Path) -> None:
+    dist = make_dist(tmp_path / "dist")
+    built = (dist / "index.html").read_text()
+    peers = ("http://127.0.0.1:4599/", "http://localhost:4599")
+    local = csp.with_local_peers(built, peers)
+    assert local == built.replace(csp.meta_tag(), csp.meta_tag(peers))
+    assert local != built and len(csp.read_page(local).meta_policies) == 1
+    policy = csp.read_page(local).meta_policies[0][0]
+    assert policy == csp.meta_csp() + " http://127.0.0.1:4599 http://localhost:4599"
+    assert csp.connect_allows(policy, "http://localhost:4599/") and not csp.connect_allows(policy, "http://localhost:4600/")
+    assert csp.with_local_peers(built, ()) == built
+    # The same through the command line (deploy.sh --local-peer).
+    out = run_csp("local-index", "--dist", str(dist), "--local-peer", peers[0], "--local-peer", peers[1])
+    assert out.returncode == 0 and out.stdout == local
+    assert (dist / "index.html").read_text() == built, "the build itself is left alone"
+    # Only the tag changed: index.html carries no integrity of its own, and the SRI of every file
+    # it loads still matches (csp.py check flags the peer's policy, as it should for a deploy).
+    rewritten = make_dist(tmp_path / "rewritten")
+    (rewritten / "index.html").write_text(local)
+    assert [p for p in csp.check_dist(rewritten) if "stale build" not in p] == []
+    assert len(csp.check_dist(rewritten)) == 1
+    # Refused: no policy, two, a stale one, a peer that is not an origin.
+    for page, message in (
+        ((make_dist(tmp_path / "none", with_meta=False) / "index.html").read_text(), "expected 1"),
+        (built.replace("<title>", csp.meta_tag() + "<title>"), "expected 1"),
+        (built.replace("<title>", '<meta http-equiv="content-security-policy" content="connect-src *"><title>'), "expected 1"),
+        (built.replace(csp.meta_tag(), csp.meta_tag(("http://127.0.0.1:1",))), "differs"),
+    ):
+        with pytest.raises(csp.CspError, match=message):
+            csp.with_local_peers(page, peers)
+    with pytest.raises(csp.CspError):
+        csp.with_local_peers(built, ("http://127.0.0.1:4599/path",))
+
+
+def test_check_wants_the_current_meta_policy_first_in_head(tmp_path: Path) -> None:
+    def problems_of(transform) -> str:  # noqa: ANN001
+        dist = make_dist(tmp_path / f"d{len(list(tmp_path.iterdir()))}")
+        index = dist / "index.html"
+        index.write_text(transform(index.read_text()))
+        return "\n".join(csp.check_dist(dist))
+
+    assert problems_of(lambda t: t) == ""
+    assert "no <meta http-equiv" in problems_of(lambda t: t.replace(csp.meta_tag(), ""))
+    assert "stale build" in problems_of(lambda t: t.replace(csp.meta_tag(), csp.meta_tag(("http://127.0.0.1:4599",))))
+    assert "2 <meta>" in problems_of(lambda t: t.replace("<title>", csp.meta_tag() + "<title>"))
+    moved = problems_of(lambda t: t.replace(csp.meta_tag(), "").replace("</head>", csp.meta_tag() + "</head>"))
+    assert "comes after 5 element(s) that fetch" in moved
+    assert "not in <head>" in problems_of(lambda t: t.replace(csp.meta_tag(), "").replace("<body>", "<body>" + csp.meta_tag()))
+
+
+# --- Trusted Types (prepared, report-only, off) ---------------------------------------------------
+
+
+def test_trusted_types_report_only_is_off_and_ready(monkeypatch: pytest.MonkeyPatch) -> None:
+    name = "Content-Security-Policy-Report-Only"
+    assert csp.TRUSTED_TYPES_REPORT_ONLY is False, "on: also regenerate the template and README, and update this test"
+    assert name not in dict(csp.headers())
+    on = dict(csp.headers(trusted_types_report_only=True))
+    assert on[name] == "require-trusted-types-for 'script'; trusted-types 'none'"
+    assert directives(on[name]) == {"require-trusted-types-for": ["'script'"], "trusted-types": ["'none'"]}
+    assert on["Content-Security-Policy"] == csp.csp(), "the enforced policy is the same"
+    out = run_csp("headers", "--trusted-types-report-only")
+    assert f"{name}: {csp.TRUSTED_TYPES_POLICY}" in out.stdout.splitlines()
+    # Switched on in csp.py, it goes everywhere the other headers go: CloudFront's custom headers
+    # (a report-only policy cannot be a <meta>), the README and the static server.
+    monkeypatch.setattr(csp, "TRUSTED_TYPES_REPORT_ONLY", True)
+    assert dict(csp.headers())[name] == csp.TRUSTED_TYPES_POLICY
+    block = yaml.safe_load(csp.cloudformation_block(0).replace(csp.BEGIN, "").replace(csp.END, ""))
+    items = {h["Header"]: h["Value"] for h in block["CustomHeadersConfig"]["Items"]}
+    assert items[name] == csp.TRUSTED_TYPES_POLICY
+    assert f"{name}: {csp.TRUSTED_TYPES_POLICY}" in csp.docs_block()
 
 
 def test_inline_script_hashes_are_computed_from_the_build(tmp_path: Path) -> None:
@@ -450,10 +635,40 @@ def test_static_server_sends_the_generated_headers(tmp_path: Path, static_server
         for name, value in csp.headers(dist, (peer,)):
             assert headers[name.lower()] == value, (path, name)
         assert headers["x-test"] == "1"
-    _, headers, body = get(port, "/keys/us-east-1/1234abcd")
-    assert body == (dist / "index.html").read_bytes()
+    # index.html, under every name, with the peer in its <meta> policy too; other files as they are.
+    local = csp.with_local_peers((dist / "index.html").read_text(), (peer,)).encode()
+    for path in ("/", "/index.html", "/index.html?x=1", "/keys/us-east-1/1234abcd"):
+        status, headers, body = get(port, path)
+        assert (status, body) == (200, local), path
+        assert headers["content-length"] == str(len(local)) and headers["content-type"].startswith("text/html")
+        assert headers["cache-control"] == "no-cache"
+    status, headers, body = get(port, "/", method="HEAD")
+    assert (status, body, headers["content-length"]) == (200, b"", str(len(local)))
+    assert get(port, "/robots.txt")[2] == (dist / "robots.txt").read_bytes()
     assert get(port, "/keyturn-0123456789abcdef_bg.wasm")[1]["content-type"] == "application/wasm"
     assert get(port, "/missing-0123456789abcdef.js")[0] == 404
+    assert "content-security-policy-report-only" not in get(port, "/")[1]
+
+
+def test_static_server_without_a_peer_serves_index_html_unchanged(tmp_path: Path, static_server) -> None:
+    dist = make_dist(tmp_path / "dist")
+    port = static_server("--root", str(dist), "--security-headers", "--trusted-types-report-only")
+    for path in ("/", "/keys/us-east-1/1234abcd"):
+        status, headers, body = get(port, path)
+        assert (status, body) == (200, (dist / "index.html").read_bytes()), path
+        assert headers["content-security-policy"] == csp.csp(dist)
+        assert headers["content-security-policy-report-only"] == csp.TRUSTED_TYPES_POLICY
+
+
+def test_static_server_refuses_a_peer_for_a_build_without_the_meta_policy(tmp_path: Path) -> None:
+    dist = make_dist(tmp_path / "dist", with_meta=False)
+    refused = subprocess.run([sys.executable, REPO / "scripts" / "static_server.py", "--root", str(dist), "--port", "0",
+                              "--security-headers", "--local-peer", "http://127.0.0.1:4599"],
+                             capture_output=True, text=True, timeout=20)
+    assert refused.returncode == 2 and "0 <meta> Content-Security-Policy tags" in refused.stderr
+    refused = subprocess.run([sys.executable, REPO / "scripts" / "static_server.py", "--root", str(dist),
+                              "--trusted-types-report-only"], capture_output=True, text=True, timeout=20)
+    assert refused.returncode == 2 and "needs --security-headers" in refused.stderr
 
 
 def test_static_server_without_flags_is_unchanged(tmp_path: Path, static_server) -> None:
@@ -524,6 +739,11 @@ def test_deploy_refuses_bad_input_before_uploading(tmp_path: Path) -> None:
         (("--bucket", "b-1", "--endpoint-url", "http://127.0.0.1:1", "--skip-build", "--dist", str(dist)), "public URL './'"),
         (("--bucket", "b-1", "--skip-build", "--dist", str(make_dist(tmp_path / "inline", "/", "alert(1)"))), "inline <script>"),
         (("--bucket", "b-1", "--frobnicate"), "unknown argument"),
+        (("--bucket", "b-1", "--local-peer", "http://127.0.0.1:4599", "--skip-build", "--dist", str(dist)),
+         "--local-peer is only for the local peer's S3"),
+        # A build whose <meta> policy the peer cannot be added to (here: none at all).
+        (("--bucket", "b-1", "--endpoint-url", "http://127.0.0.1:1", "--local-peer", "http://127.0.0.1:1", "--skip-build",
+          "--dist", str(make_dist(tmp_path / "nometa", "./", with_meta=False))), "no <meta http-equiv"),
     ]
     for args, message in cases:
         result = run_deploy(*args, env=env)
@@ -583,3 +803,14 @@ def test_deploy_to_the_peers_s3(tmp_path: Path, peer) -> None:
     assert headers["content-type"] == "text/html; charset=utf-8"
     status, headers, _ = get(port, "/keyturn-console/keyturn-0123456789abcdef_bg.wasm")
     assert status == 200 and headers["content-type"] == "application/wasm"
+    # What scripts/deploy-local.sh does: the same build, index.html with the peer in its <meta> policy.
+    built = (dist / "index.html").read_bytes()
+    result = run_deploy("--bucket", "keyturn-console", "--endpoint-url", peer_url, "--skip-build", "--dist", str(dist),
+                        "--public-read", "--local-peer", peer_url, env={**env, "KEYTURN_AWS_CLI": str(AWS_CLI)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    status, headers, body = get(port, "/keyturn-console/index.html")
+    assert status == 200 and body == csp.with_local_peers(built.decode(), (peer_url,)).encode()
+    assert f"{csp.meta_csp()} {peer_url}\"" in body.decode()
+    assert (dist / "index.html").read_bytes() == built, "the build is left alone"
+    head = aws(peer_url, env, "s3api", "head-object", "--bucket", "keyturn-console", "--key", "index.html")
+    assert (head.get("CacheControl"), head.get("ContentType")) == ("no-cache", "text/html; charset=utf-8")

@@ -1,11 +1,12 @@
 // The console as scripts/deploy.sh ships it: uploaded to the peer's S3 (scripts/deploy-local.sh,
 // run by scripts/test.sh before the end-to-end stage), loaded from the bucket's URL in Chromium,
-// and connected to KMS.
+// and connected to KMS. The peer's S3 sends no security headers: the <meta> policy of index.html
+// (the exact KMS/STS hosts, with the peer added by deploy.sh --local-peer) is the only one.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
 import { Fleet, loadFleet } from './support/fleet';
-import { AWS_CLI, peerUrl, REPO_ROOT, resetPeer, StsCredentials } from './support/peer';
+import { AWS_CLI, peerUrl, PYTHON, REPO_ROOT, resetPeer, StsCredentials } from './support/peer';
 import { connect, waitForInventory } from './support/ui';
 
 const execFileAsync = promisify(execFile);
@@ -65,10 +66,27 @@ test('the deployed console loads from the S3 URL and connects', async ({ page })
     if (r.url().endsWith('.wasm')) wasm.push(`${r.status()} ${r.headers()['content-type']} ${r.url()}`);
   });
 
+  await page.addInitScript(() => {
+    const w = window as unknown as { __cspViolations: string[] };
+    w.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => w.__cspViolations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+  });
   const response = await page.goto(S3_URL!);
   expect(response?.status()).toBe(200);
+  // The uploaded index.html carries the generated <meta> policy with the peer's origin added.
+  const { stdout: metaPolicy } = await execFileAsync(PYTHON, ['scripts/csp.py', 'meta-csp', '--local-peer', peerUrl()], {
+    cwd: REPO_ROOT,
+    timeout: 60_000,
+  });
+  const metas = await page.evaluate(() =>
+    [...document.querySelectorAll('meta')]
+      .filter((m) => (m.getAttribute('http-equiv') ?? '').toLowerCase() === 'content-security-policy')
+      .map((m) => m.getAttribute('content')),
+  );
+  expect(metas, 'the <meta> Content-Security-Policy of the deployed index.html').toEqual([metaPolicy.trim()]);
   await connect(page, creds, { goto: false });
   await waitForInventory(page, fleet.ids());
+  expect(await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations), 'CSP violations').toEqual([]);
 
   // Every asset came from the bucket (relative public URL), the wasm as application/wasm.
   expect(wasm.length, 'no .wasm was loaded').toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 """`python -m peer.keyturn_peer --port PORT --state-dir DIR [--seed demo|none] [--bulk N]
-[--rotation-seconds S] [--cors-origins A,B] [--verbose]`, run from the repository root."""
+[--rotation-seconds S] [--consistency-seconds S] [--quotas] [--quota-scale F]
+[--cors-origins A,B] [--latency-ms L] [--verbose]`, run from the repository root."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from werkzeug.serving import make_server  # noqa: E402
 from . import moto_setup  # noqa: E402
 from .cors import CorsPolicy  # noqa: E402
 from .front import Front  # noqa: E402
+from .quotas import Quotas  # noqa: E402
 from .state import PeerState  # noqa: E402
 
 DEFAULT_PORT = 4599
@@ -39,14 +41,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--bulk", type=int, default=0, help="this many extra symmetric keys")
     p.add_argument("--rotation-seconds", type=float, default=3.0,
                    help="how long an on-demand rotation stays in progress")
+    p.add_argument("--consistency-seconds", type=float, default=0.0,
+                   help="eventual consistency: reads see a rotation change this long after it")
+    p.add_argument("--quotas", action="store_true",
+                   help="throttle at KMS's default request quotas (kms-api.md §4.1)")
+    p.add_argument("--quota-scale", type=float, default=1.0,
+                   help="multiply every quota by this (0.1: ten times fewer requests per second)")
     p.add_argument("--cors-origins", default="",
                    help="comma-separated origins allowed; empty: every origin (`*`, like KMS)")
     p.add_argument("--latency-ms", type=float, default=0.0,
                    help="delay every AWS answer by this much, like a network round trip")
     p.add_argument("--verbose", action="store_true", help="log every request")
     args = p.parse_args(argv)
-    if args.bulk < 0 or args.rotation_seconds < 0 or args.latency_ms < 0:
-        p.error("--bulk, --rotation-seconds and --latency-ms must not be negative")
+    if args.bulk < 0 or args.rotation_seconds < 0 or args.latency_ms < 0 \
+            or args.consistency_seconds < 0:
+        p.error("--bulk, --rotation-seconds, --consistency-seconds and --latency-ms must not be "
+                "negative")
+    if not args.quota_scale > 0:
+        p.error("--quota-scale must be > 0")
     return args
 
 
@@ -58,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     moto_setup.configure()
 
     state = PeerState(state_dir=args.state_dir, seed=args.seed, bulk=args.bulk,
-                      rotation_seconds=args.rotation_seconds)
+                      rotation_seconds=args.rotation_seconds,
+                      consistency_seconds=args.consistency_seconds,
+                      quotas=Quotas(enabled=args.quotas, scale=args.quota_scale))
     ready = args.state_dir / "ready"
     ready.unlink(missing_ok=True)
     state.reset()

@@ -18,7 +18,7 @@ from typing import Any
 from moto.core.exceptions import InvalidClientTokenIdError, SignatureDoesNotMatchError
 from moto.core.utils import utcnow
 from moto.iam.access_control import IAMPolicy, IAMRequest, PermissionResult
-from moto.iam.models import iam_backends
+from moto.iam.models import get_account_id_from, iam_backends
 from moto.sts.models import sts_backends
 
 from . import errors
@@ -160,6 +160,15 @@ class AuthError(Exception):
         self.status = status
 
 
+def account_of(access_key_id: str) -> str:
+    """The account an access key (long-term or session) belongs to; moto falls back to the
+    default account, which is the peer's only one."""
+    session = _sts().get_assumed_role_from_access_key(access_key_id)
+    if session is not None:
+        return session.account_id
+    return get_account_id_from(access_key_id)
+
+
 def _amz_time(stamp: dt.datetime) -> str:
     return stamp.strftime("%Y%m%dT%H%M%SZ")
 
@@ -198,6 +207,13 @@ def check_skew(headers: Any, now: dt.datetime) -> None:
 class Caller:
     arn: str
     access_key: Any  # moto's IAMUserAccessKey / AssumedRoleAccessKey
+
+    @property
+    def account(self) -> str:
+        """The caller's account, from its ARN (`arn:aws:sts::ACCOUNT:assumed-role/...`,
+        `arn:aws:iam::ACCOUNT:user/...`): quotas are per account (kms-api.md §4.1 line 458)."""
+        parts = self.arn.split(":")
+        return parts[4] if len(parts) > 4 and parts[4] else ACCOUNT_ID
 
     def authorize(self, action: str, resource: str) -> None:
         """Evaluate the caller's identity policies for one action on one resource ARN.

@@ -9,6 +9,8 @@ the browser can read the request id and error type.
 from __future__ import annotations
 
 EXPOSE_HEADERS = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"  # line 544
+# The `no-date-cors` fault (faults.py): the same list without Date.
+EXPOSE_HEADERS_NO_DATE = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage"
 MAX_AGE = "172800"  # line 545
 KMS_METHODS = "POST"  # line 542
 # S3 paths (the console's static files, uploads from scripts) need more than POST.
@@ -38,6 +40,7 @@ class CorsPolicy:
         preflight: bool = False,
         requested_headers: str | None = None,
         always_open: bool = False,
+        expose_date: bool = True,
     ) -> list[tuple[str, str]]:
         allowed = self.allow_origin(origin, always_open)
         if allowed is None:
@@ -45,7 +48,8 @@ class CorsPolicy:
         out = [("Access-Control-Allow-Origin", allowed)]
         if allowed != "*":
             out.append(("Vary", "Origin"))
-        out.append(("Access-Control-Expose-Headers", EXPOSE_HEADERS))
+        out.append(("Access-Control-Expose-Headers",
+                    EXPOSE_HEADERS if expose_date else EXPOSE_HEADERS_NO_DATE))
         if preflight:
             out.append(("Access-Control-Allow-Methods", S3_METHODS if s3 else KMS_METHODS))
             if requested_headers:

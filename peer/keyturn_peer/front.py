@@ -4,14 +4,20 @@ Per request: CORS preflights are answered here; `/_keyturn/*` are the peer's con
 KMS JSON requests (`X-Amz-Target: TrentService.*`) are authenticated here and either answered
 by kms.HANDLERS or passed to moto; STS, IAM and S3 go to moto after the expiry and clock checks.
 Every response gets the CORS headers and an `x-amzn-RequestId`, errors and 5xx included.
+AWS requests that passed authentication go into the request log (requestlog.py); quotas
+(quotas.py) and faults (faults.py) apply to them. What a fault does to the connection itself
+(a delay, a drop, the CORS expose list) happens here after the lock, so other requests go on.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from http import HTTPStatus
 import json
 import logging
+import re
+import socket
 import threading
 import time
 import traceback
@@ -25,7 +31,7 @@ from moto.core.utils import utcnow
 from moto.kms.models import kms_backends
 from werkzeug.datastructures import EnvironHeaders
 
-from . import auth, errors, faults, keys, kms, s3public
+from . import auth, errors, faults, keys, kms, requestlog, s3public
 from .cors import CorsPolicy
 from .state import PeerState
 
@@ -33,7 +39,21 @@ log = logging.getLogger("keyturn_peer")
 
 JSON_TYPE = "application/x-amz-json-1.1"  # kms-api.md §1.1 line 62
 Response = tuple[int, list[tuple[str, str]], bytes]
+# Query-protocol codes with which moto refuses a request's signature or key: such a request did
+# not pass authentication and is not logged.
+QUERY_AUTH_FAILURES = {"SignatureDoesNotMatch", "InvalidClientTokenId", "IncompleteSignature",
+                       "MissingAuthenticationToken", "ExpiredToken"}
+_QUERY_CODE = re.compile(rb"<Code>([^<]+)</Code>")
 
+
+@dataclass
+class Exchange:
+    """One AWS request on its way through the front."""
+
+    request_id: str
+    fault: faults.Fault | None = None
+    # Its request-log entry, once it has passed authentication.
+    log: dict[str, Any] | None = None
 
 
 def _reason(status: int) -> str:
@@ -107,6 +127,7 @@ class Front:
         is_s3 = path not in ("/", "") and not path.startswith("/_keyturn/")
         control = path.startswith("/_keyturn/")
         preflight = method == "OPTIONS"
+        exchange = Exchange(request_id)
         try:
             if preflight:
                 # Real KMS and STS answer the preflight themselves with 200 (kms-api.md §5).
@@ -116,9 +137,14 @@ class Front:
                     status, headers, body = self.control(method, path, environ)
             else:
                 with self.lock:
-                    status, headers, body = self.dispatch(environ, method, path, request_id)
-                if self.latency_s:
-                    time.sleep(self.latency_s)
+                    status, headers, body = self.aws(environ, method, path, exchange)
+                delay = self.latency_s
+                if faults.kind(exchange.fault) == faults.SLOW:
+                    delay += (exchange.fault.delay_ms or 0.0) / 1000  # type: ignore[union-attr]
+                if delay:
+                    time.sleep(delay)
+                if faults.kind(exchange.fault) == faults.DROP_AFTER:
+                    _drop_connection(environ)
         except Exception:  # noqa: BLE001 - the peer must answer, never drop the connection
             log.error("unhandled error\n%s", traceback.format_exc())
             err = errors.internal("The peer failed; see its log.")
@@ -135,6 +161,7 @@ class Front:
             preflight=preflight,
             requested_headers=environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
             always_open=control,
+            expose_date=faults.kind(exchange.fault) != faults.NO_DATE_CORS,
         )
         if not any(k.lower() == "content-length" for k, _ in headers):
             headers.append(("Content-Length", str(len(body))))
@@ -152,6 +179,9 @@ class Front:
             return json_response(200, {"status": "ok", "keys": self.state.key_count,
                                        "seed": self.state.seed, "bulk": self.state.bulk,
                                        "rotation_seconds": self.state.rotation_seconds,
+                                       "consistency_seconds": self.state.consistency_seconds,
+                                       "quotas": self.state.quotas.enabled,
+                                       "quota_scale": self.state.quotas.scale,
                                        "seed_seconds": round(self.state.last_seed_seconds, 3)})
         if path == "/_keyturn/reset" and method == "POST":
             raw = _read_body(environ)
@@ -161,18 +191,20 @@ class Front:
                 return json_response(400, {"error": "body must be JSON"})
             if not isinstance(options, dict):
                 return json_response(400, {"error": "body must be a JSON object"})
-            seed_name = options.get("seed")
-            bulk = options.get("bulk")
-            seconds = options.get("rotation_seconds")
-            if seed_name not in (None, "demo", "none"):
-                return json_response(400, {"error": "seed must be demo or none"})
-            if bulk is not None and (isinstance(bulk, bool) or not isinstance(bulk, int) or bulk < 0):
-                return json_response(400, {"error": "bulk must be a non-negative integer"})
-            if seconds is not None and (isinstance(seconds, bool)
-                                        or not isinstance(seconds, (int, float)) or seconds < 0):
-                return json_response(400, {"error": "rotation_seconds must be a number >= 0"})
-            creds = self.state.reset(seed_name, bulk, seconds)
+            try:
+                chosen = _reset_options(options)
+            except ValueError as exc:
+                return json_response(400, {"error": str(exc)})
+            creds = self.state.reset(**chosen)
             return json_response(200, creds)
+        if path == "/_keyturn/requests" and method == "GET":
+            query = parse_qs(environ.get("QUERY_STRING", ""))
+            rows = self.state.requests.list(operation=query.get("operation", [None])[0],
+                                            key_id=query.get("key_id", [None])[0])
+            return json_response(200, {"requests": rows})
+        if path == "/_keyturn/requests" and method == "DELETE":
+            self.state.requests.clear()
+            return json_response(200, {"requests": []})
         if path == "/_keyturn/faults" and method == "POST":
             try:
                 spec = json.loads(_read_body(environ) or b"null")
@@ -188,18 +220,36 @@ class Front:
         if path == "/_keyturn/expire" and method == "POST":
             return json_response(200, auth.assume_role(auth.EXPIRED_SESSION_NAME, expired=True))
         known = {"/_keyturn/credentials", "/_keyturn/user", "/_keyturn/health",
-                 "/_keyturn/reset", "/_keyturn/expire", "/_keyturn/faults"}
+                 "/_keyturn/reset", "/_keyturn/expire", "/_keyturn/faults", "/_keyturn/requests"}
         if path in known:
             return json_response(405, {"error": f"{method} not allowed on {path}"})
         return json_response(404, {"error": f"no such endpoint {path}"})
 
     # -- AWS requests -----------------------------------------------------------------------
 
-    def dispatch(self, environ: dict[str, Any], method: str, path: str, request_id: str) -> Response:
+    def aws(self, environ: dict[str, Any], method: str, path: str, exchange: Exchange) -> Response:
+        """Answer one AWS request (under the lock) and log it if it passed authentication."""
+        try:
+            answer = self.dispatch(environ, method, path, exchange)
+        except Exception:  # noqa: BLE001 - logged with the 500 it gets
+            log.error("unhandled error\n%s", traceback.format_exc())
+            answer = kms_error(errors.internal("The peer failed; see its log."))
+        entry = exchange.log
+        if entry is not None:
+            status, headers, body = answer
+            entry["status"] = status
+            entry["fault"] = faults.kind(exchange.fault)
+            entry["error"] = _error_code(status, headers, body)
+            self.state.requests.add(entry)
+        return answer
+
+    def dispatch(self, environ: dict[str, Any], method: str, path: str,
+                 exchange: Exchange) -> Response:
+        request_id = exchange.request_id
         headers = EnvironHeaders(environ)
         target = headers.get("X-Amz-Target", "")
         if target.startswith("TrentService."):
-            return self.kms(environ, headers, method, path, target.split(".", 1)[1])
+            return self.kms(environ, headers, method, path, target.split(".", 1)[1], exchange)
         scope = auth.parse_scope(headers.get("Authorization"))
         if path.startswith("/moto-api/reset"):
             # Moto's own reset would skip the peer's seeding and identities, and reset-auth
@@ -226,31 +276,39 @@ class Front:
                     return query_error("ExpiredToken", err.message, 400, request_id)
                 # Query services report a stale signature as SignatureDoesNotMatch, 403.
                 return query_error("SignatureDoesNotMatch", err.message, 403, request_id)
-        if scope is not None and scope.service == "sts":
+        sts = scope is not None and scope.service == "sts"
+        action = ""
+        if scope is not None and sts:
             raw = _read_body(environ)
             environ["wsgi.input"] = io.BytesIO(raw)
             environ["CONTENT_LENGTH"] = str(len(raw))
             action = parse_qs(raw.decode("utf-8", "replace")).get("Action", [""])[0]
-            fault = self.state.faults.take(action)
+            exchange.log = requestlog.entry(action, None, auth.account_of(scope.access_key_id),
+                                            scope.region, request_id, keys.now())
+            exchange.fault = self.state.faults.take(action)
+            fault = faults.kind(exchange.fault)
             if fault == faults.HTML_502:
                 return faults.html_502()
             if fault == faults.THROTTLE:
                 # Query protocol: Throttling, 400 (kms-api.md §4.3 line 505 lists the code).
                 return query_error("Throttling", "Rate exceeded", 400, request_id)
-        else:
-            fault = None
+        fault = faults.kind(exchange.fault)
         status, out_headers, body = self.call_moto(environ)
+        if sts and status == 403 and _query_code(body) in QUERY_AUTH_FAILURES:
+            exchange.log = None  # moto refused the signature: not authenticated
         if fault == faults.INTERNAL_AFTER:
             return query_error("InternalFailure", "The request failed after it was carried out",
                                500, request_id)
-        if (scope is not None and scope.service == "sts" and status == 200
-                and "application/json" in headers.get("Accept", "")):
+        json_wanted = "application/json" in headers.get("Accept", "")
+        if fault == faults.BAD_BODY:
+            return faults.bad_query_body(action, json_wanted)
+        if sts and status == 200 and json_wanted:
             ids = [h for h in out_headers if h[0].lower() == "x-amzn-requestid"]
             return status, [("Content-Type", "application/json"), *ids], _xml_to_json(body)
         return status, out_headers, body
 
     def kms(self, environ: dict[str, Any], headers: EnvironHeaders, method: str, path: str,
-            op: str) -> Response:
+            op: str, exchange: Exchange) -> Response:
         body = _read_body(environ)
         try:
             caller, scope = auth.authenticate_kms(method, path, headers, body, op)
@@ -261,6 +319,11 @@ class Front:
                 raise auth.AuthError("InvalidSignatureException",
                                      f"Credential should be scoped to a valid region, not "
                                      f"'{scope.region}'. ")
+        except auth.AuthError as err:
+            return kms_error(err)  # not authenticated: not logged
+        exchange.log = requestlog.entry(op, None, caller.account, scope.region,
+                                        exchange.request_id, keys.now())
+        try:
             try:
                 params = json.loads(body) if body.strip() else {}
             except ValueError:
@@ -268,7 +331,12 @@ class Front:
             if not isinstance(params, dict):
                 raise errors.serialization("Request body must be a JSON object")
             key_id = params.get("KeyId")
-            fault = self.state.faults.take(op, key_id if isinstance(key_id, str) else None)
+            exchange.log["key_id"] = key_id if isinstance(key_id, str) else None
+            # Quotas first: a request refused for its rate uses up no fault (kms-api.md §4.1).
+            if not self.state.quotas.allow(caller.account, scope.region, op):
+                raise faults.throttled()
+            exchange.fault = self.state.faults.take(op, key_id if isinstance(key_id, str) else None)
+            fault = faults.kind(exchange.fault)
             if fault == faults.THROTTLE:
                 raise faults.throttled()
             if fault == faults.HTML_502:
@@ -281,9 +349,12 @@ class Front:
                 answer = _json_answer(handler(ctx, params))
             if fault == faults.INTERNAL_AFTER:
                 raise faults.internal_after(op)
-            return answer
         except (errors.KmsError, auth.AuthError) as err:
-            return kms_error(err)
+            answer = kms_error(err)
+        if faults.kind(exchange.fault) == faults.BAD_BODY:
+            # Whatever the outcome, the client gets 200 and a body cut short.
+            return faults.bad_kms_body(JSON_TYPE)
+        return answer
 
     def kms_via_moto(self, environ: dict[str, Any], caller: auth.Caller, op: str, region: str,
                      params: dict[str, Any], body: bytes) -> Response:
@@ -345,6 +416,63 @@ def _xml_to_json(body: bytes) -> bytes:
 
     root = ElementTree.fromstring(body)
     return json.dumps({root.tag.split("}", 1)[-1]: convert(root)}).encode()
+
+
+def _query_code(body: bytes) -> str | None:
+    match = _QUERY_CODE.search(body)
+    return match.group(1).decode("utf-8", "replace") if match else None
+
+
+def _error_code(status: int, headers: list[tuple[str, str]], body: bytes) -> str | None:
+    """The error code of an answer, for the request log: `x-amzn-ErrorType` (KMS, up to its
+    `:`), else the Query/S3 `<Code>`; None for successes and for bodies without a code."""
+    if status < 400:
+        return None
+    for name, value in headers:
+        if name.lower() == "x-amzn-errortype":
+            return value.split(":", 1)[0]
+    return _query_code(body)
+
+
+def _drop_connection(environ: dict[str, Any]) -> None:
+    """The `drop-after` fault: shut the client's connection down before any byte of the answer,
+    so the client sees the connection closed without a response. Werkzeug's server puts the
+    socket in the environ; its writes then fail and it treats that as a dropped connection."""
+    sock = environ.get("werkzeug.socket")
+    if sock is None:
+        log.warning("drop-after: this server gives no socket; answering normally")
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _reset_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of PeerState.reset from a `POST /_keyturn/reset` body; ValueError
+    says which field is wrong. Fields left out stay None (the start-up values)."""
+    seed_name = options.get("seed")
+    bulk = options.get("bulk")
+    quotas = options.get("quotas")
+    if seed_name not in (None, "demo", "none"):
+        raise ValueError("seed must be demo or none")
+    if bulk is not None and (isinstance(bulk, bool) or not isinstance(bulk, int) or bulk < 0):
+        raise ValueError("bulk must be a non-negative integer")
+    for name in ("rotation_seconds", "consistency_seconds"):
+        value = options.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or value < 0):
+            raise ValueError(f"{name} must be a number >= 0")
+    if quotas is not None and not isinstance(quotas, bool):
+        raise ValueError("quotas must be true or false")
+    scale = options.get("quota_scale")
+    if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float))
+                              or not scale > 0):
+        raise ValueError("quota_scale must be a number > 0")
+    return {"seed_name": seed_name, "bulk": bulk,
+            "rotation_seconds": options.get("rotation_seconds"),
+            "consistency_seconds": options.get("consistency_seconds"),
+            "quotas": quotas, "quota_scale": scale}
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -47,6 +47,13 @@ class Extra:
     pending_material_id: str | None = None
     custom_key_store_id: str | None = None
     cloud_hsm_cluster_id: str | None = None
+    # Eventual consistency (consistency.py): when reads start to see the latest on-demand
+    # rotation, the KeyMaterialId of its completed entry while reads do not see it yet, and the
+    # rotation settings from before changes reads do not see yet: (visible_at, (enabled,
+    # period_days, anchor)), oldest first.
+    on_demand_visible_at: float | None = None
+    unseen_material_id: str | None = None
+    unseen_settings: list[tuple[float, tuple[bool, int, float]]] = field(default_factory=list)
 
 
 def new_material_id() -> str:
@@ -153,8 +160,10 @@ def default_usage(spec: str) -> str:
 
 def current_material_id(key: Key) -> str:
     owner = rotation_owner(key)
+    # A rotation reads do not see yet has not changed the current material either (consistency.py).
+    unseen = extra(owner).unseen_material_id
     for entry in reversed(owner.rotations):
-        if "KeyMaterialId" in entry:
+        if "KeyMaterialId" in entry and entry["KeyMaterialId"] != unseen:
             return entry["KeyMaterialId"]
     return extra(owner).initial_material_id
 

@@ -113,7 +113,7 @@ def list_key_rotations(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 def rotate_key_on_demand(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     key = ctx.key(p, "kms:RotateKeyOnDemand")
     rotation.check_rotatable(key, ctx.caller.arn, ctx.now)
-    rotation.start_on_demand(key, ctx.now)
+    rotation.start_on_demand(key, ctx.now, ctx.state.consistency_seconds)
     # Returns at once; the rotation completes in the background (line 288).
     return {"KeyId": key.id}
 
@@ -123,13 +123,13 @@ def enable_key_rotation(ctx: Ctx, p: dict[str, Any]) -> None:
     period = rotation.validate_period(p.get("RotationPeriodInDays"))
     key = ctx.key(p, "kms:EnableKeyRotation")
     rotation.check_configurable(key, ctx.caller.arn, "kms:EnableKeyRotation")
-    rotation.enable(key, period, ctx.now)
+    rotation.enable(key, period, ctx.now, ctx.state.consistency_seconds)
 
 
 def disable_key_rotation(ctx: Ctx, p: dict[str, Any]) -> None:
     key = ctx.key(p, "kms:DisableKeyRotation")
     rotation.check_configurable(key, ctx.caller.arn, "kms:DisableKeyRotation")
-    rotation.disable(key)
+    rotation.disable(key, ctx.now, ctx.state.consistency_seconds)
 
 
 def list_resource_tags(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from moto.kms.models import Key
 
-from . import errors, keys
+from . import consistency, errors, keys
 
 # Per-key on-demand maximum: 25, not adjustable (kms-api.md §3.3, lines 428-433).
 ON_DEMAND_LIMIT = 25
@@ -34,7 +34,8 @@ def settle(key: Key, now: float, rotation_seconds: float) -> None:
     # An on-demand rotation is asynchronous: OnDemandRotationStartDate shows while it runs, and
     # the ListKeyRotations entry appears only once it completes (lines 245, 288, 442, 448).
     if x.on_demand_started is not None and now >= x.on_demand_started + rotation_seconds:
-        complete(key, "ON_DEMAND", x.on_demand_started + rotation_seconds)
+        done_at = x.on_demand_started + rotation_seconds
+        consistency.rotation_completed(x, complete(key, "ON_DEMAND", done_at), done_at)
         x.on_demand_started = None
     # Automatic rotation happens only for Enabled keys: a disabled key keeps its status but is
     # not rotated, a key pending deletion is not rotated (kms-api.md §2 lines 250-251).
@@ -44,11 +45,13 @@ def settle(key: Key, now: float, rotation_seconds: float) -> None:
             complete(key, "AUTOMATIC", due)
             x.rotation_anchor = due
             due = next_rotation_date(key)
+    consistency.settle(x, now)
 
 
-def complete(key: Key, rotation_type: str, at: float) -> None:
+def complete(key: Key, rotation_type: str, at: float) -> str:
     """Append a completed rotation: new current material, the previous one NON_CURRENT
-    (RotationsListEntry members, kms-api.md §2 ListKeyRotations lines 262-272)."""
+    (RotationsListEntry members, kms-api.md §2 ListKeyRotations lines 262-272). Returns the new
+    KeyMaterialId."""
     x = keys.extra(key)
     for entry in key.rotations:
         if entry.get("KeyMaterialState") == "CURRENT":
@@ -67,6 +70,7 @@ def complete(key: Key, rotation_type: str, at: float) -> None:
         entry["ImportState"] = "IMPORTED"
         entry["ExpirationModel"] = "KEY_MATERIAL_DOES_NOT_EXPIRE"
     key.rotations.append(entry)
+    return material
 
 
 def next_rotation_date(key: Key) -> float | None:
@@ -189,8 +193,10 @@ def check_rotatable(key: Key, caller_arn: str, now: float) -> None:
             "material before rotating on demand."
         )
     # Already rotating. The real outcome is unconfirmed (line 449); ConflictException is the
-    # documented "rotation in progress" error of RotateKeyOnDemand (line 286).
-    if x.on_demand_started is not None:
+    # documented "rotation in progress" error of RotateKeyOnDemand (line 286). With eventual
+    # consistency on, KMS knows of the rotation before reads show it: the same answer until the
+    # rotation is visible as completed (consistency.py).
+    if x.on_demand_started is not None or consistency.rotation_unseen(x):
         raise errors.conflict(f"An on-demand rotation of {key.arn} is already in progress.")
     due = next_rotation_date(key)
     if due is not None and due - now <= CONFLICT_WINDOW_SECONDS:
@@ -203,8 +209,9 @@ def check_rotatable(key: Key, caller_arn: str, now: float) -> None:
         )
 
 
-def start_on_demand(key: Key, now: float) -> None:
+def start_on_demand(key: Key, now: float, consistency_seconds: float = 0.0) -> None:
     keys.extra(key).on_demand_started = now
+    consistency.rotation_accepted(key, now, consistency_seconds)
 
 
 def validate_period(value: Any) -> int:
@@ -226,7 +233,8 @@ def validate_period(value: Any) -> int:
     return value
 
 
-def enable(key: Key, period_days: int, now: float) -> None:
+def enable(key: Key, period_days: int, now: float, consistency_seconds: float = 0.0) -> None:
+    consistency.setting_changing(key, now, consistency_seconds)
     x = keys.extra(key)
     if not key.key_rotation_status:
         x.rotation_anchor = now
@@ -235,7 +243,8 @@ def enable(key: Key, period_days: int, now: float) -> None:
     key.key_rotation_status = True
 
 
-def disable(key: Key) -> None:
+def disable(key: Key, now: float, consistency_seconds: float = 0.0) -> None:
+    consistency.setting_changing(key, now, consistency_seconds)
     # Does not cancel an on-demand rotation in progress (kms-api.md §2 line 306).
     key.key_rotation_status = False
 
@@ -245,14 +254,16 @@ def status(key: Key) -> dict[str, Any]:
     owner = keys.rotation_owner(key)
     x = keys.extra(owner)
     out: dict[str, Any] = {"KeyId": key.id}
+    # The setting reads see: the current one, or the one before a change not visible yet.
+    rotating, period_days, anchor = consistency.visible_setting(owner)
     # False while PendingDeletion; the stored setting comes back on cancel (lines 241, 251).
-    enabled = bool(owner.key_rotation_status) and key.key_state != "PendingDeletion"
+    enabled = rotating and key.key_state != "PendingDeletion"
     out["KeyRotationEnabled"] = enabled
     if enabled:
         # Period and next date are absent when automatic rotation is off (line 247).
-        out["RotationPeriodInDays"] = x.rotation_period_days
-        out["NextRotationDate"] = next_rotation_date(owner)
-    if x.on_demand_started is not None:
+        out["RotationPeriodInDays"] = period_days
+        out["NextRotationDate"] = anchor + period_days * DAY_SECONDS
+    if x.on_demand_started is not None and not consistency.rotation_unseen(x):
         out["OnDemandRotationStartDate"] = x.on_demand_started  # only while in progress (line 245)
     return out
 
@@ -263,7 +274,16 @@ def entries(key: Key, include_all: bool) -> list[dict[str, Any]]:
     (kms-api.md §2 lines 256, 271-272)."""
     owner = keys.rotation_owner(key)
     x = keys.extra(owner)
-    rows = [dict(e, KeyId=key.id) for e in owner.rotations]
+    rows: list[dict[str, Any]] = []
+    unseen: dict[str, Any] | None = None
+    for e in owner.rotations:
+        if x.unseen_material_id is not None and e.get("KeyMaterialId") == x.unseen_material_id:
+            # A completed rotation reads do not see yet: the list from before it (consistency.py).
+            unseen = e
+            if e.get("KeyMaterialState") == "CURRENT" and rows:
+                rows[-1]["KeyMaterialState"] = "CURRENT"
+            continue
+        rows.append(dict(e, KeyId=key.id))
     if not include_all:
         return rows
     first: dict[str, Any] = {
@@ -277,10 +297,13 @@ def entries(key: Key, include_all: bool) -> list[dict[str, Any]]:
         first["ImportState"] = "IMPORTED"
         first["ExpirationModel"] = "KEY_MATERIAL_DOES_NOT_EXPIRE"
     rows.insert(0, first)
-    if x.pending_material_id is not None:
+    pending = x.pending_material_id
+    if pending is None and unseen is not None and key.origin == "EXTERNAL":
+        pending = unseen["KeyMaterialId"]  # still PENDING_ROTATION as far as reads know
+    if pending is not None:
         rows.append({
             "KeyId": key.id,
-            "KeyMaterialId": x.pending_material_id,
+            "KeyMaterialId": pending,
             "KeyMaterialState": "PENDING_ROTATION",
             "ImportState": "IMPORTED",
             "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE",

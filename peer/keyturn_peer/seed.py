@@ -33,6 +33,13 @@ PREDEFINED_WITHOUT_KEY = {
     "rds": "Default key that protects my RDS database volumes when no other key is defined",
 }
 DENIED_ALIAS = "alias/demo-denied"
+# With --bulk: one key whose history is longer than one ListKeyRotations page (default Limit 100,
+# kms-api.md §2 line 257) and than the console's history page (25 rows). Automatic rotation every
+# 90 days (the minimum, line 294) for 88 periods, plus 22 on-demand rotations (3 of 25 left).
+HISTORY_ALIAS = "alias/bulk-history"
+HISTORY_PERIOD_DAYS = 90
+HISTORY_AUTOMATIC = 88
+HISTORY_ON_DEMAND = 22
 
 
 @dataclass
@@ -216,14 +223,36 @@ def demo(now: float) -> SeedResult:
 
 
 def bulk(count: int, now: float, region: str = REGION) -> int:
-    """`count` more symmetric keys with aliases `alias/bulk-NNNN`; every third rotates yearly."""
+    """`count` more symmetric keys with aliases `alias/bulk-NNNN`; every third rotates yearly.
+    With any bulk keys comes one more, `alias/bulk-history` (bulk_history). Returns the number of
+    keys made."""
+    if count <= 0:
+        return 0
     width = max(4, len(str(count)))
     for i in range(1, count + 1):
         k = create_key(region, created=now - (i % 700) * DAY, aliases=[f"alias/bulk-{i:0{width}d}"],
                        description=f"Bulk key {i}")
         if i % 3 == 0:
             auto_rotation(k, 365, k.creation_date)
-    return count
+    bulk_history(now, region)
+    return count + 1
+
+
+def bulk_history(now: float, region: str = REGION) -> Key:
+    """A key with a long history: an AUTOMATIC rotation every 90 days since it was made (the last
+    30 days ago, so the next is due in 60 days) and ON_DEMAND ones every 30 days between 700 and
+    70 days ago: 110 entries, more than one default ListKeyRotations page."""
+    period = HISTORY_PERIOD_DAYS * DAY
+    created = now - HISTORY_AUTOMATIC * period - 30 * DAY
+    k = create_key(region, created=created, aliases=[HISTORY_ALIAS],
+                   description=f"Long rotation history ({HISTORY_AUTOMATIC} automatic, "
+                               f"{HISTORY_ON_DEMAND} on-demand)",
+                   tags={"team": "platform"})
+    automatic = [created + (i + 1) * period for i in range(HISTORY_AUTOMATIC)]
+    on_demand = [now - (700 - 30 * i) * DAY for i in range(HISTORY_ON_DEMAND)]
+    rotate_history(k, on_demand=on_demand, automatic=automatic)
+    auto_rotation(k, HISTORY_PERIOD_DAYS, automatic[-1])
+    return k
 
 
 def predefined_aliases() -> dict[str, dict[str, Any]]:

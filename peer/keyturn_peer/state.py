@@ -1,4 +1,5 @@
-"""Peer-wide state: options, predefined aliases, issued credentials, reset and the state files."""
+"""Peer-wide state: options, predefined aliases, issued credentials, faults, quotas, the request
+log, reset and the state files."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from moto.moto_api._internal.models import moto_api_backend
 
 from . import auth, keys, seed
 from .faults import Faults
+from .quotas import Quotas
+from .requestlog import RequestLog
 
 
 @dataclass
@@ -23,6 +26,8 @@ class PeerState:
     seed: str = "demo"
     bulk: int = 0
     rotation_seconds: float = 3.0
+    # Eventual consistency: reads see a rotation change this long after it (consistency.py).
+    consistency_seconds: float = 0.0
     # region -> alias name -> {"description": ..., "created": epoch}: predefined `alias/aws/*`
     # aliases without a key yet (kms-api.md §2 line 192).
     predefined: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
@@ -31,20 +36,33 @@ class PeerState:
     last_seed_seconds: float = 0.0
     key_count: int = 0
     faults: Faults = field(default_factory=Faults)
+    quotas: Quotas = field(default_factory=Quotas)
+    requests: RequestLog = field(default_factory=RequestLog)
 
     def __post_init__(self) -> None:
         # What the peer was started with: a reset without options goes back to these.
-        self.startup = (self.seed, self.bulk, self.rotation_seconds)
+        self.startup: dict[str, Any] = {
+            "seed": self.seed, "bulk": self.bulk, "rotation_seconds": self.rotation_seconds,
+            "consistency_seconds": self.consistency_seconds, "quotas": self.quotas.enabled,
+            "quota_scale": self.quotas.scale,
+        }
 
     def reset(self, seed_name: str | None = None, bulk: int | None = None,
-              rotation_seconds: float | None = None) -> dict[str, Any]:
-        """Drop all moto state, re-seed, re-create the identities and session credentials.
-        Options not given take the values the peer was started with."""
+              rotation_seconds: float | None = None, consistency_seconds: float | None = None,
+              quotas: bool | None = None, quota_scale: float | None = None) -> dict[str, Any]:
+        """Drop all moto state, re-seed, re-create the identities and session credentials;
+        clear faults, quota buckets and the request log. Options not given take the values the
+        peer was started with."""
+        def pick(value: Any, name: str) -> Any:
+            return value if value is not None else self.startup[name]
+
         self.faults.clear()
-        self.seed = seed_name if seed_name is not None else self.startup[0]
-        self.bulk = bulk if bulk is not None else self.startup[1]
-        self.rotation_seconds = (rotation_seconds if rotation_seconds is not None
-                                 else self.startup[2])
+        self.requests.clear()
+        self.seed = pick(seed_name, "seed")
+        self.bulk = pick(bulk, "bulk")
+        self.rotation_seconds = pick(rotation_seconds, "rotation_seconds")
+        self.consistency_seconds = pick(consistency_seconds, "consistency_seconds")
+        self.quotas.configure(pick(quotas, "quotas"), pick(quota_scale, "quota_scale"))
         started = time.perf_counter()
         moto_api_backend.reset()
         # Signature checking stays on for every request (moto's switch; see peer-notes).

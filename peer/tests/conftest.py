@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from unittest import mock
+from urllib.parse import urlencode
 
 import boto3
 import botocore.auth
@@ -108,6 +109,11 @@ class Peer:
     def reset(self, **options: Any) -> dict[str, Any]:
         return self.control("POST", "reset", options or None)
 
+    def requests(self, **filters: str) -> list[dict[str, Any]]:
+        """The request log (`GET /_keyturn/requests`), optionally filtered."""
+        query = f"?{urlencode(filters)}" if filters else ""
+        return self.control("GET", f"requests{query}")["requests"]
+
 
 @dataclass
 class Creds:
@@ -140,8 +146,9 @@ class Fleet:
     # -- the AWS CLI v1 -----------------------------------------------------------------
 
     def cli(self, service: str, op: str, *args: str, region: str = "us-east-1",
-            creds: Creds | None = None) -> Any:
-        """Run `aws <service> <op> ...` against the peer; JSON output, or CliError."""
+            creds: Creds | None = None, env: dict[str, str] | None = None) -> Any:
+        """Run `aws <service> <op> ...` against the peer; JSON output, or CliError. `env` adds
+        variables, e.g. AWS_MAX_ATTEMPTS=1 to switch the CLI's retries off."""
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(self.home),
@@ -150,6 +157,7 @@ class Fleet:
             "AWS_EC2_METADATA_DISABLED": "true",
             "AWS_PAGER": "",
             **(creds or self.creds).env(),
+            **(env or {}),
         }
         cmd = [str(AWS_CLI), service, op, *args, "--endpoint-url", self.peer.url,
                "--region", region, "--output", "json"]
@@ -234,3 +242,14 @@ def fleet(peer: Peer, tmp_path: Path) -> Fleet:
     """A freshly reset demo fleet for each test (the reset also re-issues credentials)."""
     doc = peer.reset()
     return Fleet(peer, doc, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def strict_peer(tmp_path_factory: pytest.TempPathFactory):
+    """A second peer started with flags other than the defaults: no keys, CORS for one origin
+    only, eventual consistency, and quotas at half their rates."""
+    p = Peer(tmp_path_factory.mktemp("strict") / "state", "--seed", "none",
+             "--cors-origins", "http://allowed.test", "--consistency-seconds", "1.5",
+             "--quotas", "--quota-scale", "0.5")
+    yield p
+    p.stop()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from conftest import Fleet, Peer
 
 EXPOSE = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"
@@ -58,14 +56,6 @@ def test_control_endpoints_are_open_to_any_origin(peer: Peer) -> None:
     assert reply.headers["access-control-allow-origin"] == "*"
     assert peer.request("GET", "/_keyturn/nope").status == 404
     assert peer.request("GET", "/_keyturn/reset").status == 405
-
-
-@pytest.fixture(scope="module")
-def strict_peer(tmp_path_factory: pytest.TempPathFactory):
-    p = Peer(tmp_path_factory.mktemp("strict") / "state", "--seed", "none",
-             "--cors-origins", "http://allowed.test")
-    yield p
-    p.stop()
 
 
 def test_allow_list_mode_leaves_other_origins_without_cors(strict_peer: Peer, tmp_path: Path) -> None:

@@ -3,10 +3,16 @@ a throttle or a 502, and what `internal-after` did is visible to it."""
 
 from __future__ import annotations
 
+import http.client
 import json
+import threading
 import time
 
-from conftest import ROTATION_SECONDS, Creds, Fleet
+import pytest
+
+from conftest import ROTATION_SECONDS, Creds, Fleet, Reply
+
+EXPOSE = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"
 
 
 def add_fault(fleet: Fleet, **spec: object) -> list[dict[str, object]]:
@@ -74,6 +80,9 @@ def test_bad_fault_specs_are_refused_and_reset_clears(fleet: Fleet) -> None:
                  {"fault": "throttle"},
                  {"operation": "ListKeys", "fault": "throttle", "count": 0},
                  {"operation": "ListKeys", "fault": "throttle", "key_id": 7},
+                 {"operation": "ListKeys", "fault": "throttle", "delay_ms": 10},
+                 {"operation": "ListKeys", "fault": "slow", "delay_ms": -1},
+                 {"operation": "ListKeys", "fault": "slow", "delay_ms": "1s"},
                  ["ListKeys"]):
         reply = fleet.peer.request("POST", "/_keyturn/faults", json.dumps(spec))
         assert reply.status == 400, spec
@@ -84,3 +93,81 @@ def test_bad_fault_specs_are_refused_and_reset_clears(fleet: Fleet) -> None:
     creds = Creds.from_sts(fleet.peer.reset())
     assert fleet.peer.control("GET", "faults")["pending"] == []
     assert fleet.cli("kms", "list-keys", creds=creds)["Keys"]
+
+
+def test_bad_body_carries_the_request_out_then_answers_200_without_json(fleet: Fleet) -> None:
+    key = fleet.key_id("alias/demo-manual")
+    add_fault(fleet, operation="RotateKeyOnDemand", fault="bad-body", key_id=key)
+    reply = fleet.kms_call("RotateKeyOnDemand", {"KeyId": key})
+    assert reply.status == 200
+    assert reply.headers["content-type"] == "application/x-amz-json-1.1"
+    with pytest.raises(ValueError):
+        json.loads(reply.body)
+    assert reply.headers["access-control-allow-origin"] == "*"
+    assert reply.headers["access-control-expose-headers"] == EXPOSE
+    assert reply.headers["x-amzn-requestid"]
+    # It happened: the rotation is in progress.
+    assert "OnDemandRotationStartDate" in fleet.kms().get_key_rotation_status(KeyId=key)
+    # On STS the answer is a document cut short.
+    add_fault(fleet, operation="GetCallerIdentity", fault="bad-body")
+    sts = fleet.signed("", body="Action=GetCallerIdentity&Version=2011-06-15", service="sts")
+    assert sts.status == 200 and sts.body.startswith(b"<GetCallerIdentityResponse")
+    assert b"</GetCallerIdentityResponse>" not in sts.body
+
+
+def test_drop_after_closes_the_connection_without_an_answer(fleet: Fleet) -> None:
+    key = fleet.key_id("alias/demo-manual")
+    add_fault(fleet, operation="RotateKeyOnDemand", fault="drop-after", key_id=key)
+    # A raw client: no HTTP status at all, the connection is closed under it.
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+        fleet.kms_call("RotateKeyOnDemand", {"KeyId": key})
+    # It happened anyway: the rotation is in progress, and a client that retries is refused.
+    assert "OnDemandRotationStartDate" in fleet.kms().get_key_rotation_status(KeyId=key)
+    assert fleet.kms_call("RotateKeyOnDemand", {"KeyId": key}).json()["__type"] == \
+        "ConflictException"
+    add_fault(fleet, operation="ListAliases", fault="drop-after")
+    err = fleet.cli_error("kms", "list-aliases", env={"AWS_MAX_ATTEMPTS": "1"})
+    assert "Connection was closed before we received a valid response" in err.stderr
+    # The CLI retries a dropped connection; the fault is used up, so the retry gets the answer.
+    add_fault(fleet, operation="ListAliases", fault="drop-after")
+    assert fleet.cli("kms", "list-aliases")["Aliases"]
+    assert fleet.peer.control("GET", "faults")["pending"] == []
+
+
+def test_slow_delays_the_answer_without_holding_up_other_requests(fleet: Fleet) -> None:
+    pending = add_fault(fleet, operation="ListKeys", fault="slow")
+    assert pending[0]["delay_ms"] == 35000  # the default: longer than a 30 s fetch timeout
+    fleet.peer.control("DELETE", "faults")
+    add_fault(fleet, operation="ListKeys", fault="slow", delay_ms=1500)
+    out: dict[str, object] = {}
+
+    def slow_call() -> None:
+        started = time.monotonic()
+        out["reply"] = fleet.kms_call("ListKeys")
+        out["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=slow_call)
+    thread.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    other = fleet.kms_call("DescribeKey", {"KeyId": "alias/demo-manual"})
+    assert other.status == 200
+    assert time.monotonic() - started < 1.0
+    assert thread.is_alive()  # still waiting for its answer
+    thread.join(10)
+    reply = out["reply"]
+    assert isinstance(reply, Reply) and reply.status == 200
+    assert reply.json()["Keys"]
+    assert out["seconds"] >= 1.5  # type: ignore[operator]
+    assert reply.headers["access-control-expose-headers"] == EXPOSE
+
+
+def test_no_date_cors_hides_the_date_header_from_a_browser(fleet: Fleet) -> None:
+    add_fault(fleet, operation="ListKeys", fault="no-date-cors")
+    reply = fleet.kms_call("ListKeys")
+    assert reply.status == 200 and reply.json()["Keys"]
+    assert reply.headers["access-control-expose-headers"] == (
+        "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage")
+    assert "date" in reply.headers  # sent, but a browser script may not read it
+    again = fleet.kms_call("ListKeys")
+    assert again.headers["access-control-expose-headers"] == EXPOSE

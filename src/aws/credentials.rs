@@ -173,7 +173,7 @@ impl Credentials {
         let expiration = self.expiration.map(|expiry| {
             let date_time = DateTime::from(expiry);
             match date_time.fmt(Format::DateTime) {
-                Ok(text) => serde_json::Value::String(text),
+                Ok(text) => serde_json::Value::String(with_nanos(&text, date_time.subsec_nanos())),
                 // Outside years 1..9999 RFC 3339 has no form; epoch seconds still parse back.
                 Err(_) if date_time.has_subsec_nanos() => {
                     serde_json::Value::from(date_time.as_secs_f64())
@@ -340,6 +340,17 @@ fn parse_expiration(text: &str) -> Result<SystemTime, CredentialsError> {
     SystemTime::try_from(date_time).map_err(|_| invalid())
 }
 
+/// `text`, RFC 3339 from aws-smithy-types (which stops at microseconds), with the fraction
+/// written to the nanosecond, so that [`parse_credentials`] reads back exactly this expiry.
+fn with_nanos(text: &str, nanos: u32) -> String {
+    if nanos.is_multiple_of(1_000) {
+        return text.to_owned();
+    }
+    let seconds = text.split('.').next().unwrap_or(text).trim_end_matches('Z');
+    let fraction = format!("{nanos:09}");
+    format!("{seconds}.{}Z", fraction.trim_end_matches('0'))
+}
+
 fn epoch_seconds_to_system_time(
     seconds: f64,
     original: &serde_json::Number,
@@ -393,9 +404,14 @@ fn parse_json(text: &str) -> Result<Credentials, CredentialsError> {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(s)) if s.trim().is_empty() => None,
         Some(serde_json::Value::String(s)) => Some(parse_expiration(s)?),
-        Some(serde_json::Value::Number(n)) => match n.as_f64() {
-            Some(secs) => Some(epoch_seconds_to_system_time(secs, n)?),
-            None => return Err(CredentialsError::InvalidExpiration(n.to_string())),
+        Some(serde_json::Value::Number(n)) => match (n.as_i64(), n.as_f64()) {
+            // Whole seconds exactly: an f64 holds integers only up to 2^53.
+            (Some(secs), _) => Some(
+                SystemTime::try_from(DateTime::from_secs(secs))
+                    .map_err(|_| CredentialsError::InvalidExpiration(n.to_string()))?,
+            ),
+            (None, Some(secs)) => Some(epoch_seconds_to_system_time(secs, n)?),
+            (None, None) => return Err(CredentialsError::InvalidExpiration(n.to_string())),
         },
         Some(_) => return Err(CredentialsError::JsonFieldNotString("Expiration")),
     };
@@ -1319,6 +1335,29 @@ mod tests {
         let json = creds.to_export_json();
         assert!(json.contains("\"Expiration\":300000000000"), "{json}");
         assert_eq!(parse_credentials(&json).unwrap(), creds);
+    }
+
+    /// Found by tests/fuzz_parsers.rs: the export JSON lost the nanoseconds below a microsecond
+    /// and read whole epoch seconds past 2^53 through an f64, so a restored session's expiry was
+    /// not the saved one.
+    #[test]
+    fn export_json_round_trips_nanoseconds_and_large_epoch_seconds() {
+        let noisy = at(EXPIRY_SECS) + Duration::from_nanos(1_000_046);
+        let creds = Credentials::new(AKID, SECRET, None, Some(noisy)).unwrap();
+        let json = creds.to_export_json();
+        assert!(
+            json.contains(r#""Expiration":"2026-11-25T18:51:00.001000046Z""#),
+            "{json}"
+        );
+        assert_eq!(parse_credentials(&json).unwrap(), creds);
+
+        let far = UNIX_EPOCH + Duration::from_secs((1 << 53) + 1);
+        let creds = Credentials::new(AKID, SECRET, None, Some(far)).unwrap();
+        assert_eq!(parse_credentials(&creds.to_export_json()).unwrap(), creds);
+        let text = format!(
+            r#"{{"AccessKeyId":"{AKID}","SecretAccessKey":"{SECRET}","Expiration":9007199254740993}}"#
+        );
+        assert_eq!(parse_credentials(&text).unwrap().expiration(), Some(far));
     }
 
     #[test]

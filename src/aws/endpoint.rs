@@ -468,10 +468,11 @@ pub fn normalize_custom_url(url: &str) -> Result<String, EndpointError> {
             "has a path with characters other than letters, digits and - . _ ~ / %",
         ));
     }
-    if path
-        .split('/')
-        .any(|segment| segment == "." || segment == "..")
-    {
+    // Browsers also read `%2e` (any case) as a dot and drop such segments before sending.
+    if path.split('/').any(|segment| {
+        let dots = segment.to_ascii_lowercase().replace("%2e", ".");
+        dots == "." || dots == ".."
+    }) {
         return Err(Invalid("must not contain . or .. path segments"));
     }
     let mut normalized = format!("{scheme}://{host}");
@@ -506,11 +507,14 @@ fn canonical_host(host: &str) -> Option<String> {
     if !labels_ok {
         return None;
     }
-    // A host whose last label is numeric is an IPv4 address to a browser.
-    let last_is_numeric = labels
-        .rsplit('.')
-        .next()
-        .is_some_and(|label| label.bytes().all(|b| b.is_ascii_digit()));
+    // A host whose last label is a number, decimal or hex (`0x1f`), is an IPv4 address to a
+    // browser (WHATWG URL "ends in a number").
+    let last_is_numeric = labels.rsplit('.').next().is_some_and(|label| {
+        label.bytes().all(|b| b.is_ascii_digit())
+            || label
+                .strip_prefix("0x")
+                .is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    });
     if last_is_numeric {
         let address: std::net::Ipv4Addr = labels.parse().ok()?;
         return (address.to_string() == host).then(|| host.to_owned());
@@ -1004,6 +1008,57 @@ mod tests {
         assert_eq!(
             normalize_custom_url("ftp://x").unwrap_err().to_string(),
             "The endpoint URL must start with http:// or https://."
+        );
+    }
+
+    /// Found by tests/fuzz_parsers.rs: `https://h/%2e/` was signed for `/%2e/` while the browser
+    /// requests `/` (WHATWG URL: `%2e` is a dot), so every request failed its signature check.
+    #[test]
+    fn percent_encoded_dot_segments_are_rejected() {
+        for url in [
+            "http://kms/%2e",
+            "http://kms/a/%2E/b",
+            "http://kms/a/%2e%2e/b",
+            "http://kms/a/.%2E",
+            "http://kms/%2e./b/",
+        ] {
+            assert_eq!(
+                normalize_custom_url(url),
+                Err(EndpointError::InvalidCustomUrl(
+                    "must not contain . or .. path segments"
+                )),
+                "{url}"
+            );
+        }
+        assert_eq!(
+            normalize_custom_url("http://kms/%2e%2e%2e/%2ex").as_deref(),
+            Ok("http://kms/%2e%2e%2e/%2ex/")
+        );
+    }
+
+    /// Found by tests/fuzz_parsers.rs: `http://0x1/` was kept as a host name, but a browser reads
+    /// a hex last label as an IPv4 address and sends `Host: 0.0.0.1`, so the signature failed.
+    #[test]
+    fn hex_last_label_is_an_ip_address() {
+        for url in [
+            "http://0x1",
+            "http://a.0x7f",
+            "http://0X7F.0.0.1",
+            "http://kms.0x/",
+        ] {
+            assert_eq!(
+                normalize_custom_url(url),
+                Err(EndpointError::InvalidCustomUrl("has no valid host name")),
+                "{url}"
+            );
+        }
+        assert_eq!(
+            normalize_custom_url("http://0x1g.example").as_deref(),
+            Ok("http://0x1g.example/")
+        );
+        assert_eq!(
+            normalize_custom_url("http://a.0xg").as_deref(),
+            Ok("http://a.0xg/")
         );
     }
 

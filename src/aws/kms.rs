@@ -132,8 +132,14 @@ impl<'de> Deserialize<'de> for Timestamp {
             // The wire format is a number (kms-api.md §1.1); strings are accepted so a peer that
             // sends a CLI-style ISO date or a quoted number still decodes.
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                // Rust also parses "NaN" and "inf", which are not dates (and a NaN breaks the
+                // inventory's sort order: sorting panics).
                 if let Ok(n) = v.trim().parse::<f64>() {
-                    return Ok(Timestamp(n));
+                    return if n.is_finite() {
+                        Ok(Timestamp(n))
+                    } else {
+                        Err(E::invalid_value(de::Unexpected::Str(v), &self))
+                    };
                 }
                 let dt = aws_smithy_types::DateTime::from_str(
                     v.trim(),
@@ -1294,5 +1300,27 @@ mod tests {
         assert_eq!(w.t, Timestamp(1_795_608_000.0));
         assert!(serde_json::from_str::<W>(r#"{"t":"yesterday"}"#).is_err());
         assert!(serde_json::from_str::<W>(r#"{"t":true}"#).is_err());
+    }
+
+    /// Found by tests/fuzz_parsers.rs: a quoted "NaN" decoded as a NaN timestamp, and sorting the
+    /// inventory by a column holding one panics (the comparison is not a total order).
+    #[test]
+    fn timestamps_reject_quoted_nan_and_infinity() {
+        #[derive(Deserialize)]
+        struct W {
+            #[allow(dead_code)]
+            t: Timestamp,
+        }
+        for text in ["NaN", " nan", "inf", "-infinity", "+Infinity", "1e999"] {
+            let body = format!(r#"{{"t":"{text}"}}"#);
+            assert!(serde_json::from_str::<W>(&body).is_err(), "{text}");
+        }
+        let status: GetKeyRotationStatusOutput =
+            decode_output(br#"{"KeyRotationEnabled":true,"NextRotationDate":"1e300"}"#).unwrap();
+        assert_eq!(status.next_rotation_date, Some(Timestamp(1e300)));
+        assert!(decode_output::<GetKeyRotationStatusOutput>(
+            br#"{"KeyRotationEnabled":true,"NextRotationDate":"NaN"}"#
+        )
+        .is_err());
     }
 }

@@ -323,7 +323,8 @@ pub fn clock_offset_update(
     let server = parse_http_date_ms(server_date)?;
     let local = epoch_ms(local_now);
     let corrected = local.saturating_add(current_offset_ms);
-    if server.saturating_sub(corrected).abs() >= CLOCK_SKEW_THRESHOLD_MS {
+    // `abs_diff`: the saturated difference can be i64::MIN, whose `abs` overflows.
+    if server.abs_diff(corrected) >= CLOCK_SKEW_THRESHOLD_MS.unsigned_abs() {
         Some(server.saturating_sub(local))
     } else {
         None
@@ -673,6 +674,20 @@ mod tests {
         // A stale offset when the clock has been fixed: reset towards 0.
         assert_eq!(clock_offset_update(-600_000, at(t0), server), Some(0));
         assert_eq!(clock_offset_update(0, at(t0), "garbage"), None);
+    }
+
+    /// Found by tests/fuzz_parsers.rs: a pre-1970 `Date` against a saturated local time made
+    /// `server - corrected` i64::MIN, whose `abs()` overflowed (a panic in debug builds, and in
+    /// release a huge skew read as none).
+    #[test]
+    fn extreme_offsets_do_not_overflow() {
+        let far = UNIX_EPOCH + Duration::from_secs(9_223_372_036_854_774);
+        let old = "Wed, 31 Dec 1969 23:59:58 GMT";
+        assert_eq!(clock_offset_update(0, far, old), Some(i64::MIN));
+        assert_eq!(
+            clock_offset_update(i64::MIN, UNIX_EPOCH, "Wed, 25 Nov 2026 12:00:00 GMT"),
+            Some(1_795_608_000_000)
+        );
     }
 
     #[test]

@@ -61,11 +61,25 @@ export async function peerCredentials(): Promise<StsCredentials> {
   return asStsCredentials(await peerFetch('/_keyturn/credentials'), 'GET /_keyturn/credentials');
 }
 
+/** Options of `POST /_keyturn/reset` (peer/README.md); each one left out keeps its start-up value. */
+export interface ResetOptions {
+  /** Extra symmetric keys `alias/bulk-NNNN`, plus `alias/bulk-history` (110 rotations). */
+  bulk?: number;
+  /** How long an on-demand rotation stays in progress. */
+  rotation_seconds?: number;
+  /** Eventual consistency: reads see a rotation, or a rotation setting change, this much later. */
+  consistency_seconds?: number;
+  /** Throttle at KMS's default request quotas (kms-api.md §4.1). */
+  quotas?: boolean;
+  /** Multiplies every quota (0.1: ten times fewer requests per second). */
+  quota_scale?: number;
+}
+
 /**
  * Re-seeds the demo fleet; old credentials stop working, so the fresh ones are returned.
- * Options not given (`bulk`, `rotation_seconds`) take the values the peer was started with.
+ * Also clears faults, quota buckets and the request log.
  */
-export async function resetPeer(options: { bulk?: number; rotation_seconds?: number } = {}): Promise<StsCredentials> {
+export async function resetPeer(options: ResetOptions = {}): Promise<StsCredentials> {
   const body = await peerFetch('/_keyturn/reset', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -191,11 +205,20 @@ export async function cliRemaining(creds: StsCredentials, region: string, keyId:
 export interface Fault {
   /** The KMS operation (X-Amz-Target suffix) or STS Action, e.g. DescribeKey, GetCallerIdentity. */
   operation: string;
-  fault: 'throttle' | 'internal-after' | 'html-502';
+  /**
+   * `throttle`: ThrottlingException, nothing done. `internal-after`: done, then a 500.
+   * `html-502`: an HTML 502 page, nothing done. `bad-body`: done, then 200 with a body that is not
+   * JSON. `drop-after`: done, then the connection is closed without an answer (a network error).
+   * `slow`: done, answered after `delay_ms`. `no-date-cors`: the normal answer, but `Date` is not
+   * in Access-Control-Expose-Headers.
+   */
+  fault: 'throttle' | 'internal-after' | 'html-502' | 'bad-body' | 'drop-after' | 'slow' | 'no-date-cors';
   /** How many requests get it (default 1). */
   count?: number;
   /** Only requests for this KeyId. */
   key_id?: string;
+  /** `slow` only: how long the answer waits, in ms (default 35000, past a 30 s fetch timeout). */
+  delay_ms?: number;
 }
 
 /** Makes the peer answer the next matching requests with a fault; a reset clears them. */
@@ -210,4 +233,40 @@ export async function addFault(fault: Fault): Promise<void> {
 /** The faults not used up yet. */
 export async function pendingFaults(): Promise<Array<Fault & { remaining: number }>> {
   return ((await peerFetch('/_keyturn/faults')) as { pending: Array<Fault & { remaining: number }> }).pending;
+}
+
+/** One AWS request the peer received and authenticated (`GET /_keyturn/requests`). */
+export interface PeerRequest {
+  /** The KMS operation or STS Action. */
+  operation: string;
+  /** The KeyId as sent (key ID, key ARN or alias), or null. */
+  key_id: string | null;
+  account: string;
+  region: string;
+  /** The HTTP status answered (for `drop-after`: the one that was not sent). */
+  status: number;
+  /** The fault applied to it, or null. */
+  fault: Fault['fault'] | null;
+  /** The error code answered (e.g. ThrottlingException, also when a quota refused it), or null. */
+  error: string | null;
+  request_id: string;
+  /** When the peer handled it, in epoch seconds. */
+  at: number;
+}
+
+/**
+ * The requests the peer received since the last reset (or clearPeerRequests), oldest first.
+ * `key_id` matches the value sent, or the key ARN that ends in it.
+ */
+export async function peerRequests(filter: { operation?: string; key_id?: string } = {}): Promise<PeerRequest[]> {
+  const query = new URLSearchParams();
+  if (filter.operation) query.set('operation', filter.operation);
+  if (filter.key_id) query.set('key_id', filter.key_id);
+  const suffix = query.toString() ? `?${query.toString()}` : '';
+  return ((await peerFetch(`/_keyturn/requests${suffix}`)) as { requests: PeerRequest[] }).requests;
+}
+
+/** Empties the peer's request log. */
+export async function clearPeerRequests(): Promise<void> {
+  await peerFetch('/_keyturn/requests', { method: 'DELETE' });
 }
