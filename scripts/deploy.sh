@@ -4,15 +4,16 @@
 #
 #   bash scripts/deploy.sh --bucket BUCKET [--distribution-id ID] [--endpoint-url URL]
 #                          [--region REGION] [--skip-build] [--dist DIR] [--public-url URL]
-#                          [--public-read] [--local-peer URL] [--dry-run]
+#                          [--public-read] [--local-peer URL] [--connect-origin URL] [--dry-run]
 #
 # Upload order and headers (from `scripts/csp.py upload-plan`, the one place they are decided):
 #   1. hashed files that index.html references: `Cache-Control: public, max-age=31536000,
 #      immutable`, `.wasm` as application/wasm (aws s3 sync: unchanged files are skipped);
 #   2. any other file, then index.html last, `Cache-Control: no-cache` (aws s3 cp: always
 #      uploaded), so a new index.html never points at a file that is not there yet.
-# index.html goes up as built, with the exact-host <meta> policy of scripts/csp.py; only for the
-# local peer (--local-peer) is a copy with the peer's origin added uploaded instead.
+# index.html goes up as built, with the exact-host <meta> policy of scripts/csp.py; with
+# --connect-origin (a KMS VPC endpoint) or, for the local peer, --local-peer, a copy with those
+# origins added to it is uploaded instead.
 # Old hashed files are kept: a browser that loaded the previous index.html a moment ago still
 # finds its wasm. The bucket's lifecycle rule only expires noncurrent versions.
 set -euo pipefail
@@ -41,13 +42,17 @@ usage() {
   --local-peer URL      only with --endpoint-url: upload index.html with URL's origin added to its
                         <meta> Content-Security-Policy (scripts/csp.py local-index); repeatable.
                         The build in --dist is left as it is.
+  --connect-origin URL  an https:// origin the console may also call, e.g. a KMS VPC endpoint
+                        (https://vpce-0123-abcd.kms.eu-west-1.vpce.amazonaws.com): added to the
+                        uploaded index.html's exact-host <meta> policy; repeatable. The header
+                        policy already admits *.amazonaws.com.
   --dry-run             print the commands without running them
 TXT
   exit 2
 }
 
 BUCKET="" DIST_ID="" ENDPOINT="" REGION="" SKIP_BUILD=0 DIST="" PUBLIC_URL="" PUBLIC_READ=0 DRY_RUN=0
-LOCAL_PEERS=()
+LOCAL_PEERS=() CONNECT_ORIGINS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --bucket) BUCKET=${2:-}; shift 2 ;;
@@ -59,6 +64,9 @@ while [ $# -gt 0 ]; do
     --public-url) PUBLIC_URL=${2:-}; shift 2 ;;
     --public-read) PUBLIC_READ=1; shift ;;
     --local-peer) [ -n "${2:-}" ] || { echo "deploy: --local-peer needs a URL" >&2; usage; }; LOCAL_PEERS+=("$2"); shift 2 ;;
+    --connect-origin)
+      case "${2:-}" in https://?*) CONNECT_ORIGINS+=("$2") ;; *) echo "deploy: --connect-origin needs an https:// origin" >&2; usage ;; esac
+      shift 2 ;;
     --dry-run) DRY_RUN=1; shift ;;
     -h|--help) usage ;;
     *) echo "deploy: unknown argument: $1" >&2; usage ;;
@@ -130,11 +138,13 @@ done < <("$PY" scripts/csp.py upload-plan --dist "$DIST")
 # The index.html to upload: the build's, or for the local peer a copy whose <meta> policy also
 # allows the peer (the one function static_server.py --local-peer uses, too).
 index_file=$DIST/index.html
-if [ "${#LOCAL_PEERS[@]}" -gt 0 ]; then
+if [ "$(( ${#LOCAL_PEERS[@]} + ${#CONNECT_ORIGINS[@]} ))" -gt 0 ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   peer_args=()
-  for peer in "${LOCAL_PEERS[@]}"; do peer_args+=(--local-peer "$peer"); done
+  for peer in "${LOCAL_PEERS[@]}" "${CONNECT_ORIGINS[@]}"; do
+    [ -n "$peer" ] && peer_args+=(--local-peer "$peer")
+  done
   "$PY" scripts/csp.py local-index --dist "$DIST" "${peer_args[@]}" --out "$tmp/index.html" \
     || die "could not add the local peer to $DIST/index.html's <meta> policy (see above)"
   index_file=$tmp/index.html

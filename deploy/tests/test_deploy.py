@@ -727,6 +727,33 @@ def test_deploy_uploads_assets_then_index_then_invalidates_index_only(tmp_path: 
     }
 
 
+def test_deploy_adds_a_vpc_endpoint_to_the_uploaded_meta_policy_only(tmp_path: Path) -> None:
+    """A KMS VPC endpoint is not in the exact-host list: --connect-origin adds it to the uploaded
+    index.html's <meta> policy; the build itself and every other file stay as they are."""
+    stub, log = fake_aws(tmp_path)
+    uploaded = tmp_path / "uploaded-index.html"
+    # The upload's source is a temporary file deploy.sh removes afterwards: keep what it held.
+    stub.write_text(stub.read_text() + "import shutil\n"
+                    "if sys.argv[1:2] == ['s3'] and sys.argv[2:3] == ['cp'] and sys.argv[4].endswith('/index.html'):\n"
+                    f"    shutil.copy(sys.argv[3], {str(uploaded)!r})\n")
+    dist = make_dist(tmp_path / "dist", "/")
+    built = (dist / "index.html").read_text()
+    vpce = "https://vpce-0123456789abcdef0-abcdefgh.kms.eu-west-1.vpce.amazonaws.com"
+    env = {"KEYTURN_AWS_CLI": str(stub)}
+    result = run_deploy("--bucket", "keyturn-site", "--skip-build", "--dist", str(dist), "--connect-origin", vpce, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (dist / "index.html").read_text() == built, "the build was changed"
+    last = [c for c in calls(log) if c[0] == "s3"][-1]
+    assert last[1] == "cp" and last[3] == "s3://keyturn-site/index.html"
+    sent = uploaded.read_text()
+    assert csp.with_local_peers(built, (vpce,)) == sent
+    assert vpce in sent and vpce not in built
+    # Only https origins.
+    bad = run_deploy("--bucket", "keyturn-site", "--skip-build", "--dist", str(dist), "--connect-origin",
+                     "http://vpce.example", env=env)
+    assert bad.returncode != 0 and "https://" in bad.stderr
+
+
 def test_deploy_refuses_bad_input_before_uploading(tmp_path: Path) -> None:
     stub, log = fake_aws(tmp_path)
     env = {"KEYTURN_AWS_CLI": str(stub)}

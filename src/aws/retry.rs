@@ -111,10 +111,11 @@ pub fn classify(err: &AwsError) -> ErrorClass {
 pub fn is_ambiguous(err: &AwsError) -> bool {
     match err {
         AwsError::Network(_) | AwsError::Timeout | AwsError::Aborted => true,
+        // Any server fault, whatever code it carries (a 5xx "throttling" answer from something
+        // in front of KMS may still come after the work), and request timeouts (408, 499).
         AwsError::Service { .. } | AwsError::Http { .. } => {
-            let class = classify(err);
-            class != ErrorClass::Throttling
-                && (err.status().is_some_and(|s| s >= 500) || class == ErrorClass::Transient)
+            let status = err.status().unwrap_or(0);
+            status >= 500 || matches!(status, 408 | 499) || classify(err) == ErrorClass::Transient
         }
         // A success status with an unreadable body: the server did act.
         _ => false,
@@ -435,7 +436,9 @@ mod tests {
         assert!(is_ambiguous(&service("KMSInternalException", 500)));
         assert!(is_ambiguous(&service("DependencyTimeoutException", 400)));
         assert!(!is_ambiguous(&service("ThrottlingException", 400)));
-        assert!(!is_ambiguous(&service("SlowDown", 503)));
+        // A throttling code on a server fault (S3-style SlowDown 503): KMS never answers so, so
+        // something in front did, possibly after the work; a rotation is not resent on it.
+        assert!(is_ambiguous(&service("SlowDown", 503)));
         assert!(!is_ambiguous(&service("NotFoundException", 400)));
         assert!(!is_ambiguous(&http(403)));
     }
@@ -500,13 +503,29 @@ mod tests {
             http(504),
             service("KMSInternalException", 500),
             service("DependencyTimeoutException", 500),
+            // A server fault is ambiguous whatever code it carries, and so is a timeout status.
+            service("ThrottlingException", 503),
+            service("SlowDown", 500),
+            http(408),
+            http(499),
         ] {
             assert_eq!(
                 decide(&err, &ctx(ROTATE_KEY_ON_DEMAND, 1), &q),
                 Decision::OutcomeUnknown,
                 "{err:?}"
             );
+            assert_eq!(acted(&err), Acted::Unknown, "{err:?}");
         }
+        // A 2xx whose body could not be read: the server acted.
+        let unreadable = AwsError::Decode {
+            operation: ROTATE_KEY_ON_DEMAND.into(),
+            status: 200,
+            request_id: None,
+            detail: "EOF".into(),
+        };
+        assert_eq!(acted(&unreadable), Acted::Yes);
+        assert_eq!(acted(&service("ThrottlingException", 400)), Acted::No);
+        assert_eq!(acted(&http(429)), Acted::No);
         // Even when the caller forgot to mark it non-idempotent.
         let mut c = ctx(ROTATE_KEY_ON_DEMAND, 1);
         c.idempotent = true;

@@ -207,7 +207,14 @@ mod fetch {
             // Only CORS-safelisted and exposed headers are visible (KMS exposes x-amzn-RequestId,
             // x-amzn-ErrorType, x-amzn-ErrorMessage and Date).
             let headers: Vec<(String, String)> = response.headers().entries().collect();
-            let body = response.binary().await?;
+            let body = match response.binary().await {
+                Ok(body) => body,
+                // The server answered 2xx, so it acted; only its body was lost on the way. Keep
+                // the status (an empty body then fails to decode, which the rotation driver
+                // reads as "sent": docs/rotation-safety.md §2).
+                Err(_) if (200..300).contains(&status) => Vec::new(),
+                Err(e) => return Err(e),
+            };
             Ok(HttpResponse {
                 status,
                 headers,

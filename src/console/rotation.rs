@@ -219,6 +219,10 @@ pub async fn save_automatic_rotation<T: Transport>(
 /// (docs/rotation-safety.md §3).
 pub const NOT_APPLIED_WINDOW: Duration = Duration::from_secs(120);
 
+/// How long the browser waits for an answer (the fetch transport's timeout): a request whose
+/// page went away mid-flight failed at most this long after it was sent.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Where a "Rotate now" stands. [`RotateFlow`] is the one owner of this state: every "is a
 /// rotation of this key under way?" question is answered by [`activity`].
 #[derive(Clone, Debug, PartialEq)]
@@ -238,9 +242,8 @@ pub enum RotatePhase {
     },
     /// The new ON_DEMAND entry is in the history.
     Done,
-    /// Accepted, but not yet visible after the polling window: it may still be running.
-    StillRunning,
-    /// Sent, and whether KMS acted is not known: no retry is offered, only "Check again".
+    /// Sent, and whether KMS acted (or, when it accepted, that the rotation completed) is not
+    /// known: no retry is offered, only "Check again".
     Unknown(UnknownOutcome),
     Failed(RotateFailure),
 }
@@ -248,8 +251,9 @@ pub enum RotatePhase {
 /// A rotation that was sent and whose outcome the console could not establish.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UnknownOutcome {
-    /// What happened to the request (timeout, dropped connection, 5xx...).
-    pub cause: AwsError,
+    /// What happened to the request (timeout, dropped connection, 5xx...); None when KMS
+    /// accepted it and only its completion was not seen.
+    pub cause: Option<AwsError>,
     /// The last failed read while reconciling, if any.
     pub check: Option<AwsError>,
     pub pending: PendingRotation,
@@ -267,13 +271,22 @@ impl UnknownOutcome {
                 )
             })
             .unwrap_or_default();
+        let sent = format::date_time(Timestamp::from_system_time(self.pending.sent_at));
+        let what = match &self.cause {
+            Some(cause) => format!(
+                "The rotation request sent {sent} got no clear answer ({}), and keyturn could \
+                 not yet confirm from the key's rotation status and history whether KMS \
+                 applied it.",
+                short_cause(cause)
+            ),
+            None => format!(
+                "KMS accepted the rotation sent {sent}, but keyturn has not yet seen it complete \
+                 in the key's rotation history."
+            ),
+        };
         format!(
-            "The rotation request sent {} got no clear answer ({}), and keyturn could not yet \
-             confirm from the key's rotation status and history whether KMS applied it. \u{201c}Rotate \
-             now\u{201d} stays off for this key until that is known, so it is never rotated \
-             twice: use \u{201c}Check again\u{201d}.{why}",
-            format::date_time(Timestamp::from_system_time(self.pending.sent_at)),
-            short_cause(&self.cause)
+            "{what} \u{201c}Rotate now\u{201d} stays off for this key until that is known, so it \
+             is never rotated twice: use \u{201c}Check again\u{201d}.{why}"
         )
     }
 }
@@ -283,8 +296,11 @@ impl UnknownOutcome {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PendingRotation {
     pub key_id: String,
-    /// When the request left, by the local clock corrected with the server offset.
+    /// When the request left, by this machine's clock (not corrected by the server offset,
+    /// which may change meanwhile: the window is measured here).
     pub sent_at: SystemTime,
+    /// When its failure was seen (None if the page went away before any answer).
+    pub failed_at: Option<SystemTime>,
     /// ON_DEMAND entries in the history right before sending (the pre-send check read them).
     pub baseline_on_demand: u32,
     /// KMS answered 2xx: the rotation happened, only its completion is not yet seen.
@@ -292,6 +308,16 @@ pub struct PendingRotation {
 }
 
 impl PendingRotation {
+    /// From when "not applied" may be concluded: the window after the failure was seen, or
+    /// after the latest moment it can have happened.
+    pub fn not_applied_after(&self, window: Duration) -> SystemTime {
+        let failed = match self.failed_at {
+            Some(f) => f.max(self.sent_at),
+            None => self.sent_at + ANSWER_TIMEOUT,
+        };
+        failed + window
+    }
+
     /// Does this history show the rotation? More ON_DEMAND entries than before it was sent.
     pub fn is_visible(&self, rotations: &[RotationsListEntry]) -> bool {
         quota::on_demand_used(rotations) > self.baseline_on_demand
@@ -323,6 +349,8 @@ pub enum Refusal {
     CouldNotCheck(AwsError),
     /// Another tab of the console holds this key's rotation lock.
     OtherTab,
+    /// An earlier rotation request of this key from this tab is not settled yet.
+    Unsettled,
 }
 
 impl RotateFailure {
@@ -370,6 +398,9 @@ impl RotateFailure {
                 Refusal::OtherTab => "Nothing was sent: another keyturn tab is rotating this \
                      key or checking a rotation's outcome. Wait for it to finish."
                     .to_string(),
+                Refusal::Unsettled => "Nothing was sent: the outcome of an earlier rotation \
+                     request of this key is not known yet. Use \u{201c}Check again\u{201d}."
+                    .to_string(),
             },
         }
     }
@@ -394,7 +425,10 @@ fn short_cause(e: &AwsError) -> String {
         AwsError::OutcomeUnknown { cause, .. } => short_cause(cause),
         AwsError::Timeout => "timed out".to_string(),
         AwsError::Network(_) => "the connection failed".to_string(),
-        AwsError::Aborted => "cancelled".to_string(),
+        AwsError::Aborted => {
+            "its answer was never seen: the page was reloaded or the session ended first"
+                .to_string()
+        }
         AwsError::Http { status, .. } => format!("HTTP {status}"),
         other => other
             .code()
@@ -426,9 +460,10 @@ pub enum RotateUpdate {
     Sending(PendingRotation),
     /// KMS accepted RotateKeyOnDemand (or reconciliation showed it had).
     Sent,
-    /// The answer was lost; reading the key's state.
+    /// The answer was lost (the record now has `failed_at`); reading the key's state.
     Reconciling {
         cause: AwsError,
+        pending: PendingRotation,
     },
     /// A fresh GetKeyRotationStatus.
     Status(RotationStatus),
@@ -440,9 +475,6 @@ pub enum RotateUpdate {
 #[derive(Clone, Debug, PartialEq)]
 pub enum RotateOutcome {
     Completed,
-    StillRunning {
-        last_error: Option<AwsError>,
-    },
     Unknown(UnknownOutcome),
     Failed(RotateFailure),
     /// Disconnect or session end while it ran (an unknown outcome stays recorded).
@@ -454,6 +486,12 @@ impl RotateOutcome {
     /// pending record: everything but Unknown and Cancelled.
     pub fn is_settled(&self) -> bool {
         !matches!(self, RotateOutcome::Unknown(_) | RotateOutcome::Cancelled)
+    }
+
+    /// The check before sending stopped it: this run sent nothing (and any earlier record of
+    /// the key is not its to forget).
+    pub fn sent_nothing(&self) -> bool {
+        matches!(self, RotateOutcome::Failed(RotateFailure::Refused(_)))
     }
 }
 
@@ -489,6 +527,12 @@ impl Activity {
     pub fn shows_in_progress(self) -> bool {
         matches!(self, Activity::Ours | Activity::Elsewhere)
     }
+}
+
+/// The key of a key's flow: a multi-Region key has the same id in every Region, and its primary
+/// and replicas are different keys to rotate (or not).
+pub fn flow_key(region: &str, key_id: &str) -> String {
+    format!("{region}/{key_id}")
 }
 
 /// See [`Activity`].
@@ -541,7 +585,7 @@ impl RotateFlow {
         eligible
             && !activity.is_busy()
             && match &self.phase {
-                RotatePhase::Idle | RotatePhase::Done | RotatePhase::StillRunning => true,
+                RotatePhase::Idle | RotatePhase::Done => true,
                 RotatePhase::Failed(f) => f.can_retry(),
                 _ => false,
             }
@@ -609,7 +653,6 @@ impl RotateFlow {
             RotateUpdate::Finished(outcome) => {
                 self.phase = match outcome {
                     RotateOutcome::Completed => RotatePhase::Done,
-                    RotateOutcome::StillRunning { .. } => RotatePhase::StillRunning,
                     RotateOutcome::Unknown(u) => RotatePhase::Unknown(u.clone()),
                     RotateOutcome::Failed(f) => RotatePhase::Failed(f.clone()),
                     RotateOutcome::Cancelled => RotatePhase::Idle,
@@ -640,11 +683,6 @@ impl RotateFlow {
             }
             RotatePhase::Done => Some(
                 "Rotation complete: the new key material is in the rotation history.".to_string(),
-            ),
-            RotatePhase::StillRunning => Some(
-                "KMS accepted the rotation, but it has not shown up in the rotation history yet. \
-                 Reload the key in a few minutes."
-                    .to_string(),
             ),
             RotatePhase::Unknown(u) => Some(u.sentence()),
             RotatePhase::Failed(f) => Some(f.sentence()),
@@ -876,7 +914,8 @@ pub async fn rotate<T: Transport, F: FnMut(RotateUpdate)>(
     // 2. The one request, recorded before it leaves.
     let mut pending = PendingRotation {
         key_id: key_id.clone(),
-        sent_at: client.now(),
+        sent_at: client.transport().now(),
+        failed_at: None,
         baseline_on_demand: used,
         accepted: false,
     };
@@ -904,7 +943,11 @@ pub async fn rotate<T: Transport, F: FnMut(RotateUpdate)>(
             if token.is_cancelled() {
                 return RotateOutcome::Cancelled;
             }
-            report(RotateUpdate::Reconciling { cause: e.clone() });
+            pending.failed_at = Some(client.transport().now());
+            report(RotateUpdate::Reconciling {
+                cause: e.clone(),
+                pending: pending.clone(),
+            });
             let outcome = reconcile(client, &pending, e, token, policy, &mut report).await;
             if outcome == RotateOutcome::Cancelled {
                 return outcome;
@@ -936,13 +979,13 @@ pub async fn reconcile<T: Transport>(
         report(RotateUpdate::Sent);
         return follow(client, pending, token, policy, report).await;
     }
-    let deadline = pending.sent_at + policy.not_applied_window;
+    let deadline = pending.not_applied_after(policy.not_applied_window);
     let mut delay = policy.reconcile_first;
     let mut reads_after_window = 0;
     let mut last_error: Option<AwsError> = None;
     let unknown = |check: Option<AwsError>| {
         RotateOutcome::Unknown(UnknownOutcome {
-            cause: cause.clone(),
+            cause: Some(cause.clone()),
             check,
             pending: pending.clone(),
         })
@@ -953,7 +996,7 @@ pub async fn reconcile<T: Transport>(
         if token.is_cancelled() {
             return RotateOutcome::Cancelled;
         }
-        let read_at = client.now();
+        let read_at = client.transport().now();
         let mut clean = true;
         match client
             .call(&GetKeyRotationStatus::new(&pending.key_id))
@@ -1013,6 +1056,19 @@ pub async fn reconcile<T: Transport>(
     }
 }
 
+/// Accepted, but its completion not seen (followed for `give_up_after`, or the session ended):
+/// not settled, "Check again" follows it again.
+fn still_unseen(pending: &PendingRotation, check: Option<AwsError>) -> RotateOutcome {
+    RotateOutcome::Unknown(UnknownOutcome {
+        cause: None,
+        check,
+        pending: PendingRotation {
+            accepted: true,
+            ..pending.clone()
+        },
+    })
+}
+
 /// Follow an accepted rotation: GetKeyRotationStatus with backoff until OnDemandRotationStartDate
 /// is gone, then ListKeyRotations until the new ON_DEMAND entry shows (eventual consistency).
 async fn follow<T: Transport>(
@@ -1032,7 +1088,7 @@ async fn follow<T: Transport>(
             .duration_since(start)
             .unwrap_or_default();
         if waited >= policy.give_up_after {
-            return RotateOutcome::StillRunning { last_error };
+            return still_unseen(pending, last_error);
         }
         client.transport().sleep(delay).await;
         delay = (delay * 2).min(policy.max_delay);
@@ -1052,9 +1108,7 @@ async fn follow<T: Transport>(
             }
             Err(e) => {
                 if crate::console::session::ends_session(&e) {
-                    return RotateOutcome::StillRunning {
-                        last_error: Some(e),
-                    };
+                    return still_unseen(pending, Some(e));
                 }
                 // Without the status, the history alone decides.
                 last_error = Some(e);
@@ -1073,9 +1127,7 @@ async fn follow<T: Transport>(
             }
             Err(e) => {
                 if crate::console::session::ends_session(&e) {
-                    return RotateOutcome::StillRunning {
-                        last_error: Some(e),
-                    };
+                    return still_unseen(pending, Some(e));
                 }
                 last_error = Some(e);
             }
@@ -1376,6 +1428,7 @@ mod tests {
         let pending = PendingRotation {
             key_id: K.into(),
             sent_at: SystemTime::UNIX_EPOCH,
+            failed_at: None,
             baseline_on_demand: 3,
             accepted: false,
         };
@@ -1455,13 +1508,14 @@ mod tests {
         let pending = PendingRotation {
             key_id: K.into(),
             sent_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_608_000),
+            failed_at: None,
             baseline_on_demand: 4,
             accepted: false,
         };
         let mut f = RotateFlow::new(K);
         f.apply(&RotateUpdate::Finished(RotateOutcome::Unknown(
             UnknownOutcome {
-                cause: AwsError::Timeout,
+                cause: Some(AwsError::Timeout),
                 check: None,
                 pending: pending.clone(),
             },
@@ -1481,10 +1535,6 @@ mod tests {
         let mut f = RotateFlow::new(K);
         f.apply(&RotateUpdate::Finished(RotateOutcome::Cancelled));
         assert_eq!(f.phase(), &RotatePhase::Idle);
-        f.apply(&RotateUpdate::Finished(RotateOutcome::StillRunning {
-            last_error: None,
-        }));
-        assert!(f.status_text().unwrap().contains("not shown up"));
     }
 
     #[test]
@@ -1746,7 +1796,7 @@ mod tests {
         assert_eq!(outcome, RotateOutcome::Completed);
         assert_eq!(t.count("RotateKeyOnDemand"), 1, "never resent");
         assert!(updates.iter().any(
-            |u| matches!(u, RotateUpdate::Reconciling { cause } if cause.is_outcome_unknown())
+            |u| matches!(u, RotateUpdate::Reconciling { cause, pending } if cause.is_outcome_unknown() && pending.failed_at.is_some())
         ));
         assert!(updates.contains(&RotateUpdate::Sent));
         assert_eq!(flow.phase(), &RotatePhase::Done);
@@ -1863,11 +1913,32 @@ mod tests {
     }
 
     #[test]
+    fn the_window_starts_when_the_failure_was_seen() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_608_000);
+        let mut p = PendingRotation {
+            key_id: K.into(),
+            sent_at: t0,
+            failed_at: Some(t0 + Duration::from_secs(30)),
+            baseline_on_demand: 0,
+            accepted: false,
+        };
+        let window = NOT_APPLIED_WINDOW;
+        assert_eq!(p.not_applied_after(window), t0 + Duration::from_secs(150));
+        // The page went away before any answer: the latest it can have failed.
+        p.failed_at = None;
+        assert_eq!(p.not_applied_after(window), t0 + ANSWER_TIMEOUT + window);
+        // A clock that went backwards does not shorten the window.
+        p.failed_at = Some(t0 - Duration::from_secs(600));
+        assert_eq!(p.not_applied_after(window), t0 + window);
+    }
+
+    #[test]
     fn check_again_reads_and_settles() {
         let pending = PendingRotation {
             key_id: K.into(),
             sent_at: SystemTime::UNIX_EPOCH + Duration::from_millis(T0_MS)
                 - Duration::from_secs(600),
+            failed_at: None,
             baseline_on_demand: 5,
             accepted: false,
         };
@@ -1972,8 +2043,14 @@ mod tests {
         let outcome = block_on(rotate(&c, ticket, &CancelToken::never(), &policy, |u| {
             flow.apply(&u)
         }));
-        assert_eq!(outcome, RotateOutcome::StillRunning { last_error: None });
-        assert_eq!(flow.phase(), &RotatePhase::StillRunning);
+        // Accepted but never seen complete: not settled, "Rotate now" stays off, and "Check
+        // again" follows it (never "not applied").
+        let RotateOutcome::Unknown(u) = &outcome else {
+            panic!("{outcome:?}");
+        };
+        assert!(u.cause.is_none() && u.pending.accepted);
+        assert!(u.sentence().contains("KMS accepted"), "{}", u.sentence());
+        assert!(!flow.button_enabled(true, Activity::Idle));
         assert_eq!(t.count("RotateKeyOnDemand"), 1);
         let waited: u64 = t.sleeps.borrow().iter().map(|d| d.as_secs()).sum();
         assert!((60..=70).contains(&waited), "{waited}");

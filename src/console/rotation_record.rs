@@ -14,8 +14,11 @@ pub struct RotationRecord {
     pub account: String,
     pub region: String,
     pub key_id: String,
-    /// Milliseconds since the Unix epoch.
+    /// Milliseconds since the Unix epoch, by this machine's clock.
     pub sent_at_ms: u64,
+    /// When the failure was seen, if it was.
+    #[serde(default)]
+    pub failed_at_ms: Option<u64>,
     pub baseline_on_demand: u32,
     #[serde(default)]
     pub accepted: bool,
@@ -23,16 +26,17 @@ pub struct RotationRecord {
 
 impl RotationRecord {
     pub fn new(account: &str, region: &str, pending: &PendingRotation) -> Self {
-        let sent_at_ms = pending
-            .sent_at
-            .duration_since(UNIX_EPOCH)
-            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-            .unwrap_or(0);
+        let ms = |t: SystemTime| {
+            t.duration_since(UNIX_EPOCH)
+                .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+                .unwrap_or(0)
+        };
         RotationRecord {
             account: account.to_string(),
             region: region.to_string(),
             key_id: pending.key_id.clone(),
-            sent_at_ms,
+            sent_at_ms: ms(pending.sent_at),
+            failed_at_ms: pending.failed_at.map(ms),
             baseline_on_demand: pending.baseline_on_demand,
             accepted: pending.accepted,
         }
@@ -42,6 +46,9 @@ impl RotationRecord {
         PendingRotation {
             key_id: self.key_id.clone(),
             sent_at: UNIX_EPOCH + Duration::from_millis(self.sent_at_ms),
+            failed_at: self
+                .failed_at_ms
+                .map(|ms| UNIX_EPOCH + Duration::from_millis(ms)),
             baseline_on_demand: self.baseline_on_demand,
             accepted: self.accepted,
         }
@@ -93,6 +100,12 @@ impl RotationRecords {
             .retain(|r| !(r.account == account && r.region == region && r.key_id == key_id));
     }
 
+    pub fn contains(&self, account: &str, region: &str, key_id: &str) -> bool {
+        self.0
+            .iter()
+            .any(|r| r.account == account && r.region == region && r.key_id == key_id)
+    }
+
     /// The records of one account (the connection that must reconcile them).
     pub fn for_account(&self, account: &str) -> Vec<RotationRecord> {
         self.0
@@ -116,6 +129,7 @@ mod tests {
         PendingRotation {
             key_id: key.to_string(),
             sent_at: UNIX_EPOCH + Duration::from_millis(1_795_608_000_123),
+            failed_at: Some(UNIX_EPOCH + Duration::from_millis(1_795_608_030_000)),
             baseline_on_demand: 7,
             accepted: false,
         }

@@ -248,6 +248,9 @@ pub fn App() -> impl IntoView {
         unload_listener.remove();
     });
 
+    // Rotations this tab sent and has not settled keep their keys locked across a reload.
+    rotations::hold_recorded_locks(app);
+
     // "Remember in this tab": reconnect from sessionStorage after a reload.
     if let Some((creds, endpoint)) = persist::recall() {
         connect(app, creds, endpoint, true);

@@ -137,6 +137,14 @@ pub fn ConnectPage(app: App, initial_region: String) -> impl IntoView {
     let fips = RwSignal::new(false);
     let dual_stack = RwSignal::new(false);
     let remember = RwSignal::new(false);
+    // The typed secrets go with the form: wiped from these signals when it is unmounted
+    // (connected), not left for the allocator to hand out again.
+    on_cleanup(move || {
+        use zeroize::Zeroize;
+        for field in [paste, secret, token] {
+            field.try_update_untracked(|s| s.zeroize());
+        }
+    });
 
     let connecting =
         Memo::new(move |_| app.connection.with(|c| matches!(c, Connection::Connecting)));

@@ -412,8 +412,10 @@ fn KeyTableRow(app: App, key_id: String) -> impl IntoView {
     let id = key_id.clone();
     let view_memo = Memo::new(move |_| {
         app.inventory.with(|inv| {
-            inv.row(&id)
-                .map(|r| app.flows.with(|m| row_view(r, m.get(&id))))
+            inv.row(&id).map(|r| {
+                app.flows
+                    .with(|m| row_view(r, m.get(&rotation::flow_key(&inv.region, &id))))
+            })
         })
     });
     let id_sel = key_id.clone();

@@ -104,9 +104,10 @@ pub fn KeyPanel(app: App, key_id: String) -> impl IntoView {
     // rotation driver instead.
     let external_rotation = Memo::new(move |_| {
         let id = id.get_value();
-        app.inventory
-            .with(|i| app.flows.with(|m| activity(i.row(&id), m.get(&id))))
-            == Activity::Elsewhere
+        app.inventory.with(|i| {
+            app.flows
+                .with(|m| activity(i.row(&id), m.get(&app.flow_key(&id))))
+        }) == Activity::Elsewhere
     });
     let poll = StoredValue::new_local(None::<IntervalHandle>);
     Effect::new(move |_| {
@@ -212,7 +213,7 @@ fn OnDemand(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
     let flow = Memo::new(move |_| {
         let id = key_id();
         app.flows
-            .with(|m| m.get(&id).cloned())
+            .with(|m| m.get(&app.flow_key(&id)).cloned())
             .unwrap_or_else(|| RotateFlow::new(id))
     });
     let supports =
@@ -259,7 +260,6 @@ fn OnDemand(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
     let flow_line = Memo::new(move |_| {
         flow.with(|f| match f.phase() {
             RotatePhase::Done => f.status_text().map(|t| ("success-line", t)),
-            RotatePhase::StillRunning => f.status_text().map(|t| ("warn-text", t)),
             RotatePhase::Failed(_) => f.status_text().map(|t| ("danger-text", t)),
             _ => None,
         })
@@ -269,7 +269,16 @@ fn OnDemand(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
             .filter(|_| busy.get() == Activity::Ours)
             .unwrap_or_else(|| "An on-demand rotation of this key is in progress.".to_string())
     };
-    let cli_text = move || cli::shell_text(cli::rotate_key_on_demand(&cli_target(app), &key_id()));
+    // While a rotation of this key is under way or its outcome unknown, a ready-to-paste
+    // rotate command would be a retry by another name.
+    let cli_text = move || {
+        if busy.get().is_busy() {
+            "# not shown while this key's last rotation is not settled (docs/rotation-safety.md)"
+                .to_string()
+        } else {
+            cli::shell_text(cli::rotate_key_on_demand(&cli_target(app), &key_id()))
+        }
+    };
 
     view! {
         <section class="panel-section" aria-labelledby="sec-on-demand">

@@ -5,6 +5,7 @@
 //! Disconnect and any ended session call [`forget`].
 
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroize;
 
 use super::dom;
 use crate::aws::credentials::{parse_credentials, Credentials};
@@ -50,9 +51,20 @@ pub fn remember(credentials: &Credentials, endpoint: &EndpointConfig) -> Result<
         endpoint_url: endpoint.custom_url.clone(),
         sts_endpoint_url: endpoint.sts_url.clone(),
     };
-    match serde_json::to_string(&saved) {
-        Ok(text) if dom::session_set(KEY, &text) => Ok(()),
-        _ => Err(NotRemembered::Refused),
+    let stored = match serde_json::to_string(&saved) {
+        Ok(mut text) => {
+            let ok = dom::session_set(KEY, &text);
+            text.zeroize();
+            ok
+        }
+        Err(_) => false,
+    };
+    let mut saved = saved;
+    saved.credentials.zeroize();
+    if stored {
+        Ok(())
+    } else {
+        Err(NotRemembered::Refused)
     }
 }
 

@@ -30,13 +30,19 @@ fn DialogBody(app: App, key_id: String) -> impl IntoView {
     });
     let phase = Memo::new(move |_| {
         app.flows
-            .with(|m| m.get(&id.get_value()).map(|f| f.phase().clone()))
+            .with(|m| {
+                m.get(&app.flow_key(&id.get_value()))
+                    .map(|f| f.phase().clone())
+            })
             .unwrap_or(RotatePhase::Idle)
     });
     let sending = Memo::new(move |_| !matches!(phase.get(), RotatePhase::Confirming));
     let sending_text = move || {
         app.flows
-            .with(|m| m.get(&id.get_value()).and_then(|f| f.status_text()))
+            .with(|m| {
+                m.get(&app.flow_key(&id.get_value()))
+                    .and_then(|f| f.status_text())
+            })
             .unwrap_or_else(|| "Sending the rotation request\u{2026}".to_string())
     };
     let cli_text = move || {

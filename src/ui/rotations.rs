@@ -21,10 +21,11 @@ use crate::aws::endpoint::EndpointConfig;
 use crate::aws::error::AwsError;
 use crate::console::format;
 use crate::console::rotation::{
-    activity, apply_to_inventory, reconcile, rotate, Activity, PendingRotation, PollPolicy,
-    Refusal, RotateFailure, RotateFlow, RotateOutcome, RotateUpdate, UnknownOutcome,
+    activity, apply_to_inventory, flow_key, reconcile, rotate, Activity, PendingRotation,
+    PollPolicy, Refusal, RotateFailure, RotateFlow, RotateOutcome, RotateUpdate, UnknownOutcome,
 };
 use crate::console::rotation_record::{RotationRecord, RotationRecords};
+use crate::console::session::CancelToken;
 
 /// sessionStorage key of the unsettled rotations (never a credential: rotation_record.rs).
 const RECORDS_KEY: &str = "keyturn.rotations";
@@ -69,6 +70,49 @@ impl Target {
     fn lock_name(&self, key_id: &str) -> String {
         locks::name(&self.account, &self.endpoint.region, key_id)
     }
+
+    fn flow_key(&self, key_id: &str) -> String {
+        flow_key(&self.endpoint.region, key_id)
+    }
+
+    fn has_record(&self, key_id: &str) -> bool {
+        records().contains(&self.account, &self.endpoint.region, key_id)
+    }
+}
+
+/// The lock names of every recorded (unsettled) rotation of this tab.
+pub fn recorded_lock_names() -> std::collections::HashSet<String> {
+    records()
+        .all()
+        .iter()
+        .map(|r| locks::name(&r.account, &r.region, &r.key_id))
+        .collect()
+}
+
+/// At start-up, before any connection: take the lock of every rotation this tab recorded and
+/// has not settled (a reload drops the locks with the page), so no other tab can rotate those
+/// keys before this one has reconciled them. Lock names hold no credential.
+pub fn hold_recorded_locks(app: App) {
+    for name in recorded_lock_names() {
+        spawn_local(async move {
+            if let Acquired::Held(lock) = locks::acquire(&name).await {
+                app.locks.update_value(|m| {
+                    m.insert(name, lock);
+                });
+            }
+        });
+    }
+}
+
+/// This tab's lock for `name`: the one it already holds, or a new one if no tab has it.
+async fn take_or_acquire(app: App, name: &str) -> Option<KeyLock> {
+    if let Some(lock) = app.locks.try_update_value(|m| m.remove(name)).flatten() {
+        return Some(lock);
+    }
+    match locks::acquire(name).await {
+        Acquired::Held(lock) => Some(lock),
+        Acquired::Busy => None,
+    }
 }
 
 /// The session's target in `region` (the current region when None).
@@ -106,25 +150,34 @@ fn rotation_client(app: App, endpoint: EndpointConfig) -> Option<KmsClient> {
 /// Rotations this tab is checking, sending, following or has not settled: Disconnect and
 /// leaving the page ask first.
 pub fn unresolved(app: App) -> usize {
+    let mut keys: std::collections::HashSet<String> = records()
+        .all()
+        .iter()
+        .map(|r| flow_key(&r.region, &r.key_id))
+        .collect();
     app.flows.with_untracked(|m| {
-        m.values()
-            .filter(|f| activity(None, Some(f)) != Activity::Idle)
-            .count()
-    })
+        for (k, f) in m {
+            if activity(None, Some(f)) != Activity::Idle {
+                keys.insert(k.clone());
+            }
+        }
+    });
+    keys.len()
 }
 
 /// "Rotate now" in the key panel: open the dialog if the key can be rotated now.
 pub fn open(app: App, key_id: String) {
+    let fk = app.flow_key(&key_id);
     let (eligible, busy) = app.inventory.with_untracked(|inv| {
         let row = inv.row(&key_id);
         let eligible = row.is_some_and(|r| r.rotate_now().is_ok());
-        let busy = app.flows.with_untracked(|m| activity(row, m.get(&key_id)));
+        let busy = app.flows.with_untracked(|m| activity(row, m.get(&fk)));
         (eligible, busy)
     });
     let opened = app
         .flows
         .try_update(|m| {
-            m.entry(key_id.clone())
+            m.entry(fk.clone())
                 .or_insert_with(|| RotateFlow::new(key_id.clone()))
                 .open(eligible, busy)
         })
@@ -137,8 +190,9 @@ pub fn open(app: App, key_id: String) {
 /// Close the dialog; a flow still confirming goes back to idle.
 pub fn close_dialog(app: App) {
     if let Some(id) = app.dialog.get_untracked() {
+        let fk = app.flow_key(&id);
         app.flows.update(|m| {
-            if let Some(f) = m.get_mut(&id) {
+            if let Some(f) = m.get_mut(&fk) {
                 f.cancel();
             }
         });
@@ -149,34 +203,39 @@ pub fn close_dialog(app: App) {
 /// "Rotate key" in the dialog: take the flow's one ticket (a second click gets none), take the
 /// key's cross-tab lock, and run the driver.
 pub fn confirm(app: App, key_id: String) {
-    let shown = app
-        .inventory
-        .with_untracked(|inv| inv.row(&key_id).and_then(|r| r.on_demand_used()));
-    let ticket = app
-        .flows
-        .try_update(|m| m.get_mut(&key_id).and_then(|f| f.confirm(shown)))
-        .flatten();
-    let Some(ticket) = ticket else { return };
+    // Everything the run needs first, so a ticket is never taken for a run that cannot start.
     let (Some(target), Some(token)) = (target(app, None), app.rotation_token()) else {
         return;
     };
     let Some(client) = rotation_client(app, target.endpoint.clone()) else {
         return;
     };
+    let shown = app
+        .inventory
+        .with_untracked(|inv| inv.row(&key_id).and_then(|r| r.on_demand_used()));
+    let fk = target.flow_key(&key_id);
+    let ticket = app
+        .flows
+        .try_update(|m| m.get_mut(&fk).and_then(|f| f.confirm(shown)))
+        .flatten();
+    let Some(ticket) = ticket else { return };
     spawn_local(async move {
-        let lock = match locks::acquire(&target.lock_name(&key_id)).await {
-            Acquired::Held(lock) => lock,
-            Acquired::Busy => {
-                let outcome = RotateOutcome::Failed(RotateFailure::Refused(Refusal::OtherTab));
-                on_update(
-                    app,
-                    &target,
-                    &key_id,
-                    RotateUpdate::Finished(outcome.clone()),
-                );
-                settle(app, &target, &key_id, outcome, None);
-                return;
-            }
+        let refuse = |r: Refusal| {
+            let outcome = RotateOutcome::Failed(RotateFailure::Refused(r));
+            on_update(
+                app,
+                &target,
+                &key_id,
+                RotateUpdate::Finished(outcome.clone()),
+            );
+            settle(app, &target, &key_id, outcome, None, &token);
+        };
+        // A rotation of this key from this tab that is not settled: that one first.
+        if target.has_record(&key_id) {
+            return refuse(Refusal::Unsettled);
+        }
+        let Some(lock) = take_or_acquire(app, &target.lock_name(&key_id)).await else {
+            return refuse(Refusal::OtherTab);
         };
         let id = key_id.clone();
         let at = target.clone();
@@ -184,73 +243,47 @@ pub fn confirm(app: App, key_id: String) {
             on_update(app, &at, &id, u)
         })
         .await;
-        settle(app, &target, &key_id, outcome, Some(lock));
+        settle(app, &target, &key_id, outcome, Some(lock), &token);
     });
 }
 
-/// "Check again" on an unknown outcome: read KMS's state again (never send).
+/// "Check again" on an unknown outcome, for `key_id` in the current region: read KMS's state
+/// again (never send).
 pub fn check_again(app: App, key_id: String) {
-    let unknown: Option<UnknownOutcome> = app
-        .flows
-        .with_untracked(|m| m.get(&key_id).and_then(|f| f.unknown().cloned()));
-    let Some(unknown) = unknown else { return };
-    let account = app
-        .connection
-        .with_untracked(|c| c.session().map(|s| s.identity.account.clone()))
-        .unwrap_or_default();
-    // The key's region is the record's (the user may have switched region since).
-    let region = records()
-        .for_account(&account)
-        .into_iter()
-        .find(|r| r.key_id == key_id)
-        .map(|r| r.region);
-    let (Some(target), Some(token)) = (target(app, region.as_deref()), app.rotation_token()) else {
+    let (Some(target), Some(token)) = (target(app, None), app.rotation_token()) else {
         return;
     };
     let Some(client) = rotation_client(app, target.endpoint.clone()) else {
         return;
     };
+    let fk = target.flow_key(&key_id);
+    let unknown: Option<UnknownOutcome> = app
+        .flows
+        .with_untracked(|m| m.get(&fk).and_then(|f| f.unknown().cloned()));
+    let Some(unknown) = unknown else { return };
     let Some(pending) = app
         .flows
-        .try_update(|m| m.get_mut(&key_id).and_then(RotateFlow::check_again))
+        .try_update(|m| m.get_mut(&fk).and_then(RotateFlow::check_again))
         .flatten()
     else {
         return;
     };
-    let held = app
-        .locks
-        .try_update_value(|m| m.remove(&target.lock_name(&key_id)))
-        .flatten();
     spawn_local(async move {
-        let lock = match held {
-            Some(lock) => lock,
-            None => match locks::acquire(&target.lock_name(&key_id)).await {
-                Acquired::Held(lock) => lock,
-                Acquired::Busy => {
-                    // Another tab is reconciling it: stay unknown here.
-                    let outcome = RotateOutcome::Unknown(unknown);
-                    on_update(
-                        app,
-                        &target,
-                        &key_id,
-                        RotateUpdate::Finished(outcome.clone()),
-                    );
-                    settle(app, &target, &key_id, outcome, None);
-                    return;
-                }
-            },
+        let Some(lock) = take_or_acquire(app, &target.lock_name(&key_id)).await else {
+            // Another tab is reconciling it: it stays unknown here.
+            let outcome = RotateOutcome::Unknown(unknown);
+            on_update(
+                app,
+                &target,
+                &key_id,
+                RotateUpdate::Finished(outcome.clone()),
+            );
+            settle(app, &target, &key_id, outcome, None, &token);
+            return;
         };
-        let outcome = run_reconcile(
-            app,
-            &client,
-            &target,
-            &key_id,
-            &pending,
-            unknown.cause,
-            &token,
-        )
-        .await;
-        settle(app, &target, &key_id, outcome, Some(lock));
+        let cause = unknown.cause.unwrap_or(AwsError::Aborted);
+        let outcome = run_reconcile(app, &client, &target, &key_id, &pending, cause, &token).await;
+        settle(app, &target, &key_id, outcome, Some(lock), &token);
     });
 }
 
@@ -306,19 +339,27 @@ pub fn reconcile_recorded(app: App) {
         };
         let key_id = record.key_id.clone();
         let pending = record.pending();
+        let fk = target.flow_key(&key_id);
         app.flows.update(|m| {
-            m.insert(key_id.clone(), RotateFlow::reconciling(key_id.clone()));
+            m.insert(fk.clone(), RotateFlow::reconciling(key_id.clone()));
         });
         spawn_local(async move {
-            let lock = match locks::acquire(&target.lock_name(&key_id)).await {
-                Acquired::Held(lock) => lock,
-                // Another tab of this browser holds it (a duplicated tab): that tab decides.
-                Acquired::Busy => {
-                    app.flows.update(|m| {
-                        m.remove(&key_id);
-                    });
-                    return;
-                }
+            let Some(lock) = take_or_acquire(app, &target.lock_name(&key_id)).await else {
+                // Another tab of this browser holds it (a duplicated tab): here it stays
+                // unknown, with its record, until "Check again" gets the lock.
+                let outcome = RotateOutcome::Unknown(UnknownOutcome {
+                    cause: (!pending.accepted).then_some(AwsError::Aborted),
+                    check: None,
+                    pending,
+                });
+                on_update(
+                    app,
+                    &target,
+                    &key_id,
+                    RotateUpdate::Finished(outcome.clone()),
+                );
+                settle(app, &target, &key_id, outcome, None, &token);
+                return;
             };
             let outcome = run_reconcile(
                 app,
@@ -330,7 +371,7 @@ pub fn reconcile_recorded(app: App) {
                 &token,
             )
             .await;
-            settle(app, &target, &key_id, outcome, Some(lock));
+            settle(app, &target, &key_id, outcome, Some(lock), &token);
         });
     }
 }
@@ -342,7 +383,7 @@ async fn run_reconcile(
     key_id: &str,
     pending: &PendingRotation,
     cause: AwsError,
-    token: &crate::console::session::CancelToken,
+    token: &CancelToken,
 ) -> RotateOutcome {
     let mut report = |u: RotateUpdate| {
         if !token.is_cancelled() {
@@ -368,7 +409,9 @@ async fn run_reconcile(
 fn on_update(app: App, target: &Target, key_id: &str, u: RotateUpdate) {
     match &u {
         // Kept before the request exists, so nothing can forget it.
-        RotateUpdate::Sending(pending) => keep_record(target, pending),
+        RotateUpdate::Sending(pending) | RotateUpdate::Reconciling { pending, .. } => {
+            keep_record(target, pending)
+        }
         RotateUpdate::Sent => {
             let mut all = records();
             if let Some(mut r) = all
@@ -384,7 +427,7 @@ fn on_update(app: App, target: &Target, key_id: &str, u: RotateUpdate) {
         _ => {}
     }
     app.flows.update(|m| {
-        m.entry(key_id.to_string())
+        m.entry(target.flow_key(key_id))
             .or_insert_with(|| RotateFlow::new(key_id))
             .apply(&u);
     });
@@ -395,13 +438,39 @@ fn on_update(app: App, target: &Target, key_id: &str, u: RotateUpdate) {
     });
     // Once the request is on its way the dialog has done its job; the panel follows it.
     let done_with_dialog = !matches!(u, RotateUpdate::Status(_) | RotateUpdate::Rotations(_));
-    if done_with_dialog && app.dialog.get_untracked().as_deref() == Some(key_id) {
+    if done_with_dialog
+        && app.dialog.get_untracked().as_deref() == Some(key_id)
+        && app.region().as_deref() == Some(target.endpoint.region.as_str())
+    {
         app.dialog.set(None);
     }
 }
 
-/// The driver finished: settle the record and the lock, and tell the user.
-fn settle(app: App, target: &Target, key_id: &str, outcome: RotateOutcome, lock: Option<KeyLock>) {
+/// The driver finished: settle the record and the lock, and tell the user. A record is
+/// forgotten, and its lock released, only once KMS's own state settled it; a run that sent
+/// nothing leaves any earlier record alone.
+fn settle(
+    app: App,
+    target: &Target,
+    key_id: &str,
+    outcome: RotateOutcome,
+    lock: Option<KeyLock>,
+    token: &CancelToken,
+) {
+    let hold = |lock: Option<KeyLock>| {
+        if let Some(lock) = lock {
+            app.locks.update_value(|m| {
+                m.insert(target.lock_name(key_id), lock);
+            });
+        }
+    };
+    // The session ended meanwhile: what is recorded stays recorded, with its lock.
+    if token.is_cancelled() || outcome == RotateOutcome::Cancelled {
+        if target.has_record(key_id) {
+            hold(lock);
+        }
+        return;
+    }
     if app.dialog.get_untracked().as_deref() == Some(key_id) {
         app.dialog.set(None);
     }
@@ -409,22 +478,15 @@ fn settle(app: App, target: &Target, key_id: &str, outcome: RotateOutcome, lock:
         .inventory
         .with_untracked(|inv| inv.row(key_id).and_then(|r| r.alias().map(str::to_string)))
         .unwrap_or_else(|| key_id.to_string());
-    match &outcome {
+    if let RotateOutcome::Unknown(u) = &outcome {
         // Not known yet: the record and the lock stay until "Check again" settles it.
-        RotateOutcome::Unknown(u) => {
-            if let Some(lock) = lock {
-                app.locks.update_value(|m| {
-                    m.insert(target.lock_name(key_id), lock);
-                });
-            }
-            app.show_error_text(u.sentence());
-            return;
-        }
-        // The session ended: the record stays for the next connection; the lock goes.
-        RotateOutcome::Cancelled => return,
-        _ => {}
+        hold(lock);
+        app.show_error_text(u.sentence());
+        return;
     }
-    forget_record(target, key_id);
+    if !outcome.sent_nothing() {
+        forget_record(target, key_id);
+    }
     drop(lock);
     match outcome {
         RotateOutcome::Completed => {
@@ -439,16 +501,9 @@ fn settle(app: App, target: &Target, key_id: &str, outcome: RotateOutcome, lock:
                 format!("Rotation of {label} complete: new key material is in use.{left}"),
             );
         }
-        RotateOutcome::StillRunning { .. } => app.notify(
-            NoticeKind::Warning,
-            format!(
-                "KMS accepted the rotation of {label}, but it has not shown up in the rotation \
-                 history yet. Reload the key in a few minutes."
-            ),
-        ),
         RotateOutcome::Failed(f) => match f.error() {
-            Some(e) => app.report_sentence(f.sentence(), e),
-            None => app.show_error_text(f.sentence()),
+            Some(e) if !matches!(e, AwsError::Aborted) => app.report_sentence(f.sentence(), e),
+            _ => app.show_error_text(f.sentence()),
         },
         RotateOutcome::Unknown(_) | RotateOutcome::Cancelled => {}
     }

@@ -87,8 +87,8 @@ pub struct App {
     pub sort: RwSignal<Sort>,
     /// The key whose panel is open.
     pub selected: RwSignal<Option<String>>,
-    /// "Rotate now" state per key (kept when the panel closes, so a running rotation is still
-    /// followed and shown when it reopens).
+    /// "Rotate now" state per (region, key) (`rotation::flow_key`), kept when the panel closes
+    /// or the region changes, so a running rotation is still followed and shown.
     pub flows: RwSignal<HashMap<String, RotateFlow>>,
     /// The key whose rotate dialog is open.
     pub dialog: RwSignal<Option<String>>,
@@ -134,14 +134,17 @@ impl App {
             .then(|| self.rotation_gen.with_value(Generation::token))
     }
 
-    /// The session is over: stop every rotation's requests and let go of its locks. Unsettled
-    /// rotations stay recorded for the next connection (ui/rotations.rs).
+    /// The session is over: stop every rotation's requests. Locks of rotations that are still
+    /// recorded (not settled) stay held, so no other tab can rotate those keys meanwhile; the
+    /// next connection reconciles them (ui/rotations.rs).
     fn end_rotations(&self) {
         self.rotation_gen.with_value(|g| {
             g.bump();
         });
         self.rotation_transport.with_value(|t| t.abort_all());
-        self.locks.update_value(HashMap::clear);
+        let keep = super::rotations::recorded_lock_names();
+        self.locks
+            .update_value(|m| m.retain(|name, _| keep.contains(name)));
         self.flows.set(HashMap::new());
         self.dialog.set(None);
     }
@@ -165,6 +168,11 @@ impl App {
             .connection
             .with_untracked(|c| c.session().map(|s| s.token()))?;
         Some((client, token))
+    }
+
+    /// The flow key of `key_id` in the current region.
+    pub fn flow_key(&self, key_id: &str) -> String {
+        crate::console::rotation::flow_key(&self.region().unwrap_or_default(), key_id)
     }
 
     /// The current region (connected or not: None when disconnected).
