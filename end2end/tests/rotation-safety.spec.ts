@@ -210,6 +210,34 @@ test('Disconnect while an outcome is being checked asks first; the record surviv
   await expectCompletedOnce(page, again, key, before);
 });
 
+test('after a disconnect with a rotation unsettled, no other tab can rotate that key until this one settles it', async ({ context }) => {
+  test.setTimeout(300_000);
+  await fresh({ consistency_seconds: 30 });
+  const key = fleet.plainRotatable();
+  const before = await onDemand(key);
+  const a = await context.newPage();
+  await connected(a);
+  await addFault({ operation: 'RotateKeyOnDemand', fault: 'internal-after', key_id: key.KeyId });
+  const panel = await rotate(a, key);
+  await expect(panel.getByTestId('rotate-blocked-reason')).toContainText(/no clear answer/i);
+  a.once('dialog', (d) => void d.accept());
+  await a.getByTestId('disconnect').click();
+  await expect(a.getByTestId('credentials-paste')).toBeVisible();
+  // Another tab: KMS's reads still lag, so its own check before sending would find nothing.
+  const b = await context.newPage();
+  await connected(b);
+  const other = await openKeyPanel(b, key.KeyId);
+  await expect(other.getByTestId('rotate-now')).toBeEnabled();
+  await other.getByTestId('rotate-now').click();
+  await b.getByTestId('confirm-rotate').click();
+  await expect(b.getByTestId('error-banner')).toContainText(/another keyturn tab/i);
+  expect(await rotationsArrived(key), 'the second tab sent a rotation').toBe(1);
+  // The first tab connects again: it reconciles its record first, to one rotation.
+  await connect(a, creds, { goto: false });
+  const again = await openKeyPanel(a, key.KeyId);
+  await expectCompletedOnce(a, again, key, before);
+});
+
 test('with KMS request quotas on, throttled reads back off and the inventory completes', async ({ page }) => {
   test.setTimeout(300_000);
   // Ten times below the default quotas: ListKeyRotations 10 rps, DescribeKey 200 rps.
