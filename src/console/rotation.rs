@@ -1942,39 +1942,37 @@ mod tests {
             baseline_on_demand: 5,
             accepted: false,
         };
-        // Long after the window, clean reads: not applied after one pass.
-        let c = client();
-        let t = c.transport();
-        t.always("GetKeyRotationStatus", None, status(false, None, false));
-        t.always("ListKeyRotations", None, rotations(5, 0, None));
-        let outcome = block_on(reconcile(
-            &c,
-            &pending,
-            AwsError::Timeout,
-            &CancelToken::never(),
-            &PollPolicy::default(),
-            &mut |_| {},
-        ));
+        // Long after the window: one pass of reads decides, and reconciling never sends.
+        let check = |on_demand: usize| {
+            let c = client();
+            c.transport()
+                .always("GetKeyRotationStatus", None, status(false, None, false))
+                .always("ListKeyRotations", None, rotations(on_demand, 0, None));
+            let outcome = block_on(reconcile(
+                &c,
+                &pending,
+                AwsError::Timeout,
+                &CancelToken::never(),
+                &PollPolicy::default(),
+                &mut |_| {},
+            ));
+            let t = c.transport();
+            (
+                outcome,
+                t.count("GetKeyRotationStatus"),
+                t.count("RotateKeyOnDemand"),
+            )
+        };
+        let (outcome, reads, sent) = check(5);
         assert!(matches!(
             rejected(&outcome),
             Some(RotateFailure::NotApplied { .. })
         ));
-        assert_eq!(t.count("GetKeyRotationStatus"), 1);
+        assert_eq!((reads, sent), (1, 0));
         // The entry is there: applied.
-        let c = client();
-        let t = c.transport();
-        t.always("GetKeyRotationStatus", None, status(false, None, false));
-        t.always("ListKeyRotations", None, rotations(6, 0, None));
-        let outcome = block_on(reconcile(
-            &c,
-            &pending,
-            AwsError::Timeout,
-            &CancelToken::never(),
-            &PollPolicy::default(),
-            &mut |_| {},
-        ));
+        let (outcome, _, sent) = check(6);
         assert_eq!(outcome, RotateOutcome::Completed);
-        assert_eq!(t.count("RotateKeyOnDemand"), 0, "reconciling never sends");
+        assert_eq!(sent, 0, "reconciling never sends");
         // A record of an accepted rotation is followed, never judged "not applied".
         let c = client();
         let t = c.transport();

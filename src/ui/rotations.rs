@@ -222,13 +222,7 @@ pub fn confirm(app: App, key_id: String) {
     spawn_local(async move {
         let refuse = |r: Refusal| {
             let outcome = RotateOutcome::Failed(RotateFailure::Refused(r));
-            on_update(
-                app,
-                &target,
-                &key_id,
-                RotateUpdate::Finished(outcome.clone()),
-            );
-            settle(app, &target, &key_id, outcome, None, &token);
+            finish_without_driver(app, &target, &key_id, outcome, &token);
         };
         // A rotation of this key from this tab that is not settled: that one first.
         if target.has_record(&key_id) {
@@ -272,13 +266,7 @@ pub fn check_again(app: App, key_id: String) {
         let Some(lock) = take_or_acquire(app, &target.lock_name(&key_id)).await else {
             // Another tab is reconciling it: it stays unknown here.
             let outcome = RotateOutcome::Unknown(unknown);
-            on_update(
-                app,
-                &target,
-                &key_id,
-                RotateUpdate::Finished(outcome.clone()),
-            );
-            settle(app, &target, &key_id, outcome, None, &token);
+            finish_without_driver(app, &target, &key_id, outcome, &token);
             return;
         };
         let cause = unknown.cause.unwrap_or(AwsError::Aborted);
@@ -352,13 +340,7 @@ pub fn reconcile_recorded(app: App) {
                     check: None,
                     pending,
                 });
-                on_update(
-                    app,
-                    &target,
-                    &key_id,
-                    RotateUpdate::Finished(outcome.clone()),
-                );
-                settle(app, &target, &key_id, outcome, None, &token);
+                finish_without_driver(app, &target, &key_id, outcome, &token);
                 return;
             };
             let outcome = run_reconcile(
@@ -403,6 +385,19 @@ async fn run_reconcile(
         report(RotateUpdate::Finished(outcome.clone()));
     }
     outcome
+}
+
+/// An outcome reached without running the driver (refused before it, another tab holds the
+/// key): shown and settled like one.
+fn finish_without_driver(
+    app: App,
+    target: &Target,
+    key_id: &str,
+    outcome: RotateOutcome,
+    token: &CancelToken,
+) {
+    on_update(app, target, key_id, RotateUpdate::Finished(outcome.clone()));
+    settle(app, target, key_id, outcome, None, token);
 }
 
 /// Fold one driver update into the flow, the record and the inventory row.
