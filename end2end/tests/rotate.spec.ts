@@ -177,13 +177,17 @@ test('a rotation whose response is lost is reconciled from the key state, never 
   expect(await cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId)).toBe(before + 1);
 });
 
-test('cancelling the dialog sends nothing', async ({ page }) => {
+test('cancelling the dialog sends nothing, and an open dialog is not a rotation under way', async ({ page }) => {
   const seen = await demo.connected(page);
   const key = demo.fleet.plainRotatable();
   const before = await cliOnDemandCount(demo.creds, 'us-east-1', key.KeyId);
   const panel = await openKeyPanel(page, key.KeyId);
   await panel.getByTestId('rotate-now').click();
   await expect(page.getByTestId('rotate-dialog')).toBeVisible();
+  // Nothing has been sent: the panel and the row must not say a rotation is in progress.
+  await expect(panel.getByTestId('rotation-in-progress')).toHaveCount(0);
+  await expect(panel).not.toContainText(/under way|in progress/i);
+  await expect(keyRow(page, key.KeyId).getByTestId('key-in-progress')).toHaveCount(0);
   await page.getByTestId('cancel-rotate').click();
   await expect(page.getByTestId('rotate-dialog')).toBeHidden();
   await page.waitForTimeout(1_000);
