@@ -221,11 +221,6 @@ impl<T: Transport> Client<T> {
         &self.credentials
     }
 
-    /// The shared credentials, for another client of the same session.
-    pub fn shared_credentials(&self) -> Rc<Credentials> {
-        Rc::clone(&self.credentials)
-    }
-
     pub fn endpoint_config(&self) -> &EndpointConfig {
         &self.endpoint
     }

@@ -116,11 +116,6 @@ impl RotationRecords {
     }
 }
 
-/// When a record was sent, for messages.
-pub fn sent_at(record: &RotationRecord) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(record.sent_at_ms)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,35 +16,19 @@ use super::persist;
 use super::request_log::RequestLog;
 use super::rotate_dialog::RotateDialog;
 use super::rotations::{self, close_dialog};
-use super::state::{App as AppState, KmsClient, NoticeKind};
-use crate::aws::client::{Client, Observer};
+use super::state::{App as AppState, NoticeKind};
 use crate::aws::credentials::Credentials;
 use crate::aws::endpoint::EndpointConfig;
 use crate::aws::sts::OPERATION as GET_CALLER_IDENTITY;
 use crate::console::arn::{parse_fragment, Route};
 use crate::console::session::{Connection, Session};
 
-/// A client for these credentials and endpoint whose requests go to the log and are cancelled
-/// by the next `abort_requests`.
-fn make_client(app: AppState, creds: Rc<Credentials>, endpoint: EndpointConfig) -> KmsClient {
-    let transport = app.transport.with_value(|t| t.new_scope());
-    // Records of a retired scope (disconnect, region switch) are dropped: after Disconnect the
-    // page must not show anything of the old session, not even the access key id in a header.
-    let scope = transport.clone();
-    let observer: Observer = Rc::new(move |record| {
-        if scope.is_current() {
-            app.push_log(record);
-        }
-    });
-    Rc::new(Client::new(transport, creds, endpoint).with_observer(observer))
-}
-
 /// Check the credentials with STS GetCallerIdentity, then open the console.
 pub fn connect(app: AppState, creds: Credentials, endpoint: EndpointConfig, remember: bool) {
     app.abort_requests();
     app.connection.set(Connection::Connecting);
     let creds = Rc::new(creds);
-    let client = make_client(app, Rc::clone(&creds), endpoint.clone());
+    let client = app.logged_client(app.transport, Rc::clone(&creds), endpoint.clone());
     spawn_local(async move {
         let result = client.caller_identity().await;
         // Disconnected (or another connect) in the meantime: drop the answer.
@@ -156,7 +140,7 @@ pub fn switch_region(app: AppState, region: String) {
     app.abort_requests();
     app.clear_console();
     let offset = app.client().map(|c| c.clock_offset_ms()).unwrap_or(0);
-    let client = make_client(app, creds, endpoint);
+    let client = app.logged_client(app.transport, creds, endpoint);
     client.set_clock_offset_ms(offset);
     app.client.set_value(Some(client));
     app.connection.update(|c| {

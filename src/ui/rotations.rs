@@ -8,15 +8,12 @@
 //! confirmation until the outcome is known; a record in sessionStorage from right before the
 //! request leaves until the outcome is known, reconciled by the next connection to the account.
 
-use std::rc::Rc;
-
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::dom;
 use super::locks::{self, Acquired, KeyLock};
 use super::state::{App, KmsClient, NoticeKind};
-use crate::aws::client::{Client, Observer};
 use crate::aws::endpoint::EndpointConfig;
 use crate::aws::error::AwsError;
 use crate::console::format;
@@ -133,18 +130,11 @@ fn target(app: App, region: Option<&str>) -> Option<Target> {
 /// A client for one rotation (see the module comment).
 fn rotation_client(app: App, endpoint: EndpointConfig) -> Option<KmsClient> {
     let creds = app.credentials.get_value()?;
-    let transport = app.rotation_transport.with_value(|t| t.new_scope());
-    let scope = transport.clone();
-    let observer: Observer = Rc::new(move |record| {
-        if scope.is_current() {
-            app.push_log(record);
-        }
-    });
-    let client = Client::new(transport, creds, endpoint).with_observer(observer);
+    let client = app.logged_client(app.rotation_transport, creds, endpoint);
     if let Some(main) = app.client() {
         client.set_clock_offset_ms(main.clock_offset_ms());
     }
-    Some(Rc::new(client))
+    Some(client)
 }
 
 /// Rotations this tab is checking, sending, following or has not settled: Disconnect and
@@ -296,7 +286,7 @@ pub fn reconcile_recorded(app: App) {
                 r.key_id,
                 r.region,
                 format::date_time(crate::aws::kms::Timestamp::from_system_time(
-                    crate::console::rotation_record::sent_at(r)
+                    r.pending().sent_at
                 ))
             )
         })

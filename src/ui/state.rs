@@ -155,6 +155,27 @@ impl App {
         id
     }
 
+    /// A client whose requests go to the log and are cancelled by the next `abort_all` of
+    /// `root` (the page's transport, or the rotations' own). Records of a retired scope
+    /// (disconnect, region switch) are dropped: after Disconnect the page must not show
+    /// anything of the old session, not even the access key id in a header.
+    pub fn logged_client(
+        &self,
+        root: StoredValue<FetchTransport, LocalStorage>,
+        creds: Rc<Credentials>,
+        endpoint: crate::aws::endpoint::EndpointConfig,
+    ) -> KmsClient {
+        let transport = root.with_value(|t| t.new_scope());
+        let scope = transport.clone();
+        let app = *self;
+        let observer: crate::aws::client::Observer = Rc::new(move |record| {
+            if scope.is_current() {
+                app.push_log(record);
+            }
+        });
+        Rc::new(Client::new(transport, creds, endpoint).with_observer(observer))
+    }
+
     /// The current client, if connected.
     pub fn client(&self) -> Option<KmsClient> {
         self.client.with_value(|c| c.clone())
