@@ -11,6 +11,8 @@ authentication, as the real failure would:
   server fault, and the body need not be JSON);
 - `bad-body`: the request is carried out, then answered 200 with a body cut short (not JSON, or
   for STS not XML): a connection that broke half way through the answer;
+- `cut-body`: the request is carried out, then a 200 whose headers promise the whole body but
+  whose connection closes half way through it (the client gets a status, then a read error);
 - `drop-after`: the request is carried out, then the connection is closed without any answer
   (a connection error, which the SDKs retry: kms-api.md §4.3 line 504);
 - `slow`: the request is carried out, and the normal answer is sent `delay_ms` later (default
@@ -32,9 +34,10 @@ INTERNAL_AFTER = "internal-after"
 HTML_502 = "html-502"
 BAD_BODY = "bad-body"
 DROP_AFTER = "drop-after"
+CUT_BODY = "cut-body"
 SLOW = "slow"
 NO_DATE_CORS = "no-date-cors"
-KINDS = (THROTTLE, INTERNAL_AFTER, HTML_502, BAD_BODY, DROP_AFTER, SLOW, NO_DATE_CORS)
+KINDS = (THROTTLE, INTERNAL_AFTER, HTML_502, BAD_BODY, DROP_AFTER, CUT_BODY, SLOW, NO_DATE_CORS)
 # Longer than the console's 30 s fetch timeout, so the console gives up first.
 DEFAULT_SLOW_MS = 35000.0
 

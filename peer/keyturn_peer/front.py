@@ -166,6 +166,8 @@ class Front:
         if not any(k.lower() == "content-length" for k, _ in headers):
             headers.append(("Content-Length", str(len(body))))
         start_response(f"{status} {_reason(status)}", headers)
+        if faults.kind(exchange.fault) == faults.CUT_BODY:
+            return _cut_short(environ, body)
         return [b"" if method == "HEAD" else body]
 
     # -- control endpoints ------------------------------------------------------------------
@@ -446,6 +448,13 @@ def _drop_connection(environ: dict[str, Any]) -> None:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
+
+
+def _cut_short(environ: dict[str, Any], body: bytes) -> Iterable[bytes]:
+    """The `cut-body` fault: the status and headers (with the full Content-Length) and half the
+    body go out, then the connection is shut down."""
+    yield body[: len(body) // 2]
+    _drop_connection(environ)
 
 
 def _reset_options(options: dict[str, Any]) -> dict[str, Any]:

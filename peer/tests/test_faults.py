@@ -134,6 +134,17 @@ def test_drop_after_closes_the_connection_without_an_answer(fleet: Fleet) -> Non
     assert fleet.peer.control("GET", "faults")["pending"] == []
 
 
+def test_cut_body_sends_a_200_then_closes_half_way_through_the_body(fleet: Fleet) -> None:
+    key = fleet.key_id("alias/demo-manual")
+    add_fault(fleet, operation="RotateKeyOnDemand", fault="cut-body", key_id=key)
+    # A raw client gets the status and headers, then the body breaks off.
+    with pytest.raises(http.client.IncompleteRead):
+        fleet.kms_call("RotateKeyOnDemand", {"KeyId": key})
+    # It happened: the rotation is in progress.
+    assert "OnDemandRotationStartDate" in fleet.kms().get_key_rotation_status(KeyId=key)
+    assert fleet.peer.control("GET", "faults")["pending"] == []
+
+
 def test_slow_delays_the_answer_without_holding_up_other_requests(fleet: Fleet) -> None:
     pending = add_fault(fleet, operation="ListKeys", fault="slow")
     assert pending[0]["delay_ms"] == 35000  # the default: longer than a 30 s fetch timeout

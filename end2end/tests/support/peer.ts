@@ -209,10 +209,11 @@ export interface Fault {
    * `throttle`: ThrottlingException, nothing done. `internal-after`: done, then a 500.
    * `html-502`: an HTML 502 page, nothing done. `bad-body`: done, then 200 with a body that is not
    * JSON. `drop-after`: done, then the connection is closed without an answer (a network error).
+   * `cut-body`: done, then a 200 whose body the connection drops half way.
    * `slow`: done, answered after `delay_ms`. `no-date-cors`: the normal answer, but `Date` is not
    * in Access-Control-Expose-Headers.
    */
-  fault: 'throttle' | 'internal-after' | 'html-502' | 'bad-body' | 'drop-after' | 'slow' | 'no-date-cors';
+  fault: 'throttle' | 'internal-after' | 'html-502' | 'bad-body' | 'drop-after' | 'cut-body' | 'slow' | 'no-date-cors';
   /** How many requests get it (default 1). */
   count?: number;
   /** Only requests for this KeyId. */
