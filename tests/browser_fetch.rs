@@ -13,15 +13,17 @@ use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
 
-use keyturn::aws::client::{Client, RequestRecord};
+use keyturn::aws::client::{Client, RequestRecord, LIST_ALIASES_PAGE, LIST_KEYS_PAGE};
 use keyturn::aws::credentials::{parse_credentials, Credentials};
 use keyturn::aws::endpoint::EndpointConfig;
-use keyturn::aws::error::AwsError;
+use keyturn::aws::error::{ErrorCode, ErrorKind};
 use keyturn::aws::kms::{
-    DescribeKey, GetKeyRotationStatus, KeyManager, KeySpec, KeyState, ListAliases, ListKeys,
-    MultiRegionKeyType, Origin, RotateKeyOnDemand, RotationType,
+    AliasListEntry, DescribeKey, GetKeyRotationStatus, KeyListEntry, KeyManager, KeySpec, KeyState,
+    ListAliases, ListKeys, MultiRegionKeyType, Operation, Origin, RotateKeyOnDemand, RotationType,
+    RotationsListEntry,
 };
 use keyturn::aws::transport::FetchTransport;
+use keyturn::console::inventory::{every_page, list_rotations};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -80,7 +82,22 @@ async fn client() -> (Client<FetchTransport>, Log) {
     client_with(peer_credentials().await, FetchTransport::new())
 }
 
-fn on_demand_used(rotations: &[keyturn::aws::kms::RotationsListEntry]) -> usize {
+/// Every key, through the app's one paging path.
+async fn all_keys(client: &Client<FetchTransport>) -> Vec<KeyListEntry> {
+    let first = ListKeys {
+        limit: Some(LIST_KEYS_PAGE),
+        ..Default::default()
+    };
+    every_page(client, first, |_| {}).await.expect("ListKeys")
+}
+
+async fn all_rotations(client: &Client<FetchTransport>, key_id: &str) -> Vec<RotationsListEntry> {
+    list_rotations(client, key_id, false)
+        .await
+        .expect("rotations")
+}
+
+fn on_demand_used(rotations: &[RotationsListEntry]) -> usize {
     rotations
         .iter()
         .filter(|r| r.rotation_type == Some(RotationType::OnDemand))
@@ -90,7 +107,7 @@ fn on_demand_used(rotations: &[keyturn::aws::kms::RotationsListEntry]) -> usize 
 /// A key that can be rotated on demand now: symmetric, customer managed, KMS origin, enabled,
 /// not a replica, no rotation running and rotations left.
 async fn rotatable_key(client: &Client<FetchTransport>) -> Option<String> {
-    let keys = client.list_all_keys().await.expect("ListKeys");
+    let keys = all_keys(client).await;
     for k in keys {
         let meta = client
             .call(&DescribeKey::new(k.key_id.clone()))
@@ -113,12 +130,7 @@ async fn rotatable_key(client: &Client<FetchTransport>) -> Option<String> {
         if status.on_demand_rotation_in_progress() {
             continue;
         }
-        let used = on_demand_used(
-            &client
-                .list_all_rotations(&meta.key_id)
-                .await
-                .expect("rotations"),
-        );
+        let used = on_demand_used(&all_rotations(client, &meta.key_id).await);
         if used + 1 < ON_DEMAND_LIMIT {
             return Some(meta.key_id);
         }
@@ -129,7 +141,7 @@ async fn rotatable_key(client: &Client<FetchTransport>) -> Option<String> {
 #[wasm_bindgen_test]
 async fn signed_round_trip_list_describe_status_rotate() {
     let (client, log) = client().await;
-    let keys = client.list_all_keys().await.expect("ListKeys");
+    let keys = all_keys(&client).await;
     assert!(!keys.is_empty(), "the demo fleet has keys");
 
     let key_id = match rotatable_key(&client).await {
@@ -169,7 +181,7 @@ async fn signed_round_trip_list_describe_status_rotate() {
 }
 
 async fn rotate_and_check(client: &Client<FetchTransport>, key_id: String) {
-    let before = on_demand_used(&client.list_all_rotations(&key_id).await.expect("rotations"));
+    let before = on_demand_used(&all_rotations(client, &key_id).await);
     let out = client
         .call(&RotateKeyOnDemand::new(key_id.clone()))
         .await
@@ -179,7 +191,7 @@ async fn rotate_and_check(client: &Client<FetchTransport>, key_id: String) {
         .call(&GetKeyRotationStatus::new(key_id.clone()))
         .await
         .expect("GetKeyRotationStatus");
-    let after = on_demand_used(&client.list_all_rotations(&key_id).await.expect("rotations"));
+    let after = on_demand_used(&all_rotations(client, &key_id).await);
     assert!(
         status.on_demand_rotation_in_progress() || after == before + 1,
         "the rotation is in progress or listed: {status:?}, {before} -> {after}"
@@ -205,7 +217,11 @@ async fn wrong_secret_is_rejected_and_decoded() {
         .call(&ListKeys::default())
         .await
         .expect_err("a wrong secret must be rejected");
-    assert_eq!(err.code(), Some("InvalidSignatureException"), "{err:?}");
+    assert_eq!(
+        err.code(),
+        Some(&ErrorCode::InvalidSignatureException),
+        "{err:?}"
+    );
     assert!(
         err.status().is_some_and(|s| (400..500).contains(&s)),
         "{err:?}"
@@ -215,10 +231,11 @@ async fn wrong_secret_is_rejected_and_decoded() {
         "x-amzn-RequestId is exposed: {err:?}"
     );
     assert!(
-        err.user_message("ListKeys").contains("secret access key"),
+        err.user_message().contains("secret access key"),
         "{}",
-        err.user_message("ListKeys")
+        err.user_message()
     );
+    assert!(err.user_message().starts_with("ListKeys failed"));
     assert_eq!(
         log.borrow().len(),
         1,
@@ -230,16 +247,18 @@ async fn wrong_secret_is_rejected_and_decoded() {
         .caller_identity()
         .await
         .expect_err("STS rejects it too");
-    assert_eq!(err.code(), Some("SignatureDoesNotMatch"), "{err:?}");
+    assert_eq!(
+        err.code(),
+        Some(&ErrorCode::SignatureDoesNotMatch),
+        "{err:?}"
+    );
 }
 
 #[wasm_bindgen_test]
 async fn paging_reaches_every_key_and_alias() {
     let (client, log) = client().await;
-    let all: BTreeSet<String> = client
-        .list_all_keys()
+    let all: BTreeSet<String> = all_keys(&client)
         .await
-        .expect("ListKeys")
         .into_iter()
         .map(|k| k.key_id)
         .collect();
@@ -250,19 +269,19 @@ async fn paging_reaches_every_key_and_alias() {
     );
 
     let mut pages = 0;
-    let small = client
-        .paginate(
-            ListKeys {
-                limit: Some(2),
-                ..Default::default()
-            },
-            |page| {
-                pages += 1;
-                assert!(page.len() <= 2, "Limit is honoured");
-            },
-        )
-        .await
-        .expect("paged ListKeys");
+    let small = every_page(
+        &client,
+        ListKeys {
+            limit: Some(2),
+            ..Default::default()
+        },
+        |page| {
+            pages += 1;
+            assert!(page.len() <= 2, "Limit is honoured");
+        },
+    )
+    .await
+    .expect("paged ListKeys");
     let paged: BTreeSet<String> = small.iter().map(|k| k.key_id.clone()).collect();
     assert_eq!(paged.len(), small.len(), "no key twice");
     assert_eq!(paged, all, "paging reaches every key");
@@ -278,17 +297,26 @@ async fn paging_reaches_every_key_and_alias() {
         .count();
     assert!(markers >= pages - 1, "NextMarker was sent back");
 
-    let aliases_all = client.list_all_aliases().await.expect("ListAliases");
-    let aliases_paged = client
-        .paginate(
-            ListAliases {
-                limit: Some(3),
-                ..Default::default()
-            },
-            |_| {},
-        )
-        .await
-        .expect("paged ListAliases");
+    let aliases_all: Vec<AliasListEntry> = every_page(
+        &client,
+        ListAliases {
+            limit: Some(LIST_ALIASES_PAGE),
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .await
+    .expect("ListAliases");
+    let aliases_paged = every_page(
+        &client,
+        ListAliases {
+            limit: Some(3),
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .await
+    .expect("paged ListAliases");
     let a: BTreeSet<String> = aliases_all.into_iter().map(|a| a.alias_name).collect();
     let b: BTreeSet<String> = aliases_paged.into_iter().map(|a| a.alias_name).collect();
     assert!(a.iter().any(|n| n.starts_with("alias/demo-")), "{a:?}");
@@ -310,7 +338,7 @@ async fn request_ids_and_date_are_read_through_cors() {
         .call(&DescribeKey::new("alias/keyturn-does-not-exist"))
         .await
         .expect_err("no such alias");
-    assert_eq!(err.code(), Some("NotFoundException"), "{err:?}");
+    assert_eq!(err.code(), Some(&ErrorCode::NotFoundException), "{err:?}");
     assert!(err.request_id().is_some(), "{err:?}");
 
     // `Date` is exposed too: a client whose clock is 10 minutes slow is corrected by the
@@ -355,7 +383,7 @@ async fn abort_all_cancels_in_flight_requests_and_retires_old_handles() {
     assert!(first.is_pending());
     assert_eq!(root.in_flight(), 1);
     root.abort_all();
-    assert_eq!(call.await.expect_err("aborted"), AwsError::Aborted);
+    assert_eq!(call.await.expect_err("aborted").kind, ErrorKind::Aborted);
     assert_eq!(root.in_flight(), 0);
 
     // The old handle stays retired; a new scope works.
@@ -364,8 +392,9 @@ async fn abort_all_cancels_in_flight_requests_and_retires_old_handles() {
         client
             .call(&ListKeys::default())
             .await
-            .expect_err("retired"),
-        AwsError::Aborted
+            .expect_err("retired")
+            .kind,
+        ErrorKind::Aborted
     );
     let (fresh, _) = client_with(creds, root.new_scope());
     fresh
@@ -386,7 +415,10 @@ async fn rotate_cancelled_in_flight_is_outcome_unknown() {
     assert!(first.is_pending());
     root.abort_all();
     let err = call.await.expect_err("aborted");
-    assert!(err.is_outcome_unknown(), "{err:?}");
+    assert!(
+        matches!(err.kind, ErrorKind::OutcomeUnknown { .. }),
+        "{err:?}"
+    );
     assert_eq!(log.borrow().len(), 1, "never resent");
 }
 
@@ -401,7 +433,11 @@ async fn timeout_is_reported_as_timeout() {
         ))
         .await
         .expect_err("no answer within 0 ms");
-    assert_eq!(err, AwsError::Timeout);
+    assert_eq!(err.kind, ErrorKind::Timeout);
+    assert_eq!(
+        err.operation.map(|o| o.name),
+        Some(GetKeyRotationStatus::NAME)
+    );
     assert_eq!(
         log.borrow().len(),
         3,
@@ -420,7 +456,8 @@ async fn unreachable_endpoint_is_a_network_error_that_mentions_cors() {
         .call(&ListKeys::default())
         .await
         .expect_err("unreachable");
-    assert!(matches!(err, AwsError::Network(_)), "{err:?}");
+    assert!(matches!(err.kind, ErrorKind::Network(_)), "{err:?}");
     assert!(err.to_string().contains("CORS"), "{err}");
-    assert!(err.user_message("ListKeys").contains("CORS"));
+    assert!(err.user_message().contains("CORS"));
+    assert!(err.user_message().starts_with("ListKeys could not reach"));
 }

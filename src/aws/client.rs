@@ -1,25 +1,25 @@
 //! The client: the one path that sends any KMS operation (and STS GetCallerIdentity), with
-//! signing, retries, clock-skew correction, pagination and the request log.
+//! signing, retries, clock-skew correction, the paging guard and the request log.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crate::aws::credentials::Credentials;
-use crate::aws::endpoint::{resolve, EndpointConfig, Service};
-use crate::aws::error::{decode_error, request_id_of, AwsError};
-use crate::aws::http::{HttpRequest, HttpResponse};
-use crate::aws::kms::{
-    self, AliasListEntry, KeyListEntry, ListAliases, ListKeyRotations, ListKeys, Operation,
-    Paginated, RotationsListEntry,
+use crate::aws::endpoint::{resolve, EndpointConfig};
+use crate::aws::error::{
+    decode_error, request_id_of, ApiOperation, AwsError, ErrorCode, ErrorKind,
 };
+use crate::aws::http::{HttpRequest, HttpResponse};
+use crate::aws::kms::{self, Operation, Paginated};
+use crate::aws::limiter::Limiters;
 use crate::aws::retry::{self, Decision, RetryContext, RetryQuota};
 use crate::aws::signing::sign;
 use crate::aws::sts::{self, CallerIdentity};
 use crate::aws::transport::Transport;
 
-/// Page sizes used by the `list_all_*` helpers (kms-api.md §2: ListKeys and ListKeyRotations
-/// allow 1000; ListAliases is documented as at most 100).
+/// Page sizes the inventory loader asks for (kms-api.md §2: ListKeys and ListKeyRotations allow
+/// 1000; ListAliases is documented as at most 100).
 pub const LIST_KEYS_PAGE: u32 = 1000;
 pub const LIST_ALIASES_PAGE: u32 = 100;
 pub const LIST_ROTATIONS_PAGE: u32 = 1000;
@@ -106,16 +106,19 @@ fn body_text(body: &[u8]) -> String {
 
 /// What [`Client::execute`] sends; one per call, re-signed for each attempt.
 struct Spec<'a> {
-    service: Service,
-    operation: &'a str,
+    /// Its service (where it goes, how it is signed) and name; every error of the call names it.
+    operation: ApiOperation,
     idempotent: bool,
     key_id: Option<&'a str>,
     headers: Vec<(String, String)>,
-    body: Vec<u8>,
+    /// The answer carries secrets (AssumeRole's credentials): the request log never shows it.
+    secret_response: bool,
+    /// The serialised request; Err (the serialiser's reason) when it could not be built.
+    body: Result<Vec<u8>, String>,
 }
 
-/// The one rule for following `NextMarker`, used by [`Client::paginate`] and the paced
-/// inventory loader alike. A broken or hostile endpoint must not keep the console paging for
+/// The one rule for following `NextMarker`, used by every paged read (the inventory loader's
+/// `all_pages`). A broken or hostile endpoint must not keep the console paging for
 /// ever: a marker seen before (a cycle, or the same one again), a truncated page without a
 /// marker, or more than [`MAX_PAGES`] pages stops with a clear error.
 #[derive(Default)]
@@ -143,11 +146,13 @@ impl MarkerGuard {
         if !truncated {
             return Ok(false);
         }
-        let stop = |detail: String| AwsError::Decode {
-            operation: O::NAME.to_string(),
-            status: 200,
-            request_id: None,
-            detail,
+        let stop = |detail: String| {
+            AwsError::from(ErrorKind::Decode {
+                status: 200,
+                request_id: None,
+                detail,
+            })
+            .with_operation(ApiOperation::new(O::SERVICE, O::NAME))
         };
         match next {
             _ if self.pages >= MAX_PAGES => Err(stop(format!(
@@ -169,6 +174,15 @@ impl MarkerGuard {
     }
 }
 
+/// What the request log shows instead of a body that holds credentials.
+pub const SECRET_BODY: &str = "(not shown: the answer holds credentials)";
+
+fn seconds(t: SystemTime) -> f64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
 /// Observer of every exchange (the request log).
 pub type Observer = Rc<dyn Fn(&RequestRecord)>;
 
@@ -185,6 +199,8 @@ pub struct Client<T: Transport> {
     clock_offset_ms: Cell<i64>,
     quota: RefCell<RetryQuota>,
     observer: Option<Observer>,
+    /// The scope's adaptive pacing, shared with its other clients (docs/kms.md §4.3).
+    limiters: Option<Rc<Limiters>>,
 }
 
 impl<T: Transport> Client<T> {
@@ -200,7 +216,18 @@ impl<T: Transport> Client<T> {
             clock_offset_ms: Cell::new(0),
             quota: RefCell::new(RetryQuota::new()),
             observer: None,
+            limiters: None,
         }
+    }
+
+    /// Pace every attempt through `limiters` (one adaptive limiter per operation).
+    pub fn with_limiters(mut self, limiters: Rc<Limiters>) -> Self {
+        self.limiters = Some(limiters);
+        self
+    }
+
+    pub fn limiters(&self) -> Option<&Rc<Limiters>> {
+        self.limiters.as_ref()
     }
 
     /// Report every exchange (each attempt) to `observer`.
@@ -209,20 +236,12 @@ impl<T: Transport> Client<T> {
         self
     }
 
-    pub fn set_observer(&mut self, observer: Option<Observer>) {
-        self.observer = observer;
-    }
-
     pub fn transport(&self) -> &T {
         &self.transport
     }
 
     pub fn credentials(&self) -> &Credentials {
         &self.credentials
-    }
-
-    pub fn endpoint_config(&self) -> &EndpointConfig {
-        &self.endpoint
     }
 
     /// The learned clock offset (server minus local), in milliseconds.
@@ -240,134 +259,63 @@ impl<T: Transport> Client<T> {
         retry::apply_offset(self.transport.now(), self.clock_offset_ms.get())
     }
 
-    /// Tokens left in the retry bucket.
-    pub fn retry_tokens(&self) -> u32 {
-        self.quota.borrow().available()
-    }
-
     /// Send any KMS operation: serialise, resolve the endpoint, sign, send, retry, decode.
     pub async fn call<O: Operation>(&self, op: &O) -> Result<O::Output, AwsError> {
-        let body = kms::request_body(op).map_err(|e| AwsError::Request {
-            operation: O::NAME.to_string(),
-            detail: e.to_string(),
-        })?;
         let spec = Spec {
-            service: Service::Kms,
-            operation: O::NAME,
+            operation: ApiOperation::new(O::SERVICE, O::NAME),
             idempotent: O::IDEMPOTENT,
             key_id: op.key_id(),
             headers: vec![
                 ("Content-Type".to_string(), kms::CONTENT_TYPE.to_string()),
                 (
                     "X-Amz-Target".to_string(),
-                    format!("{}.{}", kms::TARGET_PREFIX, O::NAME),
+                    format!("{}.{}", kms::target_prefix(O::SERVICE), O::NAME),
                 ),
             ],
-            body,
+            secret_response: false,
+            body: kms::request_body(op).map_err(|e| e.to_string()),
         };
-        let resp = self.execute(&spec).await?;
-        kms::decode_output(&resp.body).map_err(|e| AwsError::Decode {
-            operation: O::NAME.to_string(),
-            status: resp.status,
-            request_id: request_id_of(&resp),
-            detail: e.to_string(),
+        self.execute(&spec, |body| {
+            kms::decode_output(body).map_err(|e| e.to_string())
         })
+        .await
     }
 
     /// STS GetCallerIdentity: who these credentials are.
     pub async fn caller_identity(&self) -> Result<CallerIdentity, AwsError> {
         let (headers, body) = sts::request_parts();
         let spec = Spec {
-            service: Service::Sts,
-            operation: sts::OPERATION,
+            operation: ApiOperation::sts(sts::OPERATION),
             idempotent: true,
             key_id: None,
             headers,
-            body,
+            secret_response: false,
+            body: Ok(body),
         };
-        let resp = self.execute(&spec).await?;
-        sts::decode_caller_identity(&resp.body).map_err(|detail| AwsError::Decode {
-            operation: sts::OPERATION.to_string(),
-            status: resp.status,
-            request_id: request_id_of(&resp),
-            detail,
-        })
+        self.execute(&spec, sts::decode_caller_identity).await
     }
 
-    /// Follow `NextMarker` while `Truncated`, starting from `first` (its own `Marker`, if any,
-    /// is the start). `on_page` sees each page as it arrives so a view can show rows early.
-    pub async fn paginate<O, F>(&self, first: O, mut on_page: F) -> Result<Vec<O::Item>, AwsError>
-    where
-        O: Paginated,
-        F: FnMut(&[O::Item]),
-    {
-        let mut op = first;
-        let mut all = Vec::new();
-        let mut guard = MarkerGuard::default();
-        loop {
-            guard.sent(&op);
-            let out = self.call(&op).await?;
-            let (items, next, truncated) = O::into_page(out);
-            on_page(&items);
-            all.extend(items);
-            if !guard.advance(&mut op, next, truncated)? {
-                return Ok(all);
-            }
+    /// STS AssumeRole: credentials for a role (docs/kms.md §5.2). Not idempotent in the
+    /// retry sense only as far as every retry makes another session; that is harmless, so it
+    /// retries like a read.
+    pub async fn assume_role(&self, req: &sts::AssumeRole) -> Result<sts::AssumedRole, AwsError> {
+        let (headers, body) = sts::assume_role_parts(req);
+        let spec = Spec {
+            operation: ApiOperation::sts(sts::ASSUME_ROLE),
+            idempotent: true,
+            key_id: None,
+            headers,
+            secret_response: true,
+            body: Ok(body),
+        };
+        self.execute(&spec, sts::decode_assume_role).await
+    }
+
+    /// Tell the operation's limiter how an answer went (network failures are not answers).
+    fn pace(&self, spec: &Spec<'_>, at: SystemTime, throttled: bool) {
+        if let Some(limiters) = &self.limiters {
+            limiters.on_response(spec.operation.name, seconds(at), throttled);
         }
-    }
-
-    /// Every key in the region (ListKeys, 1000 per page).
-    pub async fn list_all_keys(&self) -> Result<Vec<KeyListEntry>, AwsError> {
-        self.list_keys_pages(|_| {}).await
-    }
-
-    /// Every key, reporting each page as it arrives.
-    pub async fn list_keys_pages(
-        &self,
-        on_page: impl FnMut(&[KeyListEntry]),
-    ) -> Result<Vec<KeyListEntry>, AwsError> {
-        let first = ListKeys {
-            limit: Some(LIST_KEYS_PAGE),
-            ..Default::default()
-        };
-        self.paginate(first, on_page).await
-    }
-
-    /// Every alias in the region (ListAliases, 100 per page).
-    pub async fn list_all_aliases(&self) -> Result<Vec<AliasListEntry>, AwsError> {
-        self.list_aliases_pages(|_| {}).await
-    }
-
-    pub async fn list_aliases_pages(
-        &self,
-        on_page: impl FnMut(&[AliasListEntry]),
-    ) -> Result<Vec<AliasListEntry>, AwsError> {
-        let first = ListAliases {
-            limit: Some(LIST_ALIASES_PAGE),
-            ..Default::default()
-        };
-        self.paginate(first, on_page).await
-    }
-
-    /// The key's completed rotations (ROTATIONS_ONLY, 1000 per page).
-    pub async fn list_all_rotations(
-        &self,
-        key_id: &str,
-    ) -> Result<Vec<RotationsListEntry>, AwsError> {
-        self.list_rotations_pages(key_id, |_| {}).await
-    }
-
-    pub async fn list_rotations_pages(
-        &self,
-        key_id: &str,
-        on_page: impl FnMut(&[RotationsListEntry]),
-    ) -> Result<Vec<RotationsListEntry>, AwsError> {
-        let first = ListKeyRotations {
-            key_id: key_id.to_string(),
-            limit: Some(LIST_ROTATIONS_PAGE),
-            ..Default::default()
-        };
-        self.paginate(first, on_page).await
     }
 
     fn emit(&self, record: &RequestRecord) {
@@ -390,32 +338,64 @@ impl<T: Transport> Client<T> {
         }
     }
 
-    /// Sign and send `spec`, retrying per [`retry::decide`]. Returns the 2xx response.
-    async fn execute(&self, spec: &Spec<'_>) -> Result<HttpResponse, AwsError> {
-        let endpoint = resolve(spec.service, &self.endpoint)?;
+    /// The one path of every call: build, sign and send `spec`, retrying per [`retry::decide`],
+    /// then `decode` the 2xx body. Every error it returns names `spec.operation`.
+    async fn execute<R>(
+        &self,
+        spec: &Spec<'_>,
+        decode: impl FnOnce(&[u8]) -> Result<R, String>,
+    ) -> Result<R, AwsError> {
+        let result = match &spec.body {
+            Err(detail) => Err(ErrorKind::Request {
+                detail: detail.clone(),
+            }
+            .into()),
+            Ok(body) => self.exchange(spec, body).await.and_then(|resp| {
+                decode(&resp.body).map_err(|detail| {
+                    ErrorKind::Decode {
+                        status: resp.status,
+                        request_id: request_id_of(&resp),
+                        detail,
+                    }
+                    .into()
+                })
+            }),
+        };
+        result.map_err(|e| e.with_operation(spec.operation))
+    }
+
+    /// Sign and send `body`, retrying per [`retry::decide`]. Returns the 2xx response.
+    async fn exchange(&self, spec: &Spec<'_>, body: &[u8]) -> Result<HttpResponse, AwsError> {
+        let endpoint = resolve(spec.operation.service, &self.endpoint)?;
         let mut attempt: u32 = 1;
         let mut sequence: u32 = 1;
         let mut clock_retry_used = false;
         let mut last_retry_cost: Option<u32> = None;
         loop {
+            if let Some(limiters) = &self.limiters {
+                let wait = limiters.acquire(spec.operation.name, seconds(self.transport.now()));
+                if wait > 0.0 {
+                    self.transport.sleep(Duration::from_secs_f64(wait)).await;
+                }
+            }
             let started = self.transport.now();
             let mut req = HttpRequest {
                 method: "POST".to_string(),
                 url: endpoint.url.clone(),
                 headers: spec.headers.clone(),
-                body: spec.body.clone(),
+                body: body.to_vec(),
             };
             let signing_time = retry::apply_offset(started, self.clock_offset_ms.get());
             sign(
                 &mut req,
                 &self.credentials,
                 &endpoint.signing_region,
-                spec.service,
+                spec.operation.service,
                 signing_time,
             )?;
             let mut record = RequestRecord {
                 started,
-                operation: spec.operation.to_string(),
+                operation: spec.operation.name.to_string(),
                 key_id: spec.key_id.map(str::to_string),
                 method: req.method.clone(),
                 url: req.url.clone(),
@@ -441,13 +421,23 @@ impl<T: Transport> Client<T> {
                     let corrected = self.observe_date(&resp, finished);
                     record.status = Some(resp.status);
                     record.request_id = request_id_of(&resp);
-                    record.response_body = body_text(&resp.body);
+                    record.response_body = if spec.secret_response && resp.status < 300 {
+                        SECRET_BODY.to_string()
+                    } else {
+                        body_text(&resp.body)
+                    };
                     if (200..300).contains(&resp.status) {
+                        self.pace(spec, finished, false);
                         self.emit(&record);
                         self.quota.borrow_mut().on_success(last_retry_cost);
                         return Ok(resp);
                     }
                     let err = decode_error(&resp);
+                    self.pace(
+                        spec,
+                        finished,
+                        err.code().is_some_and(ErrorCode::is_throttling),
+                    );
                     record.error = Some(err.to_string());
                     self.emit(&record);
                     let retry_after = resp
@@ -464,7 +454,7 @@ impl<T: Transport> Client<T> {
             };
 
             let ctx = RetryContext {
-                operation: spec.operation,
+                operation: spec.operation.name,
                 idempotent: spec.idempotent,
                 attempt,
                 clock_corrected,
@@ -476,10 +466,10 @@ impl<T: Transport> Client<T> {
             match decision {
                 Decision::Fail => return Err(err),
                 Decision::OutcomeUnknown => {
-                    return Err(AwsError::OutcomeUnknown {
-                        operation: spec.operation.to_string(),
-                        cause: Box::new(err),
-                    })
+                    return Err(ErrorKind::OutcomeUnknown {
+                        cause: Box::new(err.kind),
+                    }
+                    .into())
                 }
                 Decision::RetryAfterClockCorrection => clock_retry_used = true,
                 Decision::Retry { delay, cost } => {
@@ -499,8 +489,10 @@ impl<T: Transport> Client<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::endpoint::Service;
+    use crate::aws::error::ErrorCode;
     use crate::aws::kms::{
-        DescribeKey, EnableKeyRotation, GetKeyRotationStatus, KeyState, RotateKeyOnDemand,
+        DescribeKey, EnableKeyRotation, GetKeyRotationStatus, KeyState, ListKeys, RotateKeyOnDemand,
     };
     use crate::aws::transport::fake::{FakeTransport, T0_MS};
     use crate::aws::transport::TransportError;
@@ -580,7 +572,7 @@ mod tests {
         );
         assert!(auth.contains("x-amz-target"), "{auth}");
         assert!(req.header("Host").is_none(), "the browser sets Host");
-        assert_eq!(c.retry_tokens(), 500);
+        assert_eq!(c.quota.borrow().available(), 500);
     }
 
     #[test]
@@ -615,7 +607,7 @@ mod tests {
             .reply(200, &[("x-amzn-RequestId", "rid")], "<html>hello</html>");
         let err = block_on(c.call(&ListKeys::default())).expect_err("decode error");
         assert!(
-            matches!(err, AwsError::Decode { status: 200, .. }),
+            matches!(err.kind, ErrorKind::Decode { status: 200, .. }),
             "{err:?}"
         );
         assert_eq!(err.request_id(), Some("rid"));
@@ -637,7 +629,7 @@ mod tests {
             vec![Duration::from_millis(500), Duration::from_millis(1000)]
         );
         // 500 - 5 - 5 + 5 (refund of the last retry's cost).
-        assert_eq!(c.retry_tokens(), 495);
+        assert_eq!(c.quota.borrow().available(), 495);
     }
 
     #[test]
@@ -653,14 +645,14 @@ mod tests {
             )
             .reply(200, &[], "{}");
         let err = block_on(c.call(&DescribeKey::new("k"))).expect_err("gives up");
-        assert_eq!(err.code(), Some("KMSInternalException"));
+        assert_eq!(err.code(), Some(&ErrorCode::KMSInternalException));
         assert_eq!(err.request_id(), Some("last"));
         assert_eq!(c.transport().sent(), 3);
         assert_eq!(
             *c.transport().sleeps.borrow(),
             vec![Duration::from_millis(25), Duration::from_millis(50)]
         );
-        assert_eq!(c.retry_tokens(), 500 - 14 - 14);
+        assert_eq!(c.quota.borrow().available(), 500 - 14 - 14);
     }
 
     #[test]
@@ -684,15 +676,15 @@ mod tests {
     #[test]
     fn permanent_errors_are_not_retried() {
         for code in [
-            "NotFoundException",
-            "AccessDeniedException",
-            "KMSInvalidStateException",
-            "UnsupportedOperationException",
+            ErrorCode::NotFoundException,
+            ErrorCode::AccessDeniedException,
+            ErrorCode::KMSInvalidStateException,
+            ErrorCode::UnsupportedOperationException,
         ] {
             let c = client();
-            c.transport().reply(400, &[], &kms_error(code));
+            c.transport().reply(400, &[], &kms_error(code.as_str()));
             let err = block_on(c.call(&DescribeKey::new("k"))).expect_err("fails");
-            assert_eq!(err.code(), Some(code));
+            assert_eq!(err.code(), Some(&code));
             assert_eq!(c.transport().sent(), 1, "{code}");
             assert!(c.transport().sleeps.borrow().is_empty());
         }
@@ -726,7 +718,10 @@ mod tests {
                 .push(first.clone())
                 .reply(200, &[], r#"{"KeyId":"k"}"#);
             let err = block_on(c.call(&RotateKeyOnDemand::new("k"))).expect_err("unknown");
-            assert!(err.is_outcome_unknown(), "{first:?} -> {err:?}");
+            assert!(
+                matches!(err.kind, ErrorKind::OutcomeUnknown { .. }),
+                "{first:?} -> {err:?}"
+            );
             assert_eq!(c.transport().sent(), 1, "{first:?} was resent");
             assert!(c.transport().sleeps.borrow().is_empty());
         }
@@ -739,8 +734,8 @@ mod tests {
             .reply(400, &[], &kms_error("LimitExceededException"))
             .reply(200, &[], r#"{"KeyId":"k"}"#);
         let err = block_on(c.call(&RotateKeyOnDemand::new("k"))).expect_err("limit");
-        assert_eq!(err.code(), Some("LimitExceededException"));
-        assert!(!err.is_outcome_unknown());
+        assert_eq!(err.code(), Some(&ErrorCode::LimitExceededException));
+        assert!(!matches!(err.kind, ErrorKind::OutcomeUnknown { .. }));
         assert_eq!(c.transport().sent(), 1);
     }
 
@@ -803,7 +798,7 @@ mod tests {
             )
             .reply(200, &[], "{}");
         let err = block_on(c.call(&ListKeys::default())).expect_err("wrong secret");
-        assert_eq!(err.code(), Some("SignatureDoesNotMatch"));
+        assert_eq!(err.code(), Some(&ErrorCode::SignatureDoesNotMatch));
         assert_eq!(c.transport().sent(), 1);
         assert_eq!(c.clock_offset_ms(), 0);
     }
@@ -824,7 +819,7 @@ mod tests {
             )
             .reply(200, &[], "{}");
         let err = block_on(c.call(&ListKeys::default())).expect_err("gives up");
-        assert_eq!(err.code(), Some("InvalidSignatureException"));
+        assert_eq!(err.code(), Some(&ErrorCode::InvalidSignatureException));
         assert_eq!(c.transport().sent(), 2);
     }
 
@@ -837,81 +832,10 @@ mod tests {
         assert_eq!(c.clock_offset_ms(), -600_000 - 7);
     }
 
-    #[test]
-    fn paginate_follows_next_marker_and_reports_pages() {
-        let c = client();
-        c.transport()
-            .reply(
-                200,
-                &[],
-                r#"{"Keys":[{"KeyId":"a"},{"KeyId":"b"}],"NextMarker":"m1","Truncated":true}"#,
-            )
-            .reply(
-                200,
-                &[],
-                r#"{"Keys":[],"NextMarker":"m2","Truncated":true}"#,
-            )
-            .reply(200, &[], r#"{"Keys":[{"KeyId":"c"}],"Truncated":false}"#);
-        let mut pages = Vec::new();
-        let all = block_on(c.list_keys_pages(|p| pages.push(p.len()))).expect("ok");
-        assert_eq!(
-            all.iter().map(|k| k.key_id.as_str()).collect::<Vec<_>>(),
-            vec!["a", "b", "c"]
-        );
-        assert_eq!(pages, vec![2, 0, 1]);
-        let reqs = c.transport().requests.borrow();
-        assert_eq!(reqs[0].body, br#"{"Limit":1000}"#);
-        assert_eq!(reqs[1].body, br#"{"Limit":1000,"Marker":"m1"}"#);
-        assert_eq!(reqs[2].body, br#"{"Limit":1000,"Marker":"m2"}"#);
-    }
+    // Paging through the client is tested where it is done: console::inventory::every_page.
 
     #[test]
-    fn list_helpers_use_their_page_sizes() {
-        let c = client();
-        c.transport()
-            .reply(200, &[], r#"{"Aliases":[{"AliasName":"alias/x"}]}"#)
-            .reply(
-                200,
-                &[],
-                r#"{"Rotations":[{"RotationType":"ON_DEMAND"}],"Truncated":false}"#,
-            );
-        assert_eq!(block_on(c.list_all_aliases()).map(|v| v.len()), Ok(1));
-        assert_eq!(block_on(c.list_all_rotations("k1")).map(|v| v.len()), Ok(1));
-        let reqs = c.transport().requests.borrow();
-        assert_eq!(reqs[0].body, br#"{"Limit":100}"#);
-        assert_eq!(header(&reqs[0], "X-Amz-Target"), "TrentService.ListAliases");
-        assert_eq!(reqs[1].body, br#"{"KeyId":"k1","Limit":1000}"#);
-        assert_eq!(
-            header(&reqs[1], "X-Amz-Target"),
-            "TrentService.ListKeyRotations"
-        );
-    }
-
-    #[test]
-    fn paginate_stops_on_a_truncated_page_without_a_new_marker() {
-        let c = client();
-        c.transport()
-            .reply(200, &[], r#"{"Keys":[{"KeyId":"a"}],"Truncated":true}"#);
-        let err = block_on(c.list_all_keys()).expect_err("no marker");
-        assert!(matches!(err, AwsError::Decode { .. }), "{err:?}");
-        let c = client();
-        c.transport()
-            .reply(200, &[], r#"{"Keys":[],"NextMarker":"m","Truncated":true}"#)
-            .reply(200, &[], r#"{"Keys":[],"NextMarker":"m","Truncated":true}"#);
-        assert!(block_on(c.list_all_keys()).is_err());
-        assert_eq!(c.transport().sent(), 2);
-    }
-
-    #[test]
-    fn paginate_stops_a_cycle_and_an_endless_endpoint() {
-        let c = client();
-        c.transport()
-            .reply(200, &[], r#"{"Keys":[],"NextMarker":"a","Truncated":true}"#)
-            .reply(200, &[], r#"{"Keys":[],"NextMarker":"b","Truncated":true}"#)
-            .reply(200, &[], r#"{"Keys":[],"NextMarker":"a","Truncated":true}"#);
-        let err = block_on(c.list_all_keys()).expect_err("a cycle");
-        assert!(err.to_string().contains("circle"), "{err}");
-        assert_eq!(c.transport().sent(), 3);
+    fn marker_guard_stops_an_endless_endpoint() {
         // An endpoint that always has one more page, each with a new marker.
         let mut guard = MarkerGuard::default();
         let mut op = ListKeys::default();
@@ -927,20 +851,62 @@ mod tests {
         };
         assert_eq!(pages, MAX_PAGES);
         assert!(err.to_string().contains("more pages"), "{err}");
+        assert_eq!(err.operation, Some(ApiOperation::kms("ListKeys")));
+        let mut op = ListKeys::default();
+        assert_eq!(
+            MarkerGuard::default().advance(&mut op, None, false),
+            Ok(false)
+        );
     }
 
     #[test]
-    fn paginate_propagates_errors_mid_way() {
+    fn every_error_of_a_call_names_its_operation() {
         let c = client();
         c.transport()
-            .reply(
-                200,
-                &[],
-                r#"{"Keys":[{"KeyId":"a"}],"NextMarker":"m","Truncated":true}"#,
-            )
-            .reply(400, &[], &kms_error("InvalidMarkerException"));
-        let err = block_on(c.list_all_keys()).expect_err("bad marker");
-        assert_eq!(err.code(), Some("InvalidMarkerException"));
+            .reply(400, &[], &kms_error("NotFoundException"))
+            .push(Err(TransportError::Timeout))
+            .push(Err(TransportError::Timeout))
+            .push(Err(TransportError::Timeout))
+            .reply(200, &[], "<html>")
+            .reply(500, &[], "")
+            .reply(403, &[], "<Error><Code>AccessDenied</Code></Error>");
+        let describe = ApiOperation::kms("DescribeKey");
+        let err = block_on(c.call(&DescribeKey::new("k"))).expect_err("not found");
+        assert_eq!(err.operation, Some(describe));
+        assert!(
+            err.user_message().starts_with("DescribeKey failed"),
+            "{err:?}"
+        );
+        let err = block_on(c.call(&GetKeyRotationStatus::new("k"))).expect_err("timeout");
+        assert_eq!(err.kind, ErrorKind::Timeout);
+        assert_eq!(
+            err.operation,
+            Some(ApiOperation::kms("GetKeyRotationStatus"))
+        );
+        let err = block_on(c.call(&DescribeKey::new("k"))).expect_err("unreadable");
+        assert!(matches!(err.kind, ErrorKind::Decode { .. }), "{err:?}");
+        assert_eq!(err.operation, Some(describe));
+        assert!(
+            err.to_string().contains("the DescribeKey response"),
+            "{err}"
+        );
+        let err = block_on(c.call(&RotateKeyOnDemand::new("k"))).expect_err("5xx");
+        assert!(matches!(err.kind, ErrorKind::OutcomeUnknown { .. }));
+        assert_eq!(err.operation, Some(ApiOperation::kms("RotateKeyOnDemand")));
+        let err = block_on(c.caller_identity()).expect_err("denied");
+        let sts = ApiOperation::sts("GetCallerIdentity");
+        assert_eq!(err.operation, Some(sts));
+        assert_eq!(sts.service, Service::Sts);
+        assert!(
+            err.user_message().contains("sts:GetCallerIdentity"),
+            "{err:?}"
+        );
+        // Errors before anything is sent name the call too.
+        let mut cfg = config();
+        cfg.region = "xx-nowhere-1".into();
+        let c = Client::new(FakeTransport::new(), creds(), cfg);
+        let err = block_on(c.call(&ListKeys::default())).expect_err("bad region");
+        assert_eq!(err.operation, Some(ApiOperation::kms("ListKeys")));
     }
 
     #[test]
@@ -982,7 +948,7 @@ mod tests {
             Ok("arn:aws:iam::1:user/u".to_string())
         );
         let err = block_on(c.caller_identity()).expect_err("bad token");
-        assert_eq!(err.code(), Some("InvalidClientTokenId"));
+        assert_eq!(err.code(), Some(&ErrorCode::InvalidClientTokenId));
         assert_eq!(err.request_id(), Some("x-1"));
         assert_eq!(err.status(), Some(403));
     }
@@ -993,7 +959,7 @@ mod tests {
         cfg.region = "xx-nowhere-1".into();
         let c = Client::new(FakeTransport::new(), creds(), cfg);
         let err = block_on(c.call(&ListKeys::default())).expect_err("bad region");
-        assert!(matches!(err, AwsError::Endpoint(_)), "{err:?}");
+        assert!(matches!(err.kind, ErrorKind::Endpoint(_)), "{err:?}");
         assert_eq!(c.transport().sent(), 0);
     }
 
@@ -1145,7 +1111,7 @@ mod tests {
         }
         assert_eq!(attempts[0], 3);
         assert!(attempts.iter().any(|&a| a < 3), "{attempts:?}");
-        assert!(c.retry_tokens() < RETRY_COST_FOR_TEST);
+        assert!(c.quota.borrow().available() < RETRY_COST_FOR_TEST);
     }
 
     const RETRY_COST_FOR_TEST: u32 = retry::RETRY_COST;

@@ -324,7 +324,7 @@ fn looks_like_aws_access_key_id(s: &str) -> bool {
 
 /// ISO 8601 / RFC 3339 with `Z` or an offset; also Python's `str(datetime)` form with a space
 /// instead of `T`, and plain epoch seconds.
-fn parse_expiration(text: &str) -> Result<SystemTime, CredentialsError> {
+pub(crate) fn parse_expiration(text: &str) -> Result<SystemTime, CredentialsError> {
     let trimmed = text.trim();
     let invalid = || CredentialsError::InvalidExpiration(trimmed.to_owned());
     let parsed = if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()) {

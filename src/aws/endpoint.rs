@@ -249,6 +249,8 @@ pub fn region_description(region: &str) -> Option<&'static str> {
 pub enum Service {
     Kms,
     Sts,
+    /// Organizations ListAccounts: one endpoint per partition (docs/kms.md §5).
+    Organizations,
 }
 
 impl Service {
@@ -257,7 +259,13 @@ impl Service {
         match self {
             Service::Kms => "kms",
             Service::Sts => "sts",
+            Service::Organizations => "organizations",
         }
+    }
+
+    /// The IAM action prefix of the service's operations (`kms:`, `sts:`, `organizations:`).
+    pub fn iam_prefix(self) -> &'static str {
+        self.signing_name()
     }
 }
 
@@ -266,6 +274,7 @@ impl fmt::Display for Service {
         f.write_str(match self {
             Service::Kms => "KMS",
             Service::Sts => "STS",
+            Service::Organizations => "Organizations",
         })
     }
 }
@@ -292,7 +301,10 @@ impl EndpointConfig {
         }
         match service {
             Service::Kms => set(&self.custom_url),
-            Service::Sts => set(&self.sts_url).or_else(|| set(&self.custom_url)),
+            // A local peer answers STS and Organizations on the KMS endpoint URL too.
+            Service::Sts | Service::Organizations => {
+                set(&self.sts_url).or_else(|| set(&self.custom_url))
+            }
         }
     }
 }
@@ -353,9 +365,14 @@ pub fn resolve(service: Service, config: &EndpointConfig) -> Result<Endpoint, En
             return Err(EndpointError::CustomUrlWithVariant("dual-stack"));
         }
         // Any well-formed region is accepted here: a local peer or proxy decides what it wants.
+        // Organizations is still signed for its partition's home Region.
+        let signing_region = match (service, partition_of(&region)) {
+            (Service::Organizations, Some(p)) => organizations_home(p).to_string(),
+            _ => region,
+        };
         return Ok(Endpoint {
             url: normalize_custom_url(url)?,
-            signing_region: region,
+            signing_region,
         });
     }
 
@@ -367,6 +384,10 @@ pub fn resolve(service: Service, config: &EndpointConfig) -> Result<Endpoint, En
             partition: partition.id,
             dns_suffix: partition.dns_suffix,
         });
+    }
+
+    if service == Service::Organizations {
+        return Ok(organizations_endpoint(partition, config.fips));
     }
 
     let suffix = if config.dual_stack {
@@ -381,12 +402,39 @@ pub fn resolve(service: Service, config: &EndpointConfig) -> Result<Endpoint, En
         (Service::Kms, true) => "kms-fips",
         (Service::Sts, false) => "sts",
         (Service::Sts, true) => "sts-fips",
+        (Service::Organizations, _) => "organizations",
     };
     Ok(Endpoint {
         url: format!("https://{host_prefix}.{region}.{suffix}/"),
         // FIPS and dual-stack hosts sign with the plain region (kms-api.md §1.1).
         signing_region: region,
     })
+}
+
+/// Organizations is global: one endpoint per partition, signed for that partition's home
+/// Region (us-east-1 commercial, cn-northwest-1 China, us-gov-west-1 GovCloud, whose host is
+/// FIPS already), whatever Region was chosen (Organizations API reference, "Endpoint to call").
+/// Dual-stack does not apply.
+fn organizations_endpoint(partition: &Partition, fips: bool) -> Endpoint {
+    let home = organizations_home(partition);
+    let host = if fips && partition.id == "aws" {
+        "organizations-fips"
+    } else {
+        "organizations"
+    };
+    Endpoint {
+        url: format!("https://{host}.{home}.{}/", partition.dns_suffix),
+        signing_region: home.to_string(),
+    }
+}
+
+fn organizations_home(partition: &Partition) -> &'static str {
+    match partition.id {
+        "aws" => "us-east-1",
+        "aws-cn" => "cn-northwest-1",
+        "aws-us-gov" => "us-gov-west-1",
+        _ => partition.regions.first().copied().unwrap_or("us-east-1"),
+    }
 }
 
 /// Lowercase letters and digits in dash-separated groups, as long as a DNS label allows.
@@ -1067,5 +1115,58 @@ mod tests {
         assert_eq!(Service::Kms.signing_name(), "kms");
         assert_eq!(Service::Sts.signing_name(), "sts");
         assert_eq!(Service::Kms.to_string(), "KMS");
+    }
+
+    #[test]
+    fn organizations_is_one_endpoint_per_partition() {
+        let cfg = |region: &str| EndpointConfig {
+            region: region.into(),
+            ..Default::default()
+        };
+        for (region, url, signing) in [
+            (
+                "eu-west-1",
+                "https://organizations.us-east-1.amazonaws.com/",
+                "us-east-1",
+            ),
+            (
+                "us-east-1",
+                "https://organizations.us-east-1.amazonaws.com/",
+                "us-east-1",
+            ),
+            (
+                "cn-north-1",
+                "https://organizations.cn-northwest-1.amazonaws.com.cn/",
+                "cn-northwest-1",
+            ),
+            (
+                "us-gov-east-1",
+                "https://organizations.us-gov-west-1.amazonaws.com/",
+                "us-gov-west-1",
+            ),
+        ] {
+            let e = resolve(Service::Organizations, &cfg(region)).unwrap();
+            assert_eq!(
+                (e.url.as_str(), e.signing_region.as_str()),
+                (url, signing),
+                "{region}"
+            );
+        }
+        let fips = EndpointConfig {
+            fips: true,
+            ..cfg("us-west-2")
+        };
+        assert_eq!(
+            resolve(Service::Organizations, &fips).unwrap().url,
+            "https://organizations-fips.us-east-1.amazonaws.com/"
+        );
+        // A custom endpoint URL (the local peer) serves it too, signed for the home Region.
+        let local = EndpointConfig {
+            custom_url: Some("http://127.0.0.1:4599".into()),
+            ..cfg("us-west-2")
+        };
+        let e = resolve(Service::Organizations, &local).unwrap();
+        assert_eq!(e.url, "http://127.0.0.1:4599/");
+        assert_eq!(e.signing_region, "us-east-1");
     }
 }

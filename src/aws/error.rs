@@ -1,24 +1,227 @@
-//! One error type for everything the wire layer can fail with, and the decoder that turns an AWS
-//! error response (JSON, XML or neither) into it.
+//! One error type for everything the wire layer can fail with, the typed AWS error code, and the
+//! decoder that turns an AWS error response (JSON, XML or neither) into an error.
 //!
 //! Facts used here are from kms-api.md §1.3 (error body, code sanitisation, header fallback,
-//! request id) and §2 (the error codes per operation).
+//! request id), §2 (the error codes per operation) and §4.3 (retry classification).
+
+use std::fmt;
 
 use crate::aws::credentials::CredentialsError;
-use crate::aws::endpoint::EndpointError;
+use crate::aws::endpoint::{EndpointError, Service};
 use crate::aws::http::HttpResponse;
+use crate::aws::kms::{Operation, RotateKeyOnDemand};
+use crate::aws::organizations::ListAccounts;
 use crate::aws::signing::SigningError;
+use crate::aws::sts;
 use crate::aws::transport::TransportError;
+use crate::aws::wire::wire_enum;
 
-/// Everything a KMS or STS call can fail with. Cheap to clone so the UI can keep it in a signal.
+/// One API operation (`RotateKeyOnDemand` of KMS, `GetCallerIdentity` of STS, ...): what a call
+/// error names, and the IAM action that allows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ApiOperation {
+    pub service: Service,
+    /// The operation name, as in the API reference (`ListKeys`).
+    pub name: &'static str,
+}
+
+impl ApiOperation {
+    pub const fn new(service: Service, name: &'static str) -> Self {
+        ApiOperation { service, name }
+    }
+
+    pub const fn kms(name: &'static str) -> Self {
+        Self::new(Service::Kms, name)
+    }
+
+    pub const fn sts(name: &'static str) -> Self {
+        Self::new(Service::Sts, name)
+    }
+
+    /// The IAM action that allows it: `kms:RotateKeyOnDemand`, `sts:GetCallerIdentity`.
+    pub fn iam_action(self) -> String {
+        format!("{}:{}", self.service.iam_prefix(), self.name)
+    }
+}
+
+impl fmt::Display for ApiOperation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// Operations whose errors have sentences of their own.
+const ROTATE_KEY_ON_DEMAND: ApiOperation = ApiOperation::kms(RotateKeyOnDemand::NAME);
+const ASSUME_ROLE: ApiOperation = ApiOperation::sts(sts::ASSUME_ROLE);
+const LIST_ACCOUNTS: ApiOperation = ApiOperation::new(ListAccounts::SERVICE, ListAccounts::NAME);
+
+wire_enum!(
+    /// An AWS error code, sanitised ([`sanitize_code`]: `com.amazonaws.kms#NotFoundException`
+    /// -> `NotFoundException`). Every code keyturn acts on or has a sentence for is a variant;
+    /// any other is kept, as sent, in `Other`.
+    ErrorCode {
+        // KMS (kms-api.md §2, "Error shapes used above").
+        AccessDeniedException = "AccessDeniedException",
+        ConflictException = "ConflictException",
+        DependencyTimeoutException = "DependencyTimeoutException",
+        DisabledException = "DisabledException",
+        InvalidArnException = "InvalidArnException",
+        InvalidMarkerException = "InvalidMarkerException",
+        KMSInternalException = "KMSInternalException",
+        KMSInvalidStateException = "KMSInvalidStateException",
+        LimitExceededException = "LimitExceededException",
+        NotFoundException = "NotFoundException",
+        UnsupportedOperationException = "UnsupportedOperationException",
+        ValidationException = "ValidationException",
+        // Common to every service (kms-api.md §1.3) and STS's own.
+        AccessDenied = "AccessDenied",
+        NotAuthorized = "NotAuthorized",
+        ExpiredToken = "ExpiredToken",
+        ExpiredTokenException = "ExpiredTokenException",
+        InvalidClientTokenId = "InvalidClientTokenId",
+        UnrecognizedClientException = "UnrecognizedClientException",
+        MissingAuthenticationToken = "MissingAuthenticationToken",
+        MissingAuthenticationTokenException = "MissingAuthenticationTokenException",
+        SignatureDoesNotMatch = "SignatureDoesNotMatch",
+        InvalidSignatureException = "InvalidSignatureException",
+        IncompleteSignature = "IncompleteSignature",
+        IncompleteSignatureException = "IncompleteSignatureException",
+        RequestExpired = "RequestExpired",
+        RequestInTheFuture = "RequestInTheFuture",
+        RequestTimeTooSkewed = "RequestTimeTooSkewed",
+        AuthFailure = "AuthFailure",
+        OptInRequired = "OptInRequired",
+        RegionDisabledException = "RegionDisabledException",
+        ValidationError = "ValidationError",
+        InvalidParameterValue = "InvalidParameterValue",
+        SerializationException = "SerializationException",
+        InternalFailure = "InternalFailure",
+        ServiceUnavailable = "ServiceUnavailable",
+        // STS AssumeRole.
+        MalformedPolicyDocument = "MalformedPolicyDocument",
+        PackedPolicyTooLarge = "PackedPolicyTooLarge",
+        // Organizations ListAccounts.
+        AWSOrganizationsNotInUseException = "AWSOrganizationsNotInUseException",
+        InvalidInputException = "InvalidInputException",
+        ServiceException = "ServiceException",
+        TooManyRequestsException = "TooManyRequestsException",
+        // The rest of the SDKs' throttling and transient codes (kms-api.md §4.3).
+        Throttling = "Throttling",
+        ThrottlingException = "ThrottlingException",
+        ThrottledException = "ThrottledException",
+        RequestThrottledException = "RequestThrottledException",
+        ProvisionedThroughputExceededException = "ProvisionedThroughputExceededException",
+        TransactionInProgressException = "TransactionInProgressException",
+        RequestLimitExceeded = "RequestLimitExceeded",
+        BandwidthLimitExceeded = "BandwidthLimitExceeded",
+        RequestThrottled = "RequestThrottled",
+        SlowDown = "SlowDown",
+        EC2ThrottledException = "EC2ThrottledException",
+        RequestTimeout = "RequestTimeout",
+        RequestTimeoutException = "RequestTimeoutException",
+        PriorRequestNotComplete = "PriorRequestNotComplete",
+    }
+);
+
+impl ErrorCode {
+    /// Throttling (kms-api.md §4.3, botocore `_THROTTLED_ERROR_CODES`, js-v3
+    /// `THROTTLING_ERROR_CODES`): retried with the throttling backoff. This includes
+    /// LimitExceededException, which for RotateKeyOnDemand means the per-key quota instead
+    /// (retry.rs).
+    pub fn is_throttling(&self) -> bool {
+        use ErrorCode as C;
+        matches!(
+            self,
+            C::Throttling
+                | C::ThrottlingException
+                | C::ThrottledException
+                | C::RequestThrottledException
+                | C::TooManyRequestsException
+                | C::ProvisionedThroughputExceededException
+                | C::TransactionInProgressException
+                | C::RequestLimitExceeded
+                | C::BandwidthLimitExceeded
+                | C::LimitExceededException
+                | C::RequestThrottled
+                | C::SlowDown
+                | C::EC2ThrottledException
+        )
+    }
+
+    /// A temporary fault on AWS's side (kms-api.md §4.3 transient codes, plus the KMS faults
+    /// that say they can be retried): retried with the transient backoff.
+    pub fn is_transient(&self) -> bool {
+        use ErrorCode as C;
+        matches!(
+            self,
+            C::RequestTimeout
+                | C::RequestTimeoutException
+                | C::PriorRequestNotComplete
+                | C::KMSInternalException
+                | C::DependencyTimeoutException
+                | C::InternalFailure
+                | C::ServiceUnavailable
+        )
+    }
+
+    /// The signature was rejected in a way a wrong clock causes (kms-api.md §4.3, js-v3
+    /// service-error-classification): resent once when the answer moved the clock offset.
+    pub fn is_clock_skew(&self) -> bool {
+        use ErrorCode as C;
+        matches!(
+            self,
+            C::AuthFailure
+                | C::InvalidSignatureException
+                | C::RequestExpired
+                | C::RequestInTheFuture
+                | C::RequestTimeTooSkewed
+                | C::SignatureDoesNotMatch
+        )
+    }
+
+    /// The credentials work but may not do this (IAM policy, key policy, trust policy).
+    pub fn is_access_denied(&self) -> bool {
+        use ErrorCode as C;
+        matches!(
+            self,
+            C::AccessDeniedException | C::AccessDenied | C::NotAuthorized
+        )
+    }
+
+    /// The credentials themselves no longer work (expired, unknown, missing): the session ends.
+    pub fn is_credentials_rejected(&self) -> bool {
+        use ErrorCode as C;
+        matches!(
+            self,
+            C::ExpiredToken
+                | C::ExpiredTokenException
+                | C::InvalidClientTokenId
+                | C::UnrecognizedClientException
+                | C::MissingAuthenticationToken
+                | C::MissingAuthenticationTokenException
+        )
+    }
+}
+
+/// Everything a KMS, STS or Organizations call can fail with: what went wrong, and the call it
+/// happened in. Cheap to clone so the UI can keep it in a signal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AwsError {
+    /// The call that failed. [`Client`](crate::aws::client::Client) names it on every error a
+    /// call returns; None for errors raised outside a call (a credential paste, an endpoint
+    /// checked on the connect form, a load cancelled between calls).
+    pub operation: Option<ApiOperation>,
+    pub kind: ErrorKind,
+}
+
+/// What went wrong.
 #[derive(thiserror::Error, Debug, Clone, PartialEq)]
-pub enum AwsError {
+pub enum ErrorKind {
     /// AWS answered with an error document (JSON `__type`, XML `<Code>`, or the
-    /// `x-amzn-ErrorType` header). `code` is sanitised (`com.amazonaws.kms#NotFoundException`
-    /// -> `NotFoundException`).
+    /// `x-amzn-ErrorType` header).
     #[error("{code}: {message}")]
     Service {
-        code: String,
+        code: ErrorCode,
         message: String,
         status: u16,
         request_id: Option<String>,
@@ -42,20 +245,16 @@ pub enum AwsError {
     #[error("the request was cancelled")]
     Aborted,
     /// A success status whose body does not have the expected shape.
-    #[error("could not read the {operation} response: {detail}")]
+    #[error("could not read the response: {detail}")]
     Decode {
-        operation: String,
         status: u16,
         request_id: Option<String>,
         detail: String,
     },
     /// A non-idempotent request (RotateKeyOnDemand) failed in a way that does not tell whether
     /// AWS acted on it. It is never resent automatically: the caller reconciles by reading state.
-    #[error("the outcome of {operation} is unknown: {cause}")]
-    OutcomeUnknown {
-        operation: String,
-        cause: Box<AwsError>,
-    },
+    #[error("the outcome is unknown: {cause}")]
+    OutcomeUnknown { cause: Box<ErrorKind> },
     #[error("credentials: {0}")]
     Credentials(String),
     #[error("endpoint: {0}")]
@@ -63,45 +262,74 @@ pub enum AwsError {
     #[error("signing: {0}")]
     Signing(String),
     /// The request could not be built (serialisation); a bug rather than a user problem.
-    #[error("could not build the {operation} request: {detail}")]
-    Request { operation: String, detail: String },
+    #[error("could not build the request: {detail}")]
+    Request { detail: String },
+}
+
+impl From<ErrorKind> for AwsError {
+    fn from(kind: ErrorKind) -> Self {
+        AwsError {
+            operation: None,
+            kind,
+        }
+    }
 }
 
 // The source error types are not required to be Clone/PartialEq, so their text is kept.
 impl From<CredentialsError> for AwsError {
     fn from(e: CredentialsError) -> Self {
-        AwsError::Credentials(e.to_string())
+        ErrorKind::Credentials(e.to_string()).into()
     }
 }
 
 impl From<EndpointError> for AwsError {
     fn from(e: EndpointError) -> Self {
-        AwsError::Endpoint(e.to_string())
+        ErrorKind::Endpoint(e.to_string()).into()
     }
 }
 
 impl From<SigningError> for AwsError {
     fn from(e: SigningError) -> Self {
-        AwsError::Signing(e.to_string())
+        ErrorKind::Signing(e.to_string()).into()
     }
 }
 
 impl From<TransportError> for AwsError {
     fn from(e: TransportError) -> Self {
         match e {
-            TransportError::Network(m) => AwsError::Network(m),
-            TransportError::Timeout => AwsError::Timeout,
-            TransportError::Aborted => AwsError::Aborted,
+            TransportError::Network(m) => ErrorKind::Network(m),
+            TransportError::Timeout => ErrorKind::Timeout,
+            TransportError::Aborted => ErrorKind::Aborted,
+        }
+        .into()
+    }
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.kind, self.operation) {
+            (ErrorKind::Decode { detail, .. }, Some(op)) => {
+                write!(f, "could not read the {op} response: {detail}")
+            }
+            (ErrorKind::OutcomeUnknown { cause }, Some(op)) => {
+                write!(f, "the outcome of {op} is unknown: {cause}")
+            }
+            (ErrorKind::Request { detail }, Some(op)) => {
+                write!(f, "could not build the {op} request: {detail}")
+            }
+            (kind, _) => kind.fmt(f),
         }
     }
 }
 
-impl AwsError {
+impl std::error::Error for AwsError {}
+
+impl ErrorKind {
     /// The sanitised AWS error code, when AWS sent one (also through `OutcomeUnknown`).
-    pub fn code(&self) -> Option<&str> {
+    pub fn code(&self) -> Option<&ErrorCode> {
         match self {
-            AwsError::Service { code, .. } => Some(code),
-            AwsError::OutcomeUnknown { cause, .. } => cause.code(),
+            ErrorKind::Service { code, .. } => Some(code),
+            ErrorKind::OutcomeUnknown { cause } => cause.code(),
             _ => None,
         }
     }
@@ -109,8 +337,8 @@ impl AwsError {
     /// The server's message, when it sent one.
     pub fn message(&self) -> Option<&str> {
         match self {
-            AwsError::Service { message, .. } if !message.is_empty() => Some(message),
-            AwsError::OutcomeUnknown { cause, .. } => cause.message(),
+            ErrorKind::Service { message, .. } if !message.is_empty() => Some(message),
+            ErrorKind::OutcomeUnknown { cause } => cause.message(),
             _ => None,
         }
     }
@@ -118,10 +346,10 @@ impl AwsError {
     /// The `x-amzn-RequestId` (or XML `<RequestId>`) of the failed exchange.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            AwsError::Service { request_id, .. }
-            | AwsError::Http { request_id, .. }
-            | AwsError::Decode { request_id, .. } => request_id.as_deref(),
-            AwsError::OutcomeUnknown { cause, .. } => cause.request_id(),
+            ErrorKind::Service { request_id, .. }
+            | ErrorKind::Http { request_id, .. }
+            | ErrorKind::Decode { request_id, .. } => request_id.as_deref(),
+            ErrorKind::OutcomeUnknown { cause } => cause.request_id(),
             _ => None,
         }
     }
@@ -129,25 +357,51 @@ impl AwsError {
     /// The HTTP status, when a response arrived.
     pub fn status(&self) -> Option<u16> {
         match self {
-            AwsError::Service { status, .. }
-            | AwsError::Http { status, .. }
-            | AwsError::Decode { status, .. } => Some(*status),
-            AwsError::OutcomeUnknown { cause, .. } => cause.status(),
+            ErrorKind::Service { status, .. }
+            | ErrorKind::Http { status, .. }
+            | ErrorKind::Decode { status, .. } => Some(*status),
+            ErrorKind::OutcomeUnknown { cause } => cause.status(),
             _ => None,
         }
     }
+}
 
-    /// True for `OutcomeUnknown`: the caller must read state before doing anything else.
-    pub fn is_outcome_unknown(&self) -> bool {
-        matches!(self, AwsError::OutcomeUnknown { .. })
+impl AwsError {
+    /// Name the call this error happened in, unless it already names one.
+    pub fn with_operation(mut self, operation: ApiOperation) -> Self {
+        self.operation.get_or_insert(operation);
+        self
     }
 
-    /// A sentence for a person, naming the next step. `operation` is the API operation name
-    /// (`RotateKeyOnDemand`, `GetCallerIdentity`, ...); it names the IAM action on AccessDenied.
-    pub fn user_message(&self, operation: &str) -> String {
-        match self {
-            AwsError::Service { code, message, .. } => service_message(code, message, operation),
-            AwsError::Http {
+    /// The sanitised AWS error code, when AWS sent one (also through `OutcomeUnknown`).
+    pub fn code(&self) -> Option<&ErrorCode> {
+        self.kind.code()
+    }
+
+    /// The server's message, when it sent one.
+    pub fn message(&self) -> Option<&str> {
+        self.kind.message()
+    }
+
+    /// The `x-amzn-RequestId` (or XML `<RequestId>`) of the failed exchange.
+    pub fn request_id(&self) -> Option<&str> {
+        self.kind.request_id()
+    }
+
+    /// The HTTP status, when a response arrived.
+    pub fn status(&self) -> Option<u16> {
+        self.kind.status()
+    }
+
+    /// A sentence for a person, naming the operation and the next step (and, on AccessDenied,
+    /// the IAM action the operation needs).
+    pub fn user_message(&self) -> String {
+        let op = self.operation.map_or("The request", |o| o.name);
+        match &self.kind {
+            ErrorKind::Service { code, message, .. } => {
+                service_message(code, message, self.operation)
+            }
+            ErrorKind::Http {
                 status, excerpt, ..
             } => {
                 let what = if *status >= 500 {
@@ -161,60 +415,58 @@ impl AwsError {
                     format!(" (\u{201c}{excerpt}\u{201d})")
                 };
                 format!(
-                    "{operation} failed: {what}, HTTP {status}{tail}. Check the endpoint URL, \
-                     then try again in a moment."
+                    "{op} failed: {what}, HTTP {status}{tail}. Check the endpoint URL, then try \
+                     again in a moment."
                 )
             }
-            AwsError::Network(_) => format!(
-                "{operation} could not reach the endpoint. The network may be down, the endpoint \
-                 URL may be wrong, or the server does not allow requests from this page (CORS); \
-                 the browser does not say which. Check the region or endpoint URL and your \
+            ErrorKind::Network(_) => format!(
+                "{op} could not reach the endpoint. The network may be down, the endpoint URL may \
+                 be wrong, or the server does not allow requests from this page (CORS); the \
+                 browser does not say which. Check the region or endpoint URL and your \
                  connection, then try again."
             ),
-            AwsError::Timeout => {
-                format!("{operation} got no answer in time. Check your connection and try again.")
+            ErrorKind::Timeout => {
+                format!("{op} got no answer in time. Check your connection and try again.")
             }
-            AwsError::Aborted => format!("{operation} was cancelled."),
-            AwsError::Decode { detail, .. } => format!(
-                "{operation} returned a response keyturn could not read ({detail}). The endpoint \
-                 may not be AWS KMS; check the endpoint URL."
-            ),
-            AwsError::OutcomeUnknown { cause, .. } => {
+            ErrorKind::Aborted => format!("{op} was cancelled."),
+            ErrorKind::Decode { detail, .. } => {
+                let service = self.operation.map_or("an AWS service".to_string(), |o| {
+                    format!("AWS {}", o.service)
+                });
+                format!(
+                    "{op} returned a response keyturn could not read ({detail}). The endpoint \
+                     may not be {service}; check the endpoint URL."
+                )
+            }
+            ErrorKind::OutcomeUnknown { cause } => {
                 let cause = match cause.as_ref() {
-                    AwsError::Service { code, .. } => code.clone(),
-                    AwsError::Http { status, .. } => format!("HTTP {status}"),
-                    AwsError::Network(_) => "the connection failed".to_string(),
-                    AwsError::Timeout => "no answer in time".to_string(),
-                    AwsError::Aborted => "the request was cancelled".to_string(),
+                    ErrorKind::Service { code, .. } => code.to_string(),
+                    ErrorKind::Http { status, .. } => format!("HTTP {status}"),
+                    ErrorKind::Network(_) => "the connection failed".to_string(),
+                    ErrorKind::Timeout => "no answer in time".to_string(),
+                    ErrorKind::Aborted => "the request was cancelled".to_string(),
                     other => other.to_string(),
                 };
+                let op = self.operation.map_or("the request", |o| o.name);
                 format!(
-                    "It is not known whether {operation} took effect ({cause}). Reload the key's \
+                    "It is not known whether {op} took effect ({cause}). Reload the key's \
                      rotation status and history before trying again: the request is not resent \
                      automatically so that a key is never rotated twice."
                 )
             }
-            AwsError::Credentials(m) => {
+            ErrorKind::Credentials(m) => {
                 format!("The credentials cannot be used: {m}. Paste a complete set again.")
             }
-            AwsError::Endpoint(m) => {
+            ErrorKind::Endpoint(m) => {
                 format!("The region or endpoint cannot be used: {m}. Pick another region or fix the endpoint URL.")
             }
-            AwsError::Signing(m) => {
-                format!("{operation} could not be signed: {m}. Check the pasted credentials.")
+            ErrorKind::Signing(m) => {
+                format!("{op} could not be signed: {m}. Check the pasted credentials.")
             }
-            AwsError::Request { detail, .. } => {
-                format!("{operation} could not be built ({detail}). This is a keyturn bug.")
+            ErrorKind::Request { detail } => {
+                format!("{op} could not be built ({detail}). This is a keyturn bug.")
             }
         }
-    }
-}
-
-/// The IAM action an operation needs, for AccessDenied messages.
-fn iam_action(operation: &str) -> String {
-    match operation {
-        "GetCallerIdentity" => "sts:GetCallerIdentity".to_string(),
-        op => format!("kms:{op}"),
     }
 }
 
@@ -226,116 +478,151 @@ fn with_detail(sentence: String, message: &str) -> String {
     }
 }
 
-fn service_message(code: &str, message: &str, operation: &str) -> String {
+/// Only the management account of an organization, or a delegated administrator, can list its
+/// accounts: the way on without that is to type the account ids.
+const LIST_ACCOUNTS_HINT: &str = "Only the organization's management account or a delegated \
+     administrator can list accounts; paste the account ids instead.";
+
+fn access_denied(operation: Option<ApiOperation>) -> String {
+    match operation {
+        Some(ASSUME_ROLE) => "AssumeRole was refused: the role's trust policy does not allow \
+             these credentials, or they lack sts:AssumeRole on it. Check the role ARN, then ask \
+             the role's owner to trust these credentials or an administrator to grant \
+             sts:AssumeRole on the role."
+            .to_string(),
+        Some(LIST_ACCOUNTS) => format!(
+            "Access denied: these credentials are not allowed to call {}. {LIST_ACCOUNTS_HINT}",
+            LIST_ACCOUNTS.iam_action()
+        ),
+        Some(op) => {
+            let action = op.iam_action();
+            format!(
+                "Access denied: these credentials are not allowed to call {action} on this \
+                 resource. Ask an administrator to grant {action} in the IAM policy or the key \
+                 policy."
+            )
+        }
+        None => "Access denied: these credentials are not allowed to make this request. Ask an \
+             administrator to grant the permission it needs in the IAM policy or the key policy."
+            .to_string(),
+    }
+}
+
+fn service_message(code: &ErrorCode, message: &str, operation: Option<ApiOperation>) -> String {
+    use ErrorCode as C;
+    let op = operation.map_or("The request", |o| o.name);
+    // "AWS KMS " in "this AWS KMS operation"; nothing when the operation is not known.
+    let service = operation.map_or(String::new(), |o| format!("AWS {} ", o.service));
     let lower = message.to_ascii_lowercase();
     let clock_hint = lower.contains("expired") || lower.contains("not yet current");
     let s = match code {
         // KMS errors (kms-api.md §2, "Error shapes used above").
-        "NotFoundException" => format!(
-            "{operation} failed: KMS cannot find that key or alias in this account and region. \
-             Check the key ID and the selected region; the key may have been deleted."
+        C::NotFoundException => format!(
+            "{op} failed: KMS cannot find that key or alias in this account and region. Check \
+             the key ID and the selected region; the key may have been deleted."
         ),
-        "DisabledException" => format!(
-            "{operation} failed: the key is disabled. Enable the key first, then try again."
-        ),
-        "KMSInvalidStateException" => format!(
-            "{operation} failed: the key's state does not allow it (for example pending deletion \
-             or pending import). Check the key state; if you just changed the key, wait a few \
+        C::DisabledException => {
+            format!("{op} failed: the key is disabled. Enable the key first, then try again.")
+        }
+        C::KMSInvalidStateException => format!(
+            "{op} failed: the key's state does not allow it (for example pending deletion or \
+             pending import). Check the key state; if you just changed the key, wait a few \
              seconds and reload."
         ),
-        "UnsupportedOperationException" => format!(
-            "{operation} is not supported for this key: rotation needs a symmetric, customer \
-             managed key in KMS's own key store, and a multi-Region replica is rotated through its \
+        C::UnsupportedOperationException => format!(
+            "{op} is not supported for this key: rotation needs a symmetric, customer managed \
+             key in KMS's own key store, and a multi-Region replica is rotated through its \
              primary. Check the key's spec, origin, key manager and multi-Region role."
         ),
-        "LimitExceededException" if operation == "RotateKeyOnDemand" => {
+        C::LimitExceededException if operation == Some(ROTATE_KEY_ON_DEMAND) => {
             "This key has used all its on-demand rotations (the per-key limit is not adjustable). \
              Automatic rotation still works: turn it on or shorten its period instead."
                 .to_string()
         }
-        "LimitExceededException" => format!(
-            "{operation} failed: a KMS limit was exceeded. Wait a moment or reduce how much is \
+        C::LimitExceededException => format!(
+            "{op} failed: a KMS limit was exceeded. Wait a moment or reduce how much is \
              requested, then try again."
         ),
-        "ConflictException" => format!(
-            "{operation} failed: an automatic rotation of this key is in progress or due within \
-             20 minutes. Wait until it has completed (more than 20 minutes), then try again."
+        C::ConflictException => format!(
+            "{op} failed: an automatic rotation of this key is in progress or due within 20 \
+             minutes. Wait until it has completed (more than 20 minutes), then try again."
         ),
-        "InvalidArnException" => format!(
-            "{operation} failed: the key ARN is not valid. Check the ARN, or use the key ID."
-        ),
-        "InvalidMarkerException" => format!(
-            "{operation} failed: the paging marker was rejected. Reload the list from the start."
-        ),
-        "DependencyTimeoutException"
-        | "KMSInternalException"
-        | "InternalFailure"
-        | "ServiceUnavailable" => format!(
-            "{operation} failed because of a temporary problem inside AWS. Try again in a moment."
-        ),
-        "ThrottlingException"
-        | "Throttling"
-        | "TooManyRequestsException"
-        | "RequestLimitExceeded" => {
-            format!(
-                "{operation} was throttled: the account's request rate for this KMS operation is \
-                 used up. Wait a few seconds and try again."
-            )
+        C::InvalidArnException => {
+            format!("{op} failed: the key ARN is not valid. Check the ARN, or use the key ID.")
         }
-        "ValidationException" | "ValidationError" | "InvalidParameterValue" => {
-            format!("{operation} failed: KMS rejected a parameter. Check the values entered.")
+        C::InvalidMarkerException => {
+            format!("{op} failed: the paging marker was rejected. Reload the list from the start.")
         }
+        c if c.is_transient() || *c == C::ServiceException => {
+            format!("{op} failed because of a temporary problem inside AWS. Try again in a moment.")
+        }
+        c if c.is_throttling() => format!(
+            "{op} was throttled: the account's request rate for this {service}operation is used \
+             up. Wait a few seconds and try again."
+        ),
+        C::ValidationException
+        | C::ValidationError
+        | C::InvalidParameterValue
+        | C::InvalidInputException => {
+            let who = operation.map_or("AWS".to_string(), |o| format!("AWS {}", o.service));
+            format!("{op} failed: {who} rejected a parameter. Check the values entered.")
+        }
+        // STS AssumeRole.
+        C::MalformedPolicyDocument | C::PackedPolicyTooLarge => format!(
+            "{op} failed: STS rejected the session policy or tags sent with the request as \
+             malformed or too large ({code})."
+        ),
+        // Organizations ListAccounts.
+        C::AWSOrganizationsNotInUseException => format!(
+            "{op} failed: the account of these credentials is not in an organization. \
+             {LIST_ACCOUNTS_HINT}"
+        ),
         // Authentication and authorisation (kms-api.md §1.3 common errors, STS errors).
-        "AccessDeniedException" | "AccessDenied" | "NotAuthorized" => format!(
-            "Access denied: these credentials are not allowed to call {} on this resource. Ask \
-             an administrator to grant {} in the IAM policy or the key policy.",
-            iam_action(operation),
-            iam_action(operation)
-        ),
-        "ExpiredToken" | "ExpiredTokenException" => format!(
-            "{operation} failed: the session credentials have expired. Get new credentials (for \
+        c if c.is_access_denied() => access_denied(operation),
+        C::ExpiredToken | C::ExpiredTokenException => format!(
+            "{op} failed: the session credentials have expired. Get new credentials (for \
              example with aws sts assume-role) and connect again."
         ),
-        "InvalidClientTokenId" => format!(
-            "{operation} failed: AWS does not recognise the access key ID or session token. \
-             Paste the access key ID, secret and session token from the same, current set (and \
-             check the region is enabled for the account)."
+        C::InvalidClientTokenId => format!(
+            "{op} failed: AWS does not recognise the access key ID or session token. Paste the \
+             access key ID, secret and session token from the same, current set (and check the \
+             region is enabled for the account)."
         ),
-        "UnrecognizedClientException" => format!(
-            "{operation} failed: AWS does not recognise the security token in the request. Paste \
-             a fresh, complete set of credentials including the session token."
+        C::UnrecognizedClientException => format!(
+            "{op} failed: AWS does not recognise the security token in the request. Paste a \
+             fresh, complete set of credentials including the session token."
         ),
-        "SignatureDoesNotMatch"
-        | "InvalidSignatureException"
-        | "IncompleteSignature"
-        | "IncompleteSignatureException"
+        C::SignatureDoesNotMatch
+        | C::InvalidSignatureException
+        | C::IncompleteSignature
+        | C::IncompleteSignatureException
             if clock_hint =>
         {
             format!(
-                "{operation} failed: the request time is outside the 5 minutes AWS accepts. Set \
-                 this computer's clock correctly, then connect again."
+                "{op} failed: the request time is outside the 5 minutes AWS accepts. Set this \
+                 computer's clock correctly, then connect again."
             )
         }
-        "SignatureDoesNotMatch"
-        | "InvalidSignatureException"
-        | "IncompleteSignature"
-        | "IncompleteSignatureException" => format!(
-            "{operation} failed: AWS rejected the request signature, so the secret access key is \
+        C::SignatureDoesNotMatch
+        | C::InvalidSignatureException
+        | C::IncompleteSignature
+        | C::IncompleteSignatureException => format!(
+            "{op} failed: AWS rejected the request signature, so the secret access key is \
              probably wrong. Paste the secret access key again (it must belong to the access key \
              ID), and check this computer's clock."
         ),
-        "RequestExpired" | "RequestInTheFuture" | "RequestTimeTooSkewed" => format!(
-            "{operation} failed: this computer's clock differs from AWS's by more than a few \
-             minutes. Set the clock correctly, then try again."
+        C::RequestExpired | C::RequestInTheFuture | C::RequestTimeTooSkewed => format!(
+            "{op} failed: this computer's clock differs from AWS's by more than a few minutes. \
+             Set the clock correctly, then try again."
         ),
-        "MissingAuthenticationToken" | "MissingAuthenticationTokenException" => {
-            format!("{operation} failed: the request carried no credentials. Connect again.")
+        C::MissingAuthenticationToken | C::MissingAuthenticationTokenException => {
+            format!("{op} failed: the request carried no credentials. Connect again.")
         }
-        "OptInRequired" => format!(
-            "{operation} failed: the account is not subscribed to this service in this region. \
-             Enable the region for the account, or pick another region."
+        C::OptInRequired | C::RegionDisabledException => format!(
+            "{op} failed: the region is not enabled for this account. Enable it in the \
+             account's settings (AWS Regions), or pick another region."
         ),
-        other => format!("{operation} failed with {other}. Check the details and try again."),
+        other => format!("{op} failed with {other}. Check the details and try again."),
     };
     with_detail(s, message)
 }
@@ -345,8 +632,9 @@ fn service_message(code: &str, message: &str, operation: &str) -> String {
 /// Order (kms-api.md §1.3): JSON `__type` (then `code`/`Code`, and the STS-JSON
 /// `{"Error":{"Code"}}` form), then XML `<Code>` (STS `<ErrorResponse>` and S3-style `<Error>`),
 /// then the `x-amzn-ErrorType` header; the message from `message`, then `Message`, then the
-/// `x-amzn-ErrorMessage` header. Without any code the result is [`AwsError::Http`], and retry
-/// classification falls back to the status.
+/// `x-amzn-ErrorMessage` header. Without any code the result is [`ErrorKind::Http`], and retry
+/// classification falls back to the status. The error names no operation yet: the client names
+/// it.
 pub fn decode_error(resp: &HttpResponse) -> AwsError {
     let header_request_id = request_id_of(resp);
     let text = String::from_utf8_lossy(&resp.body);
@@ -397,19 +685,20 @@ pub fn decode_error(resp: &HttpResponse) -> AwsError {
     let code = code.filter(|c| !c.is_empty()).or(header_code);
     let request_id = header_request_id.or(body_request_id);
     match code {
-        Some(code) => AwsError::Service {
-            code,
+        Some(code) => ErrorKind::Service {
+            code: ErrorCode::from(code.as_str()),
             message: message.or(header_message).unwrap_or_default(),
             status: resp.status,
             request_id,
         },
-        None => AwsError::Http {
+        None => ErrorKind::Http {
             status: resp.status,
             request_id,
             content_type: resp.header("content-type").map(str::to_string),
             excerpt: excerpt(trimmed),
         },
     }
+    .into()
 }
 
 /// The request id of a response: `x-amzn-RequestId` (KMS, STS-JSON) or `x-amz-request-id`.
@@ -550,14 +839,17 @@ mod tests {
         ));
         assert_eq!(
             e,
-            AwsError::Service {
-                code: "NotFoundException".into(),
-                message: "Key 'x' does not exist".into(),
-                status: 400,
-                request_id: Some("req-1".into()),
+            AwsError {
+                operation: None,
+                kind: ErrorKind::Service {
+                    code: ErrorCode::NotFoundException,
+                    message: "Key 'x' does not exist".into(),
+                    status: 400,
+                    request_id: Some("req-1".into()),
+                }
             }
         );
-        assert_eq!(e.code(), Some("NotFoundException"));
+        assert_eq!(e.code(), Some(&ErrorCode::NotFoundException));
         assert_eq!(e.request_id(), Some("req-1"));
         assert_eq!(e.status(), Some(400));
     }
@@ -569,7 +861,7 @@ mod tests {
             &[],
             r#"{"__type":"com.amazon.coral.service#SerializationException","Message":"bad"}"#,
         ));
-        assert_eq!(e.code(), Some("SerializationException"));
+        assert_eq!(e.code(), Some(&ErrorCode::SerializationException));
         assert_eq!(e.message(), Some("bad"));
     }
 
@@ -600,7 +892,7 @@ mod tests {
             ],
             "",
         ));
-        assert_eq!(e.code(), Some("UnrecognizedClientException"));
+        assert_eq!(e.code(), Some(&ErrorCode::UnrecognizedClientException));
         assert_eq!(
             e.message(),
             Some("The security token included in the request is invalid.")
@@ -615,7 +907,7 @@ mod tests {
             &[("x-amzn-ErrorType", "Other")],
             r#"{"__type":"ThrottlingException","message":"slow down"}"#,
         ));
-        assert_eq!(e.code(), Some("ThrottlingException"));
+        assert_eq!(e.code(), Some(&ErrorCode::ThrottlingException));
     }
 
     #[test]
@@ -629,7 +921,7 @@ mod tests {
   <RequestId>4c7a8b1e-0000</RequestId>
 </ErrorResponse>"#;
         let e = decode_error(&resp(403, &[("Content-Type", "text/xml")], xml));
-        assert_eq!(e.code(), Some("SignatureDoesNotMatch"));
+        assert_eq!(e.code(), Some(&ErrorCode::SignatureDoesNotMatch));
         assert!(e
             .message()
             .unwrap_or("")
@@ -643,7 +935,7 @@ mod tests {
         let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
 <Error><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message><RequestId>r-9</RequestId></Error>"#;
         let e = decode_error(&resp(403, &[], xml));
-        assert_eq!(e.code(), Some("InvalidClientTokenId"));
+        assert_eq!(e.code(), Some(&ErrorCode::InvalidClientTokenId));
         assert_eq!(e.request_id(), Some("r-9"));
     }
 
@@ -660,7 +952,7 @@ mod tests {
     fn decodes_sts_json_error() {
         let body = r#"{"Error":{"Code":"ExpiredToken","Message":"The security token included in the request is expired","Type":"Sender"},"RequestId":"rid"}"#;
         let e = decode_error(&resp(400, &[], body));
-        assert_eq!(e.code(), Some("ExpiredToken"));
+        assert_eq!(e.code(), Some(&ErrorCode::ExpiredToken));
         assert_eq!(
             e.message(),
             Some("The security token included in the request is expired")
@@ -673,8 +965,8 @@ mod tests {
         let html = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>\
                     <body><h1>Bad <b>Gateway</b></h1><script>alert(1)</script></body></html>";
         let e = decode_error(&resp(502, &[("content-type", "text/html")], html));
-        match &e {
-            AwsError::Http {
+        match &e.kind {
+            ErrorKind::Http {
                 status,
                 excerpt,
                 content_type,
@@ -688,14 +980,16 @@ mod tests {
         }
         assert_eq!(e.code(), None);
         assert_eq!(e.status(), Some(502));
-        assert!(e.user_message("ListKeys").contains("HTTP 502"));
+        assert!(e.user_message().contains("HTTP 502"));
+        let e = e.with_operation(LIST_KEYS);
+        assert!(e.user_message().starts_with("ListKeys failed"), "{e:?}");
     }
 
     #[test]
     fn html_without_title_is_stripped_and_shortened() {
         let body = format!("<html><body><p>{}</p></body></html>", "x ".repeat(500));
         let e = decode_error(&resp(500, &[], &body));
-        let AwsError::Http { excerpt, .. } = e else {
+        let ErrorKind::Http { excerpt, .. } = e.kind else {
             panic!("expected Http")
         };
         assert!(!excerpt.contains('<'));
@@ -714,12 +1008,12 @@ mod tests {
         let e = decode_error(&resp(503, &[], ""));
         assert_eq!(
             e,
-            AwsError::Http {
+            AwsError::from(ErrorKind::Http {
                 status: 503,
                 request_id: None,
                 content_type: None,
                 excerpt: String::new()
-            }
+            })
         );
     }
 
@@ -742,119 +1036,242 @@ mod tests {
         assert_eq!(e.code(), None);
     }
 
+    const LIST_KEYS: ApiOperation = ApiOperation::kms("ListKeys");
+    const ROTATE: ApiOperation = ApiOperation::kms("RotateKeyOnDemand");
+
+    fn service(code: ErrorCode, message: &str, operation: ApiOperation) -> AwsError {
+        AwsError::from(ErrorKind::Service {
+            code,
+            message: message.into(),
+            status: 400,
+            request_id: None,
+        })
+        .with_operation(operation)
+    }
+
+    #[test]
+    fn error_codes_read_and_print_as_sent() {
+        assert_eq!(
+            ErrorCode::from("NotFoundException"),
+            ErrorCode::NotFoundException
+        );
+        assert_eq!(
+            ErrorCode::from("KMSInvalidStateException").as_str(),
+            "KMSInvalidStateException"
+        );
+        let odd = ErrorCode::from("BrandNewException");
+        assert_eq!(odd, ErrorCode::Other("BrandNewException".into()));
+        assert_eq!(odd.to_string(), "BrandNewException");
+        // Case matters, as it does to AWS.
+        assert!(matches!(
+            ErrorCode::from("notfoundexception"),
+            ErrorCode::Other(_)
+        ));
+    }
+
+    #[test]
+    fn one_list_per_meaning() {
+        use ErrorCode as C;
+        for c in [
+            C::ThrottlingException,
+            C::Throttling,
+            C::TooManyRequestsException,
+        ] {
+            assert!(c.is_throttling() && !c.is_transient(), "{c}");
+        }
+        assert!(C::LimitExceededException.is_throttling());
+        for c in [
+            C::KMSInternalException,
+            C::DependencyTimeoutException,
+            C::InternalFailure,
+        ] {
+            assert!(c.is_transient() && !c.is_throttling(), "{c}");
+        }
+        assert!(C::SignatureDoesNotMatch.is_clock_skew());
+        assert!(!C::IncompleteSignature.is_clock_skew());
+        for c in [C::AccessDeniedException, C::AccessDenied, C::NotAuthorized] {
+            assert!(c.is_access_denied() && !c.is_credentials_rejected(), "{c}");
+        }
+        for c in [
+            C::ExpiredToken,
+            C::ExpiredTokenException,
+            C::InvalidClientTokenId,
+        ] {
+            assert!(c.is_credentials_rejected() && !c.is_access_denied(), "{c}");
+        }
+        assert!(!C::Other("AccessDeniedExceptionX".into()).is_access_denied());
+    }
+
     #[test]
     fn user_messages_name_next_steps_for_every_kms_error() {
+        use ErrorCode as C;
         let cases = [
-            ("NotFoundException", "region"),
-            ("DisabledException", "Enable the key"),
-            ("KMSInvalidStateException", "key state"),
-            ("UnsupportedOperationException", "symmetric"),
-            ("ConflictException", "20 minutes"),
-            ("InvalidArnException", "ARN"),
-            ("InvalidMarkerException", "from the start"),
-            ("DependencyTimeoutException", "Try again"),
-            ("KMSInternalException", "Try again"),
-            ("ThrottlingException", "Wait"),
-            ("ExpiredTokenException", "expired"),
-            ("ExpiredToken", "expired"),
-            ("InvalidClientTokenId", "access key ID"),
-            ("UnrecognizedClientException", "security token"),
-            ("SignatureDoesNotMatch", "secret access key"),
-            ("InvalidSignatureException", "secret access key"),
-            ("RequestExpired", "clock"),
+            (C::NotFoundException, "region"),
+            (C::DisabledException, "Enable the key"),
+            (C::KMSInvalidStateException, "key state"),
+            (C::UnsupportedOperationException, "symmetric"),
+            (C::ConflictException, "20 minutes"),
+            (C::InvalidArnException, "ARN"),
+            (C::InvalidMarkerException, "from the start"),
+            (C::DependencyTimeoutException, "Try again"),
+            (C::KMSInternalException, "Try again"),
+            (C::ThrottlingException, "Wait"),
+            (C::ExpiredTokenException, "expired"),
+            (C::ExpiredToken, "expired"),
+            (C::InvalidClientTokenId, "access key ID"),
+            (C::UnrecognizedClientException, "security token"),
+            (C::SignatureDoesNotMatch, "secret access key"),
+            (C::InvalidSignatureException, "secret access key"),
+            (C::RequestExpired, "clock"),
+            (C::OptInRequired, "region is not enabled for this account"),
+            (
+                C::RegionDisabledException,
+                "region is not enabled for this account",
+            ),
         ];
         for (code, needle) in cases {
-            let e = AwsError::Service {
-                code: code.into(),
-                message: String::new(),
-                status: 400,
-                request_id: None,
-            };
-            let m = e.user_message("RotateKeyOnDemand");
+            let m = service(code.clone(), "", ROTATE).user_message();
             assert!(m.contains(needle), "{code}: {m}");
         }
     }
 
     #[test]
     fn limit_exceeded_on_rotate_speaks_of_the_rotation_quota() {
-        let e = AwsError::Service {
-            code: "LimitExceededException".into(),
-            message: String::new(),
-            status: 400,
-            request_id: None,
-        };
-        assert!(e
-            .user_message("RotateKeyOnDemand")
-            .contains("on-demand rotations"));
-        assert!(e.user_message("CreateAlias").contains("limit"));
+        let limit = |op| service(ErrorCode::LimitExceededException, "", op);
+        assert!(limit(ROTATE).user_message().contains("on-demand rotations"));
+        assert!(limit(ApiOperation::kms("CreateAlias"))
+            .user_message()
+            .contains("limit"));
     }
 
     #[test]
     fn access_denied_names_the_permission() {
-        for code in ["AccessDeniedException", "AccessDenied"] {
-            let e = AwsError::Service {
-                code: code.into(),
-                message: "User: arn:aws:sts::1:assumed-role/r/s is not authorized".into(),
-                status: 400,
-                request_id: None,
-            };
-            let m = e.user_message("RotateKeyOnDemand");
+        for code in [ErrorCode::AccessDeniedException, ErrorCode::AccessDenied] {
+            let message = "User: arn:aws:sts::1:assumed-role/r/s is not authorized";
+            let m = service(code.clone(), message, ROTATE).user_message();
             assert!(m.contains("kms:RotateKeyOnDemand"), "{m}");
             assert!(m.contains("not authorized"), "AWS message kept: {m}");
-            assert!(e
-                .user_message("GetCallerIdentity")
-                .contains("sts:GetCallerIdentity"));
+            let sts = service(
+                code.clone(),
+                message,
+                ApiOperation::sts("GetCallerIdentity"),
+            );
+            assert!(sts.user_message().contains("sts:GetCallerIdentity"));
+            // Before any call there is no action to name, and the sentence still reads.
+            let bare = AwsError {
+                operation: None,
+                ..sts
+            };
+            let m = bare.user_message();
+            assert!(m.starts_with("Access denied") && !m.contains("kms:"), "{m}");
         }
     }
 
     #[test]
+    fn assume_role_and_list_accounts_have_their_own_sentences() {
+        let m = service(ErrorCode::AccessDenied, "", ASSUME_ROLE).user_message();
+        assert!(m.contains("trust policy"), "{m}");
+        assert!(m.contains("sts:AssumeRole"), "{m}");
+        let m = service(ErrorCode::AccessDeniedException, "", LIST_ACCOUNTS).user_message();
+        assert!(m.contains("organizations:ListAccounts"), "{m}");
+        assert!(
+            m.contains("management account or a delegated administrator"),
+            "{m}"
+        );
+        assert!(m.contains("paste the account ids"), "{m}");
+        let m = service(
+            ErrorCode::AWSOrganizationsNotInUseException,
+            "",
+            LIST_ACCOUNTS,
+        )
+        .user_message();
+        assert!(m.starts_with("ListAccounts failed"), "{m}");
+        assert!(m.contains("paste the account ids"), "{m}");
+        let m = service(ErrorCode::TooManyRequestsException, "", LIST_ACCOUNTS).user_message();
+        assert!(m.contains("AWS Organizations operation"), "{m}");
+    }
+
+    #[test]
     fn signature_expired_points_at_the_clock() {
-        let e = AwsError::Service {
-            code: "InvalidSignatureException".into(),
-            message: "Signature expired: 20261125T120000Z is now earlier than 20261125T121500Z (20261125T122000Z - 5 min.)".into(),
-            status: 400,
-            request_id: None,
-        };
-        assert!(e.user_message("ListKeys").contains("clock"));
+        let e = service(
+            ErrorCode::InvalidSignatureException,
+            "Signature expired: 20261125T120000Z is now earlier than 20261125T121500Z (20261125T122000Z - 5 min.)",
+            LIST_KEYS,
+        );
+        assert!(e.user_message().contains("clock"));
     }
 
     #[test]
     fn network_message_mentions_cors() {
         let e = AwsError::from(TransportError::Network("TypeError: Failed to fetch".into()));
-        assert!(e.user_message("ListKeys").contains("CORS"));
-        assert_eq!(AwsError::from(TransportError::Timeout), AwsError::Timeout);
-        assert_eq!(AwsError::from(TransportError::Aborted), AwsError::Aborted);
+        assert!(e.user_message().contains("CORS"));
+        assert!(e
+            .with_operation(LIST_KEYS)
+            .user_message()
+            .starts_with("ListKeys could not reach"));
+        assert_eq!(
+            AwsError::from(TransportError::Timeout),
+            AwsError::from(ErrorKind::Timeout)
+        );
+        assert_eq!(
+            AwsError::from(TransportError::Aborted).kind,
+            ErrorKind::Aborted
+        );
+    }
+
+    #[test]
+    fn the_operation_is_named_once_and_kept() {
+        let e = AwsError::from(ErrorKind::Timeout).with_operation(LIST_KEYS);
+        assert_eq!(e.operation, Some(LIST_KEYS));
+        assert_eq!(e.clone().with_operation(ROTATE).operation, Some(LIST_KEYS));
+        assert_eq!(
+            e.user_message(),
+            "ListKeys got no answer in time. Check your connection and try again."
+        );
+        let d = AwsError::from(ErrorKind::Decode {
+            status: 200,
+            request_id: None,
+            detail: "EOF".into(),
+        });
+        assert_eq!(d.to_string(), "could not read the response: EOF");
+        assert_eq!(
+            d.with_operation(LIST_KEYS).to_string(),
+            "could not read the ListKeys response: EOF"
+        );
+        assert_eq!(ROTATE.iam_action(), "kms:RotateKeyOnDemand");
+        assert_eq!(LIST_ACCOUNTS.iam_action(), "organizations:ListAccounts");
     }
 
     #[test]
     fn outcome_unknown_delegates_accessors_and_says_reload() {
-        let e = AwsError::OutcomeUnknown {
-            operation: "RotateKeyOnDemand".into(),
-            cause: Box::new(AwsError::Service {
-                code: "KMSInternalException".into(),
+        let e = AwsError::from(ErrorKind::OutcomeUnknown {
+            cause: Box::new(ErrorKind::Service {
+                code: ErrorCode::KMSInternalException,
                 message: String::new(),
                 status: 500,
                 request_id: Some("r".into()),
             }),
-        };
-        assert!(e.is_outcome_unknown());
-        assert_eq!(e.code(), Some("KMSInternalException"));
+        })
+        .with_operation(ROTATE);
+        assert!(matches!(e.kind, ErrorKind::OutcomeUnknown { .. }));
+        assert_eq!(e.code(), Some(&ErrorCode::KMSInternalException));
         assert_eq!(e.request_id(), Some("r"));
         assert_eq!(e.status(), Some(500));
-        let m = e.user_message("RotateKeyOnDemand");
+        let m = e.user_message();
         assert!(m.contains("not known"), "{m}");
+        assert!(m.contains("RotateKeyOnDemand"), "{m}");
         assert!(m.contains("Reload"), "{m}");
+        assert!(
+            e.to_string().contains("the outcome of RotateKeyOnDemand"),
+            "{e}"
+        );
     }
 
     #[test]
     fn unknown_code_still_gets_a_sentence() {
-        let e = AwsError::Service {
-            code: "BrandNewException".into(),
-            message: "m".into(),
-            status: 400,
-            request_id: None,
-        };
-        let m = e.user_message("ListKeys");
+        let e = service(ErrorCode::from("BrandNewException"), "m", LIST_KEYS);
+        let m = e.user_message();
         assert!(m.contains("BrandNewException") && m.contains("m"));
+        assert!(m.starts_with("ListKeys failed"), "{m}");
     }
 }

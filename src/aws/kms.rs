@@ -7,13 +7,24 @@
 //! breaks decoding.
 
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::de::{self, Deserializer, IgnoredAny};
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::aws::wire::wire_enum;
+
 /// `X-Amz-Target` prefix (kms-api.md §1.1: the model's `targetPrefix`).
 pub const TARGET_PREFIX: &str = "TrentService";
+/// The `X-Amz-Target` prefix of a JSON service: KMS's model `targetPrefix`, or Organizations'
+/// (`AWSOrganizationsV20161128`, its API model). STS speaks the Query protocol instead.
+pub fn target_prefix(service: crate::aws::endpoint::Service) -> &'static str {
+    match service {
+        crate::aws::endpoint::Service::Organizations => "AWSOrganizationsV20161128",
+        _ => TARGET_PREFIX,
+    }
+}
+
 /// `Content-Type` of every KMS request (kms-api.md §1.1).
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
@@ -24,6 +35,8 @@ pub trait Operation: Serialize {
     /// False when sending the request twice can do something twice (RotateKeyOnDemand): such
     /// a request is never resent after an ambiguous failure.
     const IDEMPOTENT: bool = true;
+    /// The service the operation belongs to: its endpoint, signing name and target prefix.
+    const SERVICE: crate::aws::endpoint::Service = crate::aws::endpoint::Service::Kms;
     type Output: serde::de::DeserializeOwned;
 
     /// The key this request is about, for the request log.
@@ -65,31 +78,8 @@ macro_rules! paginated {
 pub struct Timestamp(pub f64);
 
 impl Timestamp {
-    pub fn from_epoch_seconds(secs: f64) -> Self {
-        Timestamp(secs)
-    }
-
     pub fn epoch_seconds(self) -> f64 {
         self.0
-    }
-
-    /// Milliseconds since the epoch, rounded.
-    pub fn epoch_millis(self) -> i64 {
-        (self.0 * 1000.0).round() as i64
-    }
-
-    /// `None` for values a `SystemTime` cannot hold (NaN, infinite, before 1970).
-    pub fn to_system_time(self) -> Option<SystemTime> {
-        if !self.0.is_finite() || self.0 < 0.0 {
-            return None;
-        }
-        // Rounded to whole microseconds: `1571767572.317` is not exact in binary and would
-        // otherwise come out as ...316.999 ms.
-        let micros = (self.0 * 1_000_000.0).round();
-        if micros >= u64::MAX as f64 {
-            return None;
-        }
-        UNIX_EPOCH.checked_add(Duration::from_micros(micros as u64))
     }
 
     pub fn from_system_time(t: SystemTime) -> Self {
@@ -151,56 +141,6 @@ impl<'de> Deserialize<'de> for Timestamp {
         }
         d.deserialize_any(V)
     }
-}
-
-/// Defines a wire enum: known values as variants, anything else kept in `Other(String)`.
-macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($variant,)+
-            /// A value this build does not know (KMS added it later).
-            Other(String),
-        }
-
-        impl $name {
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $($name::$variant => $wire,)+
-                    $name::Other(s) => s.as_str(),
-                }
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(s: &str) -> Self {
-                match s {
-                    $($wire => $name::$variant,)+
-                    other => $name::Other(other.to_string()),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Ok($name::from(s.as_str()))
-            }
-        }
-    };
 }
 
 wire_enum!(
@@ -808,6 +748,7 @@ pub fn decode_output<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, s
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn body<O: Operation>(op: &O) -> String {
         String::from_utf8(request_body(op).unwrap_or_default()).unwrap_or_default()
@@ -1271,19 +1212,14 @@ mod tests {
     }
 
     #[test]
-    fn timestamps_convert_to_system_time() {
-        let t = Timestamp(1571767572.317);
-        let st = t.to_system_time().expect("in range");
+    fn timestamps_convert_from_system_time() {
+        let st = UNIX_EPOCH + Duration::from_millis(1571767572317);
+        let t = Timestamp::from(st);
+        assert!((t.epoch_seconds() - 1571767572.317).abs() < 1e-6);
         assert_eq!(
-            st.duration_since(UNIX_EPOCH).map(|d| d.as_millis()).ok(),
-            Some(1571767572317)
+            Timestamp::from(UNIX_EPOCH - Duration::from_secs(1)),
+            Timestamp(-1.0)
         );
-        assert_eq!(t.epoch_millis(), 1571767572317);
-        let back = Timestamp::from(st);
-        assert!((back.epoch_seconds() - t.epoch_seconds()).abs() < 1e-6);
-        assert_eq!(Timestamp(-1.0).to_system_time(), None);
-        assert_eq!(Timestamp(f64::NAN).to_system_time(), None);
-        assert_eq!(Timestamp(f64::INFINITY).to_system_time(), None);
     }
 
     #[test]

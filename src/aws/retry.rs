@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::aws::error::AwsError;
+use crate::aws::error::{AwsError, ErrorCode, ErrorKind};
 
 /// The initial request plus 2 retries (§4.3).
 pub const MAX_ATTEMPTS: u32 = 3;
@@ -30,43 +30,8 @@ pub const CLOCK_SKEW_THRESHOLD_MS: i64 = 300_000;
 /// never rotates twice").
 pub const ROTATE_KEY_ON_DEMAND: &str = "RotateKeyOnDemand";
 
-/// Throttling codes (§4.3, botocore `_THROTTLED_ERROR_CODES`, js-v3 `THROTTLING_ERROR_CODES`).
-const THROTTLING_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "TransactionInProgressException",
-    "RequestLimitExceeded",
-    "BandwidthLimitExceeded",
-    "LimitExceededException",
-    "RequestThrottled",
-    "SlowDown",
-    "EC2ThrottledException",
-];
-
-/// Transient codes (§4.3) plus the KMS faults that say they can be retried.
-const TRANSIENT_CODES: &[&str] = &[
-    "RequestTimeout",
-    "RequestTimeoutException",
-    "PriorRequestNotComplete",
-    "KMSInternalException",
-    "DependencyTimeoutException",
-    "InternalFailure",
-    "ServiceUnavailable",
-];
-
-/// Clock-skew codes (§4.3, js-v3 service-error-classification).
-const CLOCK_SKEW_CODES: &[&str] = &[
-    "AuthFailure",
-    "InvalidSignatureException",
-    "RequestExpired",
-    "RequestInTheFuture",
-    "RequestTimeTooSkewed",
-    "SignatureDoesNotMatch",
-];
+// The throttling, transient and clock-skew codes (§4.3) are `ErrorCode::is_throttling`,
+// `is_transient` and `is_clock_skew`: one list each, shared with the sentences in error.rs.
 
 const TRANSIENT_STATUSES: &[u16] = &[500, 502, 503, 504];
 
@@ -82,24 +47,23 @@ pub enum ErrorClass {
 }
 
 pub fn classify(err: &AwsError) -> ErrorClass {
-    match err {
-        AwsError::Network(_) | AwsError::Timeout => ErrorClass::Transient,
-        AwsError::Aborted => ErrorClass::Aborted,
-        AwsError::Service { code, status, .. } => {
-            let code = code.as_str();
-            if THROTTLING_CODES.contains(&code) || *status == 429 {
+    match &err.kind {
+        ErrorKind::Network(_) | ErrorKind::Timeout => ErrorClass::Transient,
+        ErrorKind::Aborted => ErrorClass::Aborted,
+        ErrorKind::Service { code, status, .. } => {
+            if code.is_throttling() || *status == 429 {
                 ErrorClass::Throttling
-            } else if TRANSIENT_CODES.contains(&code) || TRANSIENT_STATUSES.contains(status) {
+            } else if code.is_transient() || TRANSIENT_STATUSES.contains(status) {
                 ErrorClass::Transient
-            } else if CLOCK_SKEW_CODES.contains(&code) {
+            } else if code.is_clock_skew() {
                 ErrorClass::ClockSkew
             } else {
                 ErrorClass::Permanent
             }
         }
         // No code: the status decides (§1.3 "fall back to the HTTP status").
-        AwsError::Http { status, .. } if *status == 429 => ErrorClass::Throttling,
-        AwsError::Http { status, .. } if TRANSIENT_STATUSES.contains(status) => {
+        ErrorKind::Http { status, .. } if *status == 429 => ErrorClass::Throttling,
+        ErrorKind::Http { status, .. } if TRANSIENT_STATUSES.contains(status) => {
             ErrorClass::Transient
         }
         _ => ErrorClass::Permanent,
@@ -109,11 +73,11 @@ pub fn classify(err: &AwsError) -> ErrorClass {
 /// True when the failure does not tell whether the server acted on the request: no response
 /// (network, timeout, cancel) or a server fault. A throttling answer is a clear "not done".
 pub fn is_ambiguous(err: &AwsError) -> bool {
-    match err {
-        AwsError::Network(_) | AwsError::Timeout | AwsError::Aborted => true,
+    match &err.kind {
+        ErrorKind::Network(_) | ErrorKind::Timeout | ErrorKind::Aborted => true,
         // Any server fault, whatever code it carries (a 5xx "throttling" answer from something
         // in front of KMS may still come after the work), and request timeouts (408, 499).
-        AwsError::Service { .. } | AwsError::Http { .. } => {
+        ErrorKind::Service { .. } | ErrorKind::Http { .. } => {
             let status = err.status().unwrap_or(0);
             status >= 500 || matches!(status, 408 | 499) || classify(err) == ErrorClass::Transient
         }
@@ -136,10 +100,10 @@ pub enum Acted {
 /// The one rule for "did it happen?" (docs/rotation-safety.md §2): the rotation driver decides
 /// between following, failing and reconciling with it.
 pub fn acted(err: &AwsError) -> Acted {
-    match err {
-        AwsError::OutcomeUnknown { .. } => Acted::Unknown,
-        AwsError::Decode { status, .. } if (200..300).contains(status) => Acted::Yes,
-        e if is_ambiguous(e) => Acted::Unknown,
+    match &err.kind {
+        ErrorKind::OutcomeUnknown { .. } => Acted::Unknown,
+        ErrorKind::Decode { status, .. } if (200..300).contains(status) => Acted::Yes,
+        _ if is_ambiguous(err) => Acted::Unknown,
         _ => Acted::No,
     }
 }
@@ -269,7 +233,7 @@ pub fn decide(err: &AwsError, ctx: &RetryContext<'_>, quota: &RetryQuota) -> Dec
     }
     // For RotateKeyOnDemand, LimitExceededException is the exhausted per-key quota (§4.2):
     // permanent, although SDK classifiers call it throttling.
-    if not_idempotent && err.code() == Some("LimitExceededException") {
+    if not_idempotent && matches!(err.code(), Some(ErrorCode::LimitExceededException)) {
         return Decision::Fail;
     }
     let cost = match class {
@@ -337,22 +301,37 @@ mod tests {
     use super::*;
 
     fn service(code: &str, status: u16) -> AwsError {
-        AwsError::Service {
-            code: code.into(),
+        ErrorKind::Service {
+            code: ErrorCode::from(code),
             message: String::new(),
             status,
             request_id: None,
         }
+        .into()
     }
 
     fn http(status: u16) -> AwsError {
-        AwsError::Http {
+        ErrorKind::Http {
             status,
             request_id: None,
             content_type: None,
             excerpt: String::new(),
         }
+        .into()
     }
+
+    fn network(detail: &str) -> AwsError {
+        ErrorKind::Network(detail.into()).into()
+    }
+
+    const TIMEOUT: AwsError = AwsError {
+        operation: None,
+        kind: ErrorKind::Timeout,
+    };
+    const ABORTED: AwsError = AwsError {
+        operation: None,
+        kind: ErrorKind::Aborted,
+    };
 
     fn ctx(op: &str, attempt: u32) -> RetryContext<'_> {
         RetryContext {
@@ -395,12 +374,9 @@ mod tests {
             assert_eq!(classify(&http(s)), ErrorClass::Transient, "{s}");
         }
         assert_eq!(classify(&http(501)), ErrorClass::Permanent);
-        assert_eq!(
-            classify(&AwsError::Network("x".into())),
-            ErrorClass::Transient
-        );
-        assert_eq!(classify(&AwsError::Timeout), ErrorClass::Transient);
-        assert_eq!(classify(&AwsError::Aborted), ErrorClass::Aborted);
+        assert_eq!(classify(&network("x")), ErrorClass::Transient);
+        assert_eq!(classify(&TIMEOUT), ErrorClass::Transient);
+        assert_eq!(classify(&ABORTED), ErrorClass::Aborted);
         assert_eq!(
             classify(&service("InvalidSignatureException", 400)),
             ErrorClass::ClockSkew
@@ -428,9 +404,9 @@ mod tests {
 
     #[test]
     fn ambiguity() {
-        assert!(is_ambiguous(&AwsError::Network("x".into())));
-        assert!(is_ambiguous(&AwsError::Timeout));
-        assert!(is_ambiguous(&AwsError::Aborted));
+        assert!(is_ambiguous(&network("x")));
+        assert!(is_ambiguous(&TIMEOUT));
+        assert!(is_ambiguous(&ABORTED));
         assert!(is_ambiguous(&http(502)));
         assert!(is_ambiguous(&http(501)));
         assert!(is_ambiguous(&service("KMSInternalException", 500)));
@@ -470,7 +446,7 @@ mod tests {
             }
         );
         assert_eq!(
-            decide(&AwsError::Timeout, &ctx("DescribeKey", 2), &q),
+            decide(&TIMEOUT, &ctx("DescribeKey", 2), &q),
             Decision::Retry {
                 delay: Duration::from_millis(100),
                 cost: RETRY_COST
@@ -484,19 +460,16 @@ mod tests {
             ),
             Decision::Fail
         );
-        assert_eq!(
-            decide(&AwsError::Aborted, &ctx("DescribeKey", 1), &q),
-            Decision::Fail
-        );
+        assert_eq!(decide(&ABORTED, &ctx("DescribeKey", 1), &q), Decision::Fail);
     }
 
     #[test]
     fn rotate_key_on_demand_is_never_resent_after_ambiguous_failure() {
         let q = RetryQuota::new();
         for err in [
-            AwsError::Network("Failed to fetch".into()),
-            AwsError::Timeout,
-            AwsError::Aborted,
+            network("Failed to fetch"),
+            TIMEOUT,
+            ABORTED,
             http(500),
             http(502),
             http(503),
@@ -517,19 +490,19 @@ mod tests {
             assert_eq!(acted(&err), Acted::Unknown, "{err:?}");
         }
         // A 2xx whose body could not be read: the server acted.
-        let unreadable = AwsError::Decode {
-            operation: ROTATE_KEY_ON_DEMAND.into(),
+        let unreadable = AwsError::from(ErrorKind::Decode {
             status: 200,
             request_id: None,
             detail: "EOF".into(),
-        };
+        })
+        .with_operation(crate::aws::error::ApiOperation::kms(ROTATE_KEY_ON_DEMAND));
         assert_eq!(acted(&unreadable), Acted::Yes);
         assert_eq!(acted(&service("ThrottlingException", 400)), Acted::No);
         assert_eq!(acted(&http(429)), Acted::No);
         // Even when the caller forgot to mark it non-idempotent.
         let mut c = ctx(ROTATE_KEY_ON_DEMAND, 1);
         c.idempotent = true;
-        assert_eq!(decide(&AwsError::Timeout, &c, &q), Decision::OutcomeUnknown);
+        assert_eq!(decide(&TIMEOUT, &c, &q), Decision::OutcomeUnknown);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use serde::Deserialize;
 
+use crate::aws::credentials::{parse_expiration, Credentials};
 use crate::aws::error::xml_unescape;
 
 pub const OPERATION: &str = "GetCallerIdentity";
@@ -96,6 +97,152 @@ fn section<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
     Some(&xml[content_start..end])
 }
 
+// ---------------------------------------------------------------------------------------------
+// AssumeRole (docs/kms.md §5): credentials for a role in another account.
+
+pub const ASSUME_ROLE: &str = "AssumeRole";
+
+/// What to ask STS for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    pub session_name: String,
+    pub duration_seconds: u32,
+    pub external_id: Option<String>,
+}
+
+/// The form body of an AssumeRole request (Query protocol, `application/x-www-form-urlencoded`).
+pub fn assume_role_parts(req: &AssumeRole) -> (Vec<(String, String)>, Vec<u8>) {
+    let mut fields = vec![
+        ("Action", "AssumeRole".to_string()),
+        ("Version", "2011-06-15".to_string()),
+        ("RoleArn", req.role_arn.clone()),
+        ("RoleSessionName", req.session_name.clone()),
+        ("DurationSeconds", req.duration_seconds.to_string()),
+    ];
+    if let Some(id) = &req.external_id {
+        fields.push(("ExternalId", id.clone()));
+    }
+    let body = fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", form_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let (headers, _) = request_parts();
+    (headers, body.into_bytes())
+}
+
+/// `application/x-www-form-urlencoded` value encoding: unreserved characters as they are,
+/// everything else as `%XX` of its UTF-8 bytes (so `:` and `/` of an ARN are escaped too).
+fn form_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The role session AssumeRole returned. The secret and token go straight into
+/// [`Credentials`] (zeroized on drop); nothing else keeps them.
+#[derive(Debug)]
+pub struct AssumedRole {
+    pub credentials: Credentials,
+    /// `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
+    pub arn: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AssumeEnvelope {
+    assume_role_response: AssumeResponse,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AssumeResponse {
+    assume_role_result: AssumeResult,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct AssumeResult {
+    credentials: Option<JsonCredentials>,
+    assumed_role_user: Option<JsonRoleUser>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct JsonCredentials {
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+    session_token: Option<String>,
+    /// STS's JSON sends epoch seconds; the XML an ISO 8601 time.
+    expiration: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct JsonRoleUser {
+    arn: Option<String>,
+}
+
+/// Decode an AssumeRole success body (JSON or XML, as for GetCallerIdentity). The error text
+/// names what was missing, never a value.
+pub fn decode_assume_role(body: &[u8]) -> Result<AssumedRole, String> {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    let (key, secret, token, expiration, arn) = if text.starts_with('{') {
+        let env: AssumeEnvelope =
+            serde_json::from_str(text).map_err(|_| "JSON of another shape".to_string())?;
+        let r = env.assume_role_response.assume_role_result;
+        let c = r.credentials.unwrap_or_default();
+        let expiration = match c.expiration {
+            Some(serde_json::Value::Number(n)) => n.as_f64().map(|f| format!("{}", f as i64)),
+            Some(serde_json::Value::String(s)) => Some(s),
+            _ => None,
+        };
+        (
+            c.access_key_id,
+            c.secret_access_key,
+            c.session_token,
+            expiration,
+            r.assumed_role_user.and_then(|u| u.arn),
+        )
+    } else if text.starts_with('<') {
+        let result = section(text, "AssumeRoleResult")
+            .ok_or_else(|| "XML without AssumeRoleResult".to_string())?;
+        let creds = section(result, "Credentials").unwrap_or_default();
+        let user = section(result, "AssumedRoleUser").unwrap_or_default();
+        let field = |xml: &str, tag: &str| section(xml, tag).map(|s| xml_unescape(s.trim()));
+        (
+            field(creds, "AccessKeyId"),
+            field(creds, "SecretAccessKey"),
+            field(creds, "SessionToken"),
+            field(creds, "Expiration"),
+            field(user, "Arn"),
+        )
+    } else {
+        return Err("neither JSON nor XML".to_string());
+    };
+    let (Some(key), Some(secret), Some(token)) = (key, secret, token) else {
+        return Err("the credentials are incomplete".to_string());
+    };
+    let expiration = match expiration {
+        Some(e) => Some(parse_expiration(&e).map_err(|_| "an unreadable Expiration".to_string())?),
+        None => return Err("no Expiration".to_string()),
+    };
+    let credentials = Credentials::new(key, secret, Some(token), expiration)
+        .map_err(|_| "credentials of the wrong form".to_string())?;
+    Ok(AssumedRole {
+        credentials,
+        arn: arn.unwrap_or_default(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +300,80 @@ mod tests {
         .is_err());
         assert!(decode_caller_identity(br#"{"Account":"1","Arn":"a"}"#).is_err());
         assert!(decode_caller_identity(b"<GetCallerIdentityResult><Account>1</Account>").is_err());
+    }
+    #[test]
+    fn assume_role_body_escapes_every_field() {
+        let (_, body) = assume_role_parts(&AssumeRole {
+            role_arn: "arn:aws:iam::210987654321:role/ops/Audit".into(),
+            session_name: "keyturn-alice@example.com".into(),
+            duration_seconds: 3600,
+            external_id: Some("a b+c/=".into()),
+        });
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A210987654321%3Arole%2Fops%2FAudit&RoleSessionName=keyturn-alice%40example.com&DurationSeconds=3600&ExternalId=a%20b%2Bc%2F%3D"
+        );
+        let (_, body) = assume_role_parts(&AssumeRole {
+            role_arn: "r".into(),
+            session_name: "s".into(),
+            duration_seconds: 900,
+            external_id: None,
+        });
+        assert!(!String::from_utf8(body).unwrap().contains("ExternalId"));
+    }
+
+    const KEY: &str = "ASIAEXAMPLEEXAMPLE12";
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+    #[test]
+    fn decodes_assume_role_json_with_epoch_expiry() {
+        let body = format!(
+            r#"{{"AssumeRoleResponse":{{"AssumeRoleResult":{{"Credentials":{{"AccessKeyId":"{KEY}","SecretAccessKey":"{SECRET}","SessionToken":"FwoGZXIvYXdzEXAMPLE","Expiration":1.7999964E9}},"AssumedRoleUser":{{"Arn":"arn:aws:sts::210987654321:assumed-role/R/keyturn-a","AssumedRoleId":"AROA:keyturn-a"}}}}}}}}"#
+        );
+        let r = decode_assume_role(body.as_bytes()).expect("decodes");
+        assert_eq!(r.credentials.access_key_id(), KEY);
+        assert_eq!(r.credentials.session_token(), Some("FwoGZXIvYXdzEXAMPLE"));
+        assert_eq!(r.arn, "arn:aws:sts::210987654321:assumed-role/R/keyturn-a");
+        let secs = r
+            .credentials
+            .expiration()
+            .unwrap()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        assert_eq!(secs, 1_799_996_400);
+    }
+
+    #[test]
+    fn decodes_assume_role_xml() {
+        let body = format!(
+            r#"<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>
+<AssumedRoleUser><AssumedRoleId>AROA:s</AssumedRoleId><Arn>arn:aws:sts::210987654321:assumed-role/R/s</Arn></AssumedRoleUser>
+<Credentials><AccessKeyId>{KEY}</AccessKeyId><SecretAccessKey>{SECRET}</SecretAccessKey><SessionToken>tok&amp;en</SessionToken><Expiration>2026-12-01T23:00:00Z</Expiration></Credentials>
+</AssumeRoleResult></AssumeRoleResponse>"#
+        );
+        let r = decode_assume_role(body.as_bytes()).expect("decodes");
+        assert_eq!(r.credentials.session_token(), Some("tok&en"));
+        assert_eq!(r.arn, "arn:aws:sts::210987654321:assumed-role/R/s");
+    }
+
+    #[test]
+    fn incomplete_assume_role_answers_name_no_secret() {
+        for body in [
+            "".to_string(),
+            "{}".to_string(),
+            format!(
+                r#"{{"AssumeRoleResponse":{{"AssumeRoleResult":{{"Credentials":{{"AccessKeyId":"{KEY}","SecretAccessKey":"{SECRET}"}}}}}}}}"#
+            ),
+            format!(
+                r#"{{"AssumeRoleResponse":{{"AssumeRoleResult":{{"Credentials":{{"AccessKeyId":"{KEY}","SecretAccessKey":"{SECRET}","SessionToken":"t"}}}}}}}}"#
+            ),
+            format!(
+                r#"{{"AssumeRoleResponse":{{"AssumeRoleResult":{{"Credentials":{{"AccessKeyId":"{KEY}","SecretAccessKey":"{SECRET}","SessionToken":"t","Expiration":"soon"}}}}}}}}"#
+            ),
+        ] {
+            let err = decode_assume_role(body.as_bytes()).unwrap_err();
+            assert!(!err.contains(SECRET) && !err.contains(KEY), "{err}");
+        }
     }
 }

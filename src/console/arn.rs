@@ -101,11 +101,6 @@ impl KeyRef {
             KeyRef::KeyArn(a) | KeyRef::AliasArn(a) => a.to_string(),
         }
     }
-
-    /// True when the reference is an alias (name or ARN).
-    pub fn is_alias(&self) -> bool {
-        matches!(self, KeyRef::AliasName(_) | KeyRef::AliasArn(_))
-    }
 }
 
 /// What "go to key" has to do for a reference.
@@ -143,11 +138,6 @@ pub fn is_key_id(s: &str) -> bool {
             .iter()
             .zip(lens)
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-/// True for a multi-Region key id (`mrk-…`).
-pub fn is_multi_region_id(s: &str) -> bool {
-    s.starts_with("mrk-") && is_key_id(s)
 }
 
 /// `alias/` followed by 1+ of `[a-zA-Z0-9:/_-]`, 256 characters at most (kms-api.md §2).
@@ -330,8 +320,6 @@ mod tests {
         assert!(is_key_id(ID));
         assert!(is_key_id(&ID.to_uppercase()));
         assert!(is_key_id(MRK));
-        assert!(is_multi_region_id(MRK));
-        assert!(!is_multi_region_id(ID));
         assert!(!is_key_id("1234abcd-12ab-34cd-56ef-1234567890a"));
         assert!(!is_key_id("1234abcd-12ab-34cd-56ef-1234567890abc"));
         assert!(!is_key_id("1234abcg-12ab-34cd-56ef-1234567890ab"));
@@ -361,7 +349,7 @@ mod tests {
         assert_eq!(r.partition(), Some("aws-us-gov"));
         assert_eq!(r.key_id(), Some(ID));
         assert_eq!(r.describe_key_id(), arn);
-        assert!(!r.is_alias());
+        assert!(matches!(r, KeyRef::KeyArn(_)));
         let cn = format!("arn:aws-cn:kms:cn-north-1:111122223333:key/{MRK}");
         assert_eq!(parse_key_ref(&cn).unwrap().region(), Some("cn-north-1"));
     }
@@ -373,7 +361,7 @@ mod tests {
             Ok(KeyRef::AliasName("alias/demo-app".into()))
         );
         let r = parse_key_ref("alias/aws/s3").unwrap();
-        assert!(r.is_alias());
+        assert!(matches!(r, KeyRef::AliasName(_)));
         assert_eq!(r.key_id(), None);
         let arn = "arn:aws:kms:eu-west-1:111122223333:alias/team:a/b_c-d";
         let r = parse_key_ref(arn).unwrap();

@@ -91,3 +91,57 @@ mod tests {
         assert_eq!(opt_date(None), "\u{2014}");
     }
 }
+
+/// What the page says while a scope's pacing is held down by throttling (docs/kms.md §4.3);
+/// None while every operation runs at its ceiling or has never been throttled.
+pub fn pacing_text(status: &[crate::aws::limiter::PacingStatus]) -> Option<String> {
+    let slow: Vec<_> = status.iter().filter(|s| s.backing_off).collect();
+    if slow.is_empty() {
+        return None;
+    }
+    let throttles: u32 = status.iter().map(|s| s.throttles).sum();
+    let parts: Vec<String> = slow
+        .iter()
+        .map(|s| {
+            format!(
+                "{} at {} of {} requests per second",
+                s.operation,
+                s.rate.round(),
+                s.ceiling.round()
+            )
+        })
+        .collect();
+    Some(format!(
+        "KMS is throttling this account ({} throttled {}); keyturn is backing off: {}, climbing \
+         back as answers succeed.",
+        thousands(throttles as usize),
+        if throttles == 1 { "answer" } else { "answers" },
+        parts.join(", ")
+    ))
+}
+
+#[cfg(test)]
+mod pacing_tests {
+    use super::*;
+    use crate::aws::limiter::PacingStatus;
+
+    #[test]
+    fn pacing_text_names_the_slowed_operations() {
+        let st = |op, rate, backing_off, throttles| PacingStatus {
+            operation: op,
+            rate,
+            ceiling: 90.0,
+            throttles,
+            backing_off,
+        };
+        assert_eq!(pacing_text(&[st("DescribeKey", 90.0, false, 0)]), None);
+        let t = pacing_text(&[
+            st("ListKeyRotations", 44.6, true, 2),
+            st("DescribeKey", 90.0, false, 1),
+        ])
+        .unwrap();
+        assert!(t.contains("3 throttled answers"), "{t}");
+        assert!(t.contains("ListKeyRotations at 45 of 90"), "{t}");
+        assert!(!t.contains("DescribeKey"), "{t}");
+    }
+}

@@ -7,21 +7,20 @@
 //! them to its [`Inventory`] with [`Inventory::apply`], so rows appear and fill in as answers
 //! arrive.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::aws::client::{
     Client, MarkerGuard, LIST_ALIASES_PAGE, LIST_KEYS_PAGE, LIST_ROTATIONS_PAGE,
 };
-use crate::aws::error::AwsError;
+use crate::aws::error::{ApiOperation, AwsError, ErrorCode, ErrorKind};
 use crate::aws::kms::{
     AliasListEntry, DescribeKey, GetKeyRotationStatus, IncludeKeyMaterial, KeyListEntry,
-    KeyManager, KeyMetadata, KeyState, ListAliases, ListKeyRotations, ListKeys, Operation,
-    Paginated, RotationsListEntry, Timestamp,
+    KeyManager, KeyMetadata, KeyState, ListAliases, ListKeyRotations, ListKeys, Paginated,
+    RotationsListEntry, Timestamp,
 };
 use crate::aws::transport::Transport;
 use crate::console::eligibility::{self, Blocked, RotationStatus};
@@ -63,7 +62,9 @@ impl<T> Load<T> {
         match r {
             Ok(v) => Load::Loaded(v),
             // The key does not support the call: nothing to show, nothing wrong.
-            Err(e) if e.code() == Some("UnsupportedOperationException") => Load::Skipped,
+            Err(e) if matches!(e.code(), Some(ErrorCode::UnsupportedOperationException)) => {
+                Load::Skipped
+            }
             Err(e) => Load::Failed(e),
         }
     }
@@ -285,7 +286,7 @@ impl KeyRow {
                 Ok(())
             }
             Load::Failed(e) => Err(Blocked::Unreadable {
-                reason: e.user_message(DescribeKey::NAME),
+                reason: e.user_message(),
             }),
             Load::Pending | Load::Skipped => Err(Blocked::Loading),
         }
@@ -296,7 +297,7 @@ impl KeyRow {
         match &self.metadata {
             Load::Loaded(m) => eligibility::automatic_rotation(m),
             Load::Failed(e) => Err(Blocked::Unreadable {
-                reason: e.user_message(DescribeKey::NAME),
+                reason: e.user_message(),
             }),
             Load::Pending | Load::Skipped => Err(Blocked::Loading),
         }
@@ -305,17 +306,15 @@ impl KeyRow {
     /// What could not be read about this key, one sentence per failed call (e.g. AccessDenied
     /// naming the permission). Empty when nothing failed.
     pub fn problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(e) = self.metadata.error() {
-            out.push(e.user_message(DescribeKey::NAME));
-        }
-        if let Some(e) = self.status.error() {
-            out.push(e.user_message(GetKeyRotationStatus::NAME));
-        }
-        if let Some(e) = self.rotations.error() {
-            out.push(e.user_message(ListKeyRotations::NAME));
-        }
-        out
+        [
+            self.metadata.error(),
+            self.status.error(),
+            self.rotations.error(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(AwsError::user_message)
+        .collect()
     }
 
     /// Did any read of this key fail?
@@ -334,7 +333,7 @@ impl KeyRow {
         ]
         .into_iter()
         .flatten()
-        .map(|e| e.code().map_or_else(|| e.to_string(), str::to_string))
+        .map(|e| e.code().map_or_else(|| e.to_string(), ErrorCode::to_string))
         .collect()
     }
 
@@ -646,72 +645,17 @@ impl Inventory {
 // ---------------------------------------------------------------------------------------------
 // The loader
 
-/// How hard the loader may push. Each read operation has its own request quota per account and
-/// Region, shared with every other caller there (kms-api.md §4.1: DescribeKey 2000 rps,
-/// GetKeyRotationStatus 1000, ListKeys/ListAliases 500, ListKeyRotations 100, the tightest).
-/// The loader paces each operation separately at a small share of its quota, so a 1,000-key
-/// inventory loads in seconds without starving other callers; a ThrottlingException still backs
-/// off through the client's retries.
+/// How hard the loader may push. Pacing is the client's (one adaptive limiter per operation
+/// and scope, docs/kms.md §4.3); the loader only bounds how many keys are read at once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadConfig {
-    /// Per-key requests in flight at once.
+    /// Keys whose reads are in flight at once.
     pub concurrency: usize,
-    /// Requests started per second for each operation; 0 = no limit.
-    pub rates: Rates,
-}
-
-/// Requests per second per operation (0 = no limit).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Rates {
-    /// ListKeys and ListAliases pages: 10% of their 500 rps quota.
-    pub lists: u32,
-    /// DescribeKey: 5% of 2000 rps.
-    pub describe: u32,
-    /// GetKeyRotationStatus: 10% of 1000 rps.
-    pub status: u32,
-    /// ListKeyRotations pages: 40% of its 100 rps quota, the tightest read.
-    pub rotations: u32,
-}
-
-impl Rates {
-    pub const UNLIMITED: Rates = Rates {
-        lists: 0,
-        describe: 0,
-        status: 0,
-        rotations: 0,
-    };
 }
 
 impl Default for LoadConfig {
     fn default() -> Self {
-        LoadConfig {
-            concurrency: 12,
-            rates: Rates {
-                lists: 50,
-                describe: 100,
-                status: 100,
-                rotations: 40,
-            },
-        }
-    }
-}
-
-/// One pacer per operation (see [`LoadConfig`]).
-struct Pacers {
-    lists: Pacer,
-    describe: Pacer,
-    status: Pacer,
-    rotations: Pacer,
-}
-
-impl Pacers {
-    fn new(rates: Rates) -> Self {
-        Pacers {
-            lists: Pacer::new(rates.lists),
-            describe: Pacer::new(rates.describe),
-            status: Pacer::new(rates.status),
-            rotations: Pacer::new(rates.rotations),
-        }
+        LoadConfig { concurrency: 12 }
     }
 }
 
@@ -723,45 +667,6 @@ pub enum LoadOutcome {
     Cancelled,
     /// ListKeys failed, or an error ended the session.
     Failed(AwsError),
-}
-
-/// Spaces request starts evenly (a simple pacer: each request takes the next free slot).
-pub struct Pacer {
-    interval_ms: u64,
-    next_ms: Cell<u64>,
-}
-
-impl Pacer {
-    pub fn new(max_requests_per_second: u32) -> Self {
-        let interval_ms = if max_requests_per_second == 0 {
-            0
-        } else {
-            1000_u64.div_ceil(u64::from(max_requests_per_second))
-        };
-        Pacer {
-            interval_ms,
-            next_ms: Cell::new(0),
-        }
-    }
-
-    /// Wait for the next slot.
-    pub async fn ready<T: Transport>(&self, transport: &T) {
-        if self.interval_ms == 0 {
-            return;
-        }
-        let now = epoch_ms(transport.now());
-        let slot = now.max(self.next_ms.get());
-        self.next_ms.set(slot + self.interval_ms);
-        if slot > now {
-            transport.sleep(Duration::from_millis(slot - now)).await;
-        }
-    }
-}
-
-fn epoch_ms(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
 }
 
 /// Drive several futures to completion on the current task (no spawning: works on the
@@ -808,7 +713,6 @@ enum Stop {
 /// Follow NextMarker while Truncated, pacing each page and stopping on cancellation.
 async fn all_pages<T, O, F>(
     client: &Client<T>,
-    pacer: &Pacer,
     token: &CancelToken,
     first: O,
     mut on_page: F,
@@ -823,7 +727,6 @@ where
     let mut all = Vec::new();
     let mut guard = MarkerGuard::default();
     loop {
-        pacer.ready(client.transport()).await;
         if token.is_cancelled() {
             return Err(Stop::Cancelled);
         }
@@ -844,26 +747,34 @@ where
     }
 }
 
+/// Every page of one list, neither paced nor cancellable (a key's history or tags, read when
+/// its panel asks), by the same rule as the loader's. `on_page` sees each page as it arrives.
+pub async fn every_page<T, O, F>(
+    client: &Client<T>,
+    first: O,
+    on_page: F,
+) -> Result<Vec<O::Item>, AwsError>
+where
+    T: Transport,
+    O: Paginated,
+    O::Item: Clone,
+    F: FnMut(Vec<O::Item>),
+{
+    match all_pages(client, &CancelToken::never(), first, on_page).await {
+        Ok(v) => Ok(v),
+        Err(Stop::Error(e)) => Err(e),
+        Err(Stop::Cancelled) => Err(AwsError::from(ErrorKind::Aborted)
+            .with_operation(ApiOperation::new(O::SERVICE, O::NAME))),
+    }
+}
+
 /// Every ListKeyRotations page for one key (ALL_KEY_MATERIAL when asked, e.g. for EXTERNAL keys).
 pub async fn list_rotations<T: Transport>(
     client: &Client<T>,
     key_id: &str,
     all_key_material: bool,
 ) -> Result<Vec<RotationsListEntry>, AwsError> {
-    let pacer = Pacer::new(0);
-    match all_pages(
-        client,
-        &pacer,
-        &CancelToken::never(),
-        rotations_request(key_id, all_key_material),
-        |_| {},
-    )
-    .await
-    {
-        Ok(v) => Ok(v),
-        Err(Stop::Error(e)) => Err(e),
-        Err(Stop::Cancelled) => Err(AwsError::Aborted),
-    }
+    every_page(client, rotations_request(key_id, all_key_material), |_| {}).await
 }
 
 fn rotations_request(key_id: &str, all_key_material: bool) -> ListKeyRotations {
@@ -891,13 +802,12 @@ pub async fn load_inventory<T: Transport, F: FnMut(InventoryEvent)>(
             (emit.borrow_mut())(ev);
         }
     };
-    let pacers = Pacers::new(config.rates);
 
     let first = ListKeys {
         limit: Some(LIST_KEYS_PAGE),
         ..Default::default()
     };
-    let keys = match all_pages(client, &pacers.lists, token, first, |page| {
+    let keys = match all_pages(client, token, first, |page| {
         send(InventoryEvent::KeysPage(page))
     })
     .await
@@ -915,7 +825,7 @@ pub async fn load_inventory<T: Transport, F: FnMut(InventoryEvent)>(
         limit: Some(LIST_ALIASES_PAGE),
         ..Default::default()
     };
-    match all_pages(client, &pacers.lists, token, first, |page| {
+    match all_pages(client, token, first, |page| {
         send(InventoryEvent::AliasesPage(page))
     })
     .await
@@ -935,7 +845,7 @@ pub async fn load_inventory<T: Transport, F: FnMut(InventoryEvent)>(
         .map(|k| k.key_id)
         .filter(|id| !id.is_empty() && seen.insert(id.clone()))
         .collect();
-    let outcome = details(client, ids, token, config, &pacers, &send).await;
+    let outcome = details(client, ids, token, config, &send).await;
     if outcome == LoadOutcome::Finished {
         send(InventoryEvent::Finished);
     }
@@ -958,8 +868,7 @@ pub async fn load_key_details<T: Transport, F: FnMut(InventoryEvent)>(
             (emit.borrow_mut())(ev);
         }
     };
-    let pacers = Pacers::new(config.rates);
-    details(client, key_ids, token, config, &pacers, &send).await
+    details(client, key_ids, token, config, &send).await
 }
 
 async fn details<T: Transport>(
@@ -967,7 +876,6 @@ async fn details<T: Transport>(
     key_ids: Vec<String>,
     token: &CancelToken,
     config: &LoadConfig,
-    pacers: &Pacers,
     send: &dyn Fn(InventoryEvent),
 ) -> LoadOutcome {
     let queue = RefCell::new(VecDeque::from(key_ids));
@@ -981,7 +889,7 @@ async fn details<T: Transport>(
             let Some(key_id) = next else {
                 return;
             };
-            match load_one(client, pacers, token, &key_id, send).await {
+            match load_one(client, token, &key_id, send).await {
                 Ok(()) => {}
                 Err(Stop::Cancelled) => return,
                 Err(Stop::Error(e)) => {
@@ -1014,7 +922,6 @@ async fn details<T: Transport>(
 /// reported on the row); other failures stay on the row and the load goes on.
 async fn load_one<T: Transport>(
     client: &Client<T>,
-    pacers: &Pacers,
     token: &CancelToken,
     key_id: &str,
     send: &dyn Fn(InventoryEvent),
@@ -1027,7 +934,6 @@ async fn load_one<T: Transport>(
         }
     };
 
-    pacers.describe.ready(client.transport()).await;
     if token.is_cancelled() {
         return Err(Stop::Cancelled);
     }
@@ -1055,7 +961,6 @@ async fn load_one<T: Transport>(
     });
 
     if reads.status {
-        pacers.status.ready(client.transport()).await;
         if token.is_cancelled() {
             return Err(Stop::Cancelled);
         }
@@ -1076,7 +981,6 @@ async fn load_one<T: Transport>(
     if reads.rotations {
         let r = all_pages(
             client,
-            &pacers.rotations,
             token,
             rotations_request(key_id, reads.all_key_material),
             |_| {},
@@ -1103,9 +1007,11 @@ async fn load_one<T: Transport>(
 mod tests {
     use super::*;
     use crate::aws::kms::KeySpec;
+    use crate::aws::transport::fake::FakeTransport;
     use crate::console::session::Generation;
     use crate::console::testkit::*;
     use futures::executor::block_on;
+    use std::cell::Cell;
     use std::rc::Rc;
 
     const A: &str = "1234abcd-12ab-34cd-56ef-1234567890aa";
@@ -1127,11 +1033,131 @@ mod tests {
         (inv, events, outcome)
     }
 
-    fn unpaced() -> LoadConfig {
-        LoadConfig {
-            concurrency: 8,
-            rates: Rates::UNLIMITED,
+    // -----------------------------------------------------------------------------------------
+    // every_page: the paging rule every list read follows (MarkerGuard), on a FIFO script.
+
+    fn scripted() -> Client<FakeTransport> {
+        let creds = crate::aws::credentials::Credentials::new(
+            "ASIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            None,
+            None,
+        )
+        .expect("valid test credentials");
+        let config = crate::aws::endpoint::EndpointConfig {
+            region: "us-east-1".to_string(),
+            ..Default::default()
+        };
+        Client::new(FakeTransport::new(), creds, config)
+    }
+
+    fn keys_from_the_start() -> ListKeys {
+        ListKeys {
+            limit: Some(LIST_KEYS_PAGE),
+            ..Default::default()
         }
+    }
+
+    #[test]
+    fn every_page_follows_next_marker_and_reports_pages() {
+        let c = scripted();
+        c.transport()
+            .reply(
+                200,
+                &[],
+                r#"{"Keys":[{"KeyId":"a"},{"KeyId":"b"}],"NextMarker":"m1","Truncated":true}"#,
+            )
+            .reply(
+                200,
+                &[],
+                r#"{"Keys":[],"NextMarker":"m2","Truncated":true}"#,
+            )
+            .reply(200, &[], r#"{"Keys":[{"KeyId":"c"}],"Truncated":false}"#);
+        let mut pages = Vec::new();
+        let all = block_on(every_page(&c, keys_from_the_start(), |p| {
+            pages.push(p.len())
+        }))
+        .expect("ok");
+        assert_eq!(
+            all.iter().map(|k| k.key_id.as_str()).collect::<Vec<_>>(),
+            vec!["a", "b", "c"]
+        );
+        assert_eq!(pages, vec![2, 0, 1]);
+        let reqs = c.transport().requests.borrow();
+        assert_eq!(reqs[0].body, br#"{"Limit":1000}"#);
+        assert_eq!(reqs[1].body, br#"{"Limit":1000,"Marker":"m1"}"#);
+        assert_eq!(reqs[2].body, br#"{"Limit":1000,"Marker":"m2"}"#);
+    }
+
+    #[test]
+    fn list_rotations_asks_for_full_pages_of_one_key() {
+        let c = scripted();
+        c.transport().reply(
+            200,
+            &[],
+            r#"{"Rotations":[{"RotationType":"ON_DEMAND"}],"Truncated":false}"#,
+        );
+        assert_eq!(
+            block_on(list_rotations(&c, "k1", false)).map(|v| v.len()),
+            Ok(1)
+        );
+        let reqs = c.transport().requests.borrow();
+        assert_eq!(reqs[0].body, br#"{"KeyId":"k1","Limit":1000}"#);
+        assert_eq!(
+            reqs[0].header("X-Amz-Target"),
+            Some("TrentService.ListKeyRotations")
+        );
+    }
+
+    #[test]
+    fn every_page_stops_on_a_truncated_page_without_a_new_marker() {
+        let c = scripted();
+        c.transport()
+            .reply(200, &[], r#"{"Keys":[{"KeyId":"a"}],"Truncated":true}"#);
+        let err = block_on(every_page(&c, keys_from_the_start(), |_| {})).expect_err("no marker");
+        assert!(matches!(err.kind, ErrorKind::Decode { .. }), "{err:?}");
+        assert_eq!(err.operation, Some(ApiOperation::kms("ListKeys")));
+        let c = scripted();
+        c.transport()
+            .reply(200, &[], r#"{"Keys":[],"NextMarker":"m","Truncated":true}"#)
+            .reply(200, &[], r#"{"Keys":[],"NextMarker":"m","Truncated":true}"#);
+        assert!(block_on(every_page(&c, keys_from_the_start(), |_| {})).is_err());
+        assert_eq!(c.transport().sent(), 2);
+    }
+
+    #[test]
+    fn every_page_stops_a_cycle() {
+        let c = scripted();
+        c.transport()
+            .reply(200, &[], r#"{"Keys":[],"NextMarker":"a","Truncated":true}"#)
+            .reply(200, &[], r#"{"Keys":[],"NextMarker":"b","Truncated":true}"#)
+            .reply(200, &[], r#"{"Keys":[],"NextMarker":"a","Truncated":true}"#);
+        let err = block_on(every_page(&c, keys_from_the_start(), |_| {})).expect_err("a cycle");
+        assert!(err.to_string().contains("circle"), "{err}");
+        assert_eq!(c.transport().sent(), 3);
+    }
+
+    #[test]
+    fn every_page_propagates_errors_mid_way() {
+        let c = scripted();
+        c.transport()
+            .reply(
+                200,
+                &[],
+                r#"{"Keys":[{"KeyId":"a"}],"NextMarker":"m","Truncated":true}"#,
+            )
+            .reply(
+                400,
+                &[],
+                r#"{"__type":"com.amazonaws.kms#InvalidMarkerException","message":"m"}"#,
+            );
+        let err = block_on(every_page(&c, keys_from_the_start(), |_| {})).expect_err("bad marker");
+        assert_eq!(err.code(), Some(&ErrorCode::InvalidMarkerException));
+        assert_eq!(err.operation, Some(ApiOperation::kms("ListKeys")));
+    }
+
+    fn unpaced() -> LoadConfig {
+        LoadConfig { concurrency: 8 }
     }
 
     #[test]
@@ -1219,10 +1245,19 @@ mod tests {
             .filter_map(|(_, b)| b.get("Marker").and_then(|m| m.as_str()).map(str::to_string))
             .collect();
         assert_eq!(markers, ["m1", "r1"]);
-        assert!(log
-            .iter()
-            .filter(|(op, _)| op == "ListKeys")
-            .all(|(_, b)| b["Limit"] == 1000));
+        // Page sizes: the largest each list allows.
+        for (op, limit) in [
+            ("ListKeys", LIST_KEYS_PAGE),
+            ("ListAliases", LIST_ALIASES_PAGE),
+            ("ListKeyRotations", LIST_ROTATIONS_PAGE),
+        ] {
+            assert!(log.iter().any(|(o, _)| o == op), "{op} sent");
+            assert!(log
+                .iter()
+                .filter(|(o, _)| o == op)
+                .all(|(_, b)| b["Limit"] == limit));
+        }
+        assert_eq!((LIST_KEYS_PAGE, LIST_ALIASES_PAGE), (1000, 100));
         drop(log);
 
         let a = inv.row(A).unwrap();
@@ -1296,10 +1331,7 @@ mod tests {
         }
         t.always("GetKeyRotationStatus", None, status(false, None, false));
         t.always("ListKeyRotations", None, rotations(0, 0, None));
-        let config = LoadConfig {
-            concurrency: 3,
-            rates: Rates::UNLIMITED,
-        };
+        let config = LoadConfig { concurrency: 3 };
         let (inv, _, outcome) = run(&c, &CancelToken::never(), &config);
         assert_eq!(outcome, LoadOutcome::Finished);
         assert_eq!(t.max_in_flight.get(), 3);
@@ -1321,55 +1353,68 @@ mod tests {
             None,
             Reply::Err("AccessDeniedException", 400),
         );
-        let config = LoadConfig {
-            concurrency: 1,
-            rates: Rates::UNLIMITED,
-        };
+        let config = LoadConfig { concurrency: 1 };
         run(&c, &CancelToken::never(), &config);
         assert_eq!(t.max_in_flight.get(), 1);
     }
 
     #[test]
-    fn requests_are_paced() {
-        let c = client();
+    fn requests_are_paced_per_operation_by_the_scopes_limiters() {
+        use crate::aws::limiter::{Limiters, MIN_SHARE};
+        // 5% of each quota: DescribeKey may go at 100 rps (starting at 70, 7 at once),
+        // ListKeyRotations at 5 (starting at 3.5, one at once).
+        let limiters = Rc::new(Limiters::new(MIN_SHARE));
+        let c = client().with_limiters(Rc::clone(&limiters));
         let t = c.transport();
-        t.once("ListKeys", None, key_list(&[A, B], None));
+        let ids: Vec<String> = (0..20)
+            .map(|i| format!("{i:08}-0000-0000-0000-000000000000"))
+            .collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        t.once("ListKeys", None, key_list(&refs, None));
         t.always("ListAliases", None, alias_list(&[]));
-        t.always("DescribeKey", Some(A), symmetric_key(A));
-        t.always("DescribeKey", Some(B), symmetric_key(B));
+        for id in &refs {
+            t.always("DescribeKey", Some(id), symmetric_key(id));
+        }
         t.always("GetKeyRotationStatus", None, status(false, None, false));
+        // One throttle: the limiter cuts ListKeyRotations and the retry gets the answer.
+        t.once(
+            "ListKeyRotations",
+            None,
+            Reply::Err("ThrottlingException", 400),
+        );
         t.always("ListKeyRotations", None, rotations(0, 0, None));
-        let config = LoadConfig {
-            concurrency: 8,
-            rates: Rates {
-                lists: 10,
-                describe: 10,
-                status: 10,
-                rotations: 10,
-            },
-        };
-        run(&c, &CancelToken::never(), &config);
-        assert_eq!(t.log.borrow().len(), 8);
-        // 10 rps per operation: starts of the same operation are at least 100 ms apart, while
-        // different operations are paced independently.
+        let (inv, _, _) = run(&c, &CancelToken::never(), &LoadConfig { concurrency: 20 });
+        assert!(inv.rows().iter().all(KeyRow::is_complete));
         let sent = t.sent_at_ms.borrow();
-        for ops in [
-            &["ListKeys", "ListAliases"][..],
-            &["DescribeKey"],
-            &["GetKeyRotationStatus"],
-            &["ListKeyRotations"],
-        ] {
-            let times: Vec<u64> = sent
+        let times = |op: &str| -> Vec<u64> {
+            let mut v: Vec<u64> = sent
                 .iter()
-                .filter(|(op, _)| ops.contains(&op.as_str()))
+                .filter(|(o, _)| o == op)
                 .map(|(_, t)| *t)
                 .collect();
-            assert_eq!(times.len(), 2, "{ops:?}");
-            assert!(times[1] - times[0] >= 100, "{ops:?}: {times:?}");
+            v.sort_unstable();
+            v
+        };
+        let describe = times("DescribeKey");
+        assert_eq!(describe.len(), 20);
+        // Past the burst of 7, starts are at least 1/70 s apart.
+        for w in describe[7..].windows(2) {
+            assert!(w[1] - w[0] >= 14, "{describe:?}");
         }
-        assert!(!t.sleeps.borrow().is_empty());
-        assert_eq!(Pacer::new(50).interval_ms, 20);
-        assert_eq!(Pacer::new(0).interval_ms, 0);
+        let rot = times("ListKeyRotations");
+        assert_eq!(rot.len(), 21);
+        // 21 requests at no more than 5 per second: more than 4 s from first to last.
+        assert!(rot[20] - rot[0] >= 4000, "{rot:?}");
+        let status = limiters.status();
+        let lr = status
+            .iter()
+            .find(|s| s.operation == "ListKeyRotations")
+            .unwrap();
+        assert_eq!(lr.throttles, 1);
+        assert!((lr.ceiling - 5.0).abs() < 1e-9);
+        assert!(status
+            .iter()
+            .any(|s| s.operation == "DescribeKey" && s.throttles == 0));
     }
 
     #[test]
@@ -1402,10 +1447,7 @@ mod tests {
                 }
             }));
         }
-        let config = LoadConfig {
-            concurrency: 2,
-            rates: Rates::UNLIMITED,
-        };
+        let config = LoadConfig { concurrency: 2 };
         let (inv, events, outcome) = run(&c, &token, &config);
         assert_eq!(outcome, LoadOutcome::Cancelled);
         assert!(token.is_cancelled());
@@ -1435,13 +1477,10 @@ mod tests {
             None,
             Reply::Err("ExpiredTokenException", 400),
         );
-        let config = LoadConfig {
-            concurrency: 1,
-            rates: Rates::UNLIMITED,
-        };
+        let config = LoadConfig { concurrency: 1 };
         let (inv, events, outcome) = run(&c, &CancelToken::never(), &config);
         assert!(
-            matches!(outcome, LoadOutcome::Failed(ref e) if e.code() == Some("ExpiredTokenException"))
+            matches!(outcome, LoadOutcome::Failed(ref e) if e.code() == Some(&ErrorCode::ExpiredTokenException))
         );
         assert_eq!(t.count("DescribeKey"), 1);
         assert!(matches!(events.last(), Some(InventoryEvent::Stopped(_))));

@@ -1,6 +1,7 @@
 //! What the console does: pure Rust, no Leptos, no web-sys. The UI only renders what these
 //! modules compute and calls their async drivers.
 //!
+//! - [`scope`]: where the console looks: (account, Region) pairs, role ARNs, AssumeRole rules.
 //! - [`session`]: the connection, credential expiry, and the generation that cancels old loads.
 //! - [`inventory`]: the region's keys as they load, and the concurrent, paced loader.
 //! - [`filter`]: text and quick filters, sorting, the shown-keys count.
@@ -21,6 +22,7 @@ pub mod inventory;
 pub mod quota;
 pub mod rotation;
 pub mod rotation_record;
+pub mod scope;
 pub mod session;
 
 #[cfg(test)]

@@ -34,20 +34,6 @@ pub fn remaining(rotations: &[RotationsListEntry], in_progress: bool) -> u32 {
     ON_DEMAND_ROTATION_LIMIT.saturating_sub(used)
 }
 
-/// [`remaining`], but 0 once the server has answered RotateKeyOnDemand with
-/// LimitExceededException: the server's word beats the computed count.
-pub fn remaining_with_server(
-    rotations: &[RotationsListEntry],
-    in_progress: bool,
-    server_limit_exceeded: bool,
-) -> u32 {
-    if server_limit_exceeded {
-        0
-    } else {
-        remaining(rotations, in_progress)
-    }
-}
-
 /// True when `remaining` is at or below [`QUOTA_LOW_THRESHOLD`].
 pub fn is_low(remaining: u32) -> bool {
     remaining <= QUOTA_LOW_THRESHOLD
@@ -186,8 +172,7 @@ pub(crate) mod tests {
 
     #[test]
     fn server_limit_exceeded_overrides() {
-        assert_eq!(remaining_with_server(&on_demand(2), false, true), 0);
-        assert_eq!(remaining_with_server(&on_demand(2), false, false), 23);
+        assert_eq!(Quota::new(&on_demand(2), false, false).remaining(), 23);
         let q = Quota::new(&on_demand(2), false, true);
         assert_eq!(q.remaining(), 0);
         assert!(q.is_low());

@@ -11,7 +11,7 @@
 use std::time::{Duration, SystemTime};
 
 use crate::aws::client::Client;
-use crate::aws::error::AwsError;
+use crate::aws::error::{ApiOperation, AwsError, ErrorCode, ErrorKind};
 use crate::aws::kms::{
     DisableKeyRotation, EnableKeyRotation, GetKeyRotationStatus, Operation, RotateKeyOnDemand,
     RotationsListEntry, Timestamp,
@@ -131,12 +131,9 @@ impl AutoSetting {
 /// Why saving automatic-rotation settings did not end with fresh server values.
 #[derive(thiserror::Error, Clone, Debug, PartialEq)]
 pub enum SaveError {
-    /// EnableKeyRotation / DisableKeyRotation (`operation`) failed; nothing changed.
-    #[error("{operation}: {error}")]
-    Rejected {
-        operation: &'static str,
-        error: AwsError,
-    },
+    /// EnableKeyRotation / DisableKeyRotation (the error names which) failed; nothing changed.
+    #[error("the change was rejected: {0}")]
+    Rejected(AwsError),
     /// The change was accepted, but re-reading GetKeyRotationStatus failed.
     #[error("saved, but the new status could not be read: {0}")]
     SavedButUnread(AwsError),
@@ -145,17 +142,17 @@ pub enum SaveError {
 impl SaveError {
     pub fn error(&self) -> &AwsError {
         match self {
-            SaveError::Rejected { error, .. } | SaveError::SavedButUnread(error) => error,
+            SaveError::Rejected(error) | SaveError::SavedButUnread(error) => error,
         }
     }
 
     /// A sentence with the next step (AccessDenied names `kms:EnableKeyRotation` etc.).
     pub fn sentence(&self) -> String {
         match self {
-            SaveError::Rejected { operation, error } => error.user_message(operation),
+            SaveError::Rejected(error) => error.user_message(),
             SaveError::SavedButUnread(e) => format!(
                 "The setting was saved, but its new values could not be read back. {}",
-                e.user_message(GetKeyRotationStatus::NAME)
+                e.user_message()
             ),
         }
     }
@@ -184,12 +181,7 @@ pub async fn save_automatic_rotation<T: Transport>(
             .await
     };
     if let Err(error) = sent {
-        let operation = if setting.enabled {
-            EnableKeyRotation::NAME
-        } else {
-            DisableKeyRotation::NAME
-        };
-        return Err(SaveError::Rejected { operation, error });
+        return Err(SaveError::Rejected(error));
     }
     let mut last = None;
     for delay in [0_u64, 1000, 2000] {
@@ -206,7 +198,10 @@ pub async fn save_automatic_rotation<T: Transport>(
         // Still the old value: show what the server says, it wins.
         Some(Ok(s)) => Ok(s),
         Some(Err(e)) => Err(SaveError::SavedButUnread(e)),
-        None => Err(SaveError::SavedButUnread(AwsError::Aborted)),
+        None => Err(SaveError::SavedButUnread(
+            AwsError::from(ErrorKind::Aborted)
+                .with_operation(ApiOperation::kms(GetKeyRotationStatus::NAME)),
+        )),
     }
 }
 
@@ -264,12 +259,7 @@ impl UnknownOutcome {
         let why = self
             .check
             .as_ref()
-            .map(|e| {
-                format!(
-                    " The last read of the key failed: {}",
-                    e.user_message(GetKeyRotationStatus::NAME)
-                )
-            })
+            .map(|e| format!(" The last read of the key failed: {}", e.user_message()))
             .unwrap_or_default();
         let sent = format::date_time(Timestamp::from_system_time(self.pending.sent_at));
         let what = match &self.cause {
@@ -277,7 +267,7 @@ impl UnknownOutcome {
                 "The rotation request sent {sent} got no clear answer ({}), and keyturn could \
                  not yet confirm from the key's rotation status and history whether KMS \
                  applied it.",
-                short_cause(cause)
+                short_cause(&cause.kind)
             ),
             None => format!(
                 "KMS accepted the rotation sent {sent}, but keyturn has not yet seen it complete \
@@ -362,20 +352,15 @@ impl RotateFailure {
         }
     }
 
-    /// The AWS error code, for the error banner.
-    pub fn code(&self) -> Option<&str> {
-        self.error().and_then(AwsError::code)
-    }
-
     /// A sentence that says what happened and what to do.
     pub fn sentence(&self) -> String {
         match self {
-            RotateFailure::Rejected(e) => e.user_message(RotateKeyOnDemand::NAME),
+            RotateFailure::Rejected(e) => e.user_message(),
             RotateFailure::NotApplied { cause } => format!(
                 "The rotation request got no clear answer ({}). For two minutes since, KMS's \
                  rotation status and full rotation history showed no new or running rotation, \
                  so it was not applied. You can try again.",
-                short_cause(cause)
+                short_cause(&cause.kind)
             ),
             RotateFailure::Refused(r) => match r {
                 Refusal::InProgress => "Nothing was sent: reading the key right before sending \
@@ -393,7 +378,7 @@ impl RotateFailure {
                 Refusal::CouldNotCheck(e) => format!(
                     "Nothing was sent: keyturn reads the key right before sending and that read \
                      failed. {}",
-                    e.user_message(GetKeyRotationStatus::NAME)
+                    e.user_message()
                 ),
                 Refusal::OtherTab => "Nothing was sent: another keyturn tab is rotating this \
                      key or checking a rotation's outcome. Wait for it to finish."
@@ -408,7 +393,9 @@ impl RotateFailure {
     /// May the user start another attempt? Not after LimitExceededException or with none left.
     pub fn can_retry(&self) -> bool {
         match self {
-            RotateFailure::Rejected(e) => e.code() != Some("LimitExceededException"),
+            RotateFailure::Rejected(e) => {
+                !matches!(e.code(), Some(ErrorCode::LimitExceededException))
+            }
             RotateFailure::Refused(Refusal::NoneLeft) => false,
             RotateFailure::NotApplied { .. } | RotateFailure::Refused(_) => true,
         }
@@ -416,23 +403,26 @@ impl RotateFailure {
 
     /// The server said the quota is exhausted: the remaining count must show 0.
     pub fn is_limit_exceeded(&self) -> bool {
-        matches!(self, RotateFailure::Rejected(e) if e.code() == Some("LimitExceededException"))
+        matches!(
+            self,
+            RotateFailure::Rejected(e) if matches!(e.code(), Some(ErrorCode::LimitExceededException))
+        )
     }
 }
 
-fn short_cause(e: &AwsError) -> String {
+fn short_cause(e: &ErrorKind) -> String {
     match e {
-        AwsError::OutcomeUnknown { cause, .. } => short_cause(cause),
-        AwsError::Timeout => "timed out".to_string(),
-        AwsError::Network(_) => "the connection failed".to_string(),
-        AwsError::Aborted => {
+        ErrorKind::OutcomeUnknown { cause } => short_cause(cause),
+        ErrorKind::Timeout => "timed out".to_string(),
+        ErrorKind::Network(_) => "the connection failed".to_string(),
+        ErrorKind::Aborted => {
             "its answer was never seen: the page was reloaded or the session ended first"
                 .to_string()
         }
-        AwsError::Http { status, .. } => format!("HTTP {status}"),
+        ErrorKind::Http { status, .. } => format!("HTTP {status}"),
         other => other
             .code()
-            .map_or_else(|| other.to_string(), str::to_string),
+            .map_or_else(|| other.to_string(), ErrorCode::to_string),
     }
 }
 
@@ -482,12 +472,6 @@ pub enum RotateOutcome {
 }
 
 impl RotateOutcome {
-    /// Whether KMS's state is now known well enough to release the key's lock and forget the
-    /// pending record: everything but Unknown and Cancelled.
-    pub fn is_settled(&self) -> bool {
-        !matches!(self, RotateOutcome::Unknown(_) | RotateOutcome::Cancelled)
-    }
-
     /// The check before sending stopped it: this run sent nothing (and any earlier record of
     /// the key is not its to forget).
     pub fn sent_nothing(&self) -> bool {
@@ -686,13 +670,6 @@ impl RotateFlow {
             ),
             RotatePhase::Unknown(u) => Some(u.sentence()),
             RotatePhase::Failed(f) => Some(f.sentence()),
-        }
-    }
-
-    pub fn failure(&self) -> Option<&RotateFailure> {
-        match &self.phase {
-            RotatePhase::Failed(f) => Some(f),
-            _ => None,
         }
     }
 
@@ -1318,10 +1295,13 @@ mod tests {
         .unwrap_err();
         assert!(matches!(
             e,
-            SaveError::Rejected {
-                operation: "EnableKeyRotation",
+            SaveError::Rejected(AwsError {
+                operation: Some(ApiOperation {
+                    name: "EnableKeyRotation",
+                    ..
+                }),
                 ..
-            }
+            })
         ));
         assert!(
             e.sentence().contains("kms:EnableKeyRotation"),
@@ -1345,7 +1325,11 @@ mod tests {
             },
         ))
         .unwrap_err();
-        assert_eq!(e.error().code(), Some("DisabledException"));
+        assert_eq!(e.error().code(), Some(&ErrorCode::DisabledException));
+        assert_eq!(
+            e.error().operation,
+            Some(ApiOperation::kms("DisableKeyRotation"))
+        );
 
         // The server keeps showing the old value: its answer is shown (it wins).
         let c = client();
@@ -1476,25 +1460,32 @@ mod tests {
 
     #[test]
     fn flow_after_failures() {
-        let limit = AwsError::Service {
-            code: "LimitExceededException".into(),
+        let limit = AwsError::from(ErrorKind::Service {
+            code: ErrorCode::LimitExceededException,
             message: "m".into(),
             status: 400,
             request_id: None,
-        };
+        })
+        .with_operation(ApiOperation::kms(RotateKeyOnDemand::NAME));
         let mut f = RotateFlow::new(K);
         f.apply(&RotateUpdate::Finished(RotateOutcome::Failed(
             RotateFailure::Rejected(limit.clone()),
         )));
         assert!(!f.button_enabled(true, Activity::Idle));
         assert!(!f.open(true, Activity::Idle));
-        assert!(f.failure().unwrap().is_limit_exceeded());
-        assert_eq!(f.failure().unwrap().code(), Some("LimitExceededException"));
+        let RotatePhase::Failed(failure) = f.phase() else {
+            panic!("{:?}", f.phase())
+        };
+        assert!(failure.is_limit_exceeded());
+        assert_eq!(
+            failure.error().and_then(AwsError::code),
+            Some(&ErrorCode::LimitExceededException)
+        );
 
         let mut f = RotateFlow::new(K);
         f.apply(&RotateUpdate::Finished(RotateOutcome::Failed(
             RotateFailure::NotApplied {
-                cause: AwsError::Timeout,
+                cause: ErrorKind::Timeout.into(),
             },
         )));
         assert!(f.button_enabled(true, Activity::Idle));
@@ -1515,7 +1506,7 @@ mod tests {
         let mut f = RotateFlow::new(K);
         f.apply(&RotateUpdate::Finished(RotateOutcome::Unknown(
             UnknownOutcome {
-                cause: Some(AwsError::Timeout),
+                cause: Some(ErrorKind::Timeout.into()),
                 check: None,
                 pending: pending.clone(),
             },
@@ -1539,28 +1530,32 @@ mod tests {
 
     #[test]
     fn failure_sentences_say_what_to_do() {
-        let err = |code: &str| {
-            RotateFailure::Rejected(AwsError::Service {
-                code: code.into(),
-                message: String::new(),
-                status: 400,
-                request_id: None,
-            })
+        use ErrorCode as C;
+        let err = |code: ErrorCode| {
+            RotateFailure::Rejected(
+                AwsError::from(ErrorKind::Service {
+                    code,
+                    message: String::new(),
+                    status: 400,
+                    request_id: None,
+                })
+                .with_operation(ApiOperation::kms(RotateKeyOnDemand::NAME)),
+            )
         };
-        let s = err("ConflictException").sentence();
+        let s = err(C::ConflictException).sentence();
         assert!(s.contains("20 minutes"), "{s}");
-        let s = err("LimitExceededException").sentence();
+        let s = err(C::LimitExceededException).sentence();
         assert!(s.contains("all its on-demand rotations"), "{s}");
-        let s = err("DisabledException").sentence();
+        let s = err(C::DisabledException).sentence();
         assert!(s.contains("Enable the key"), "{s}");
-        let s = err("KMSInvalidStateException").sentence();
+        let s = err(C::KMSInvalidStateException).sentence();
         assert!(s.contains("state"), "{s}");
-        let s = err("UnsupportedOperationException").sentence();
+        let s = err(C::UnsupportedOperationException).sentence();
         assert!(s.contains("not supported"), "{s}");
-        let s = err("AccessDeniedException").sentence();
+        let s = err(C::AccessDeniedException).sentence();
         assert!(s.contains("kms:RotateKeyOnDemand"), "{s}");
-        assert!(err("ConflictException").can_retry());
-        assert!(!err("LimitExceededException").can_retry());
+        assert!(err(C::ConflictException).can_retry());
+        assert!(!err(C::LimitExceededException).can_retry());
         let changed = RotateFailure::Refused(Refusal::CountChanged { shown: 3, now: 4 });
         assert!(changed.sentence().contains("Nothing was sent"));
         assert!(changed.sentence().contains("3 used then, 4 now"));
@@ -1747,18 +1742,19 @@ mod tests {
 
     #[test]
     fn rotate_now_rejections() {
-        for code in [
-            "ConflictException",
-            "LimitExceededException",
-            "DisabledException",
-            "KMSInvalidStateException",
-            "UnsupportedOperationException",
-            "AccessDeniedException",
-        ] {
+        static REJECTIONS: [ErrorCode; 6] = [
+            ErrorCode::ConflictException,
+            ErrorCode::LimitExceededException,
+            ErrorCode::DisabledException,
+            ErrorCode::KMSInvalidStateException,
+            ErrorCode::UnsupportedOperationException,
+            ErrorCode::AccessDeniedException,
+        ];
+        for code in &REJECTIONS {
             let c = client();
             let t = c.transport();
             idle_before_sending(t, 1);
-            t.always("RotateKeyOnDemand", None, Reply::Err(code, 400));
+            t.always("RotateKeyOnDemand", None, Reply::Err(code.as_str(), 400));
             let (flow, _, outcome, inv) = drive(&c, &CancelToken::never());
             let RotateOutcome::Failed(RotateFailure::Rejected(e)) = &outcome else {
                 panic!("{code}: {outcome:?}");
@@ -1768,7 +1764,7 @@ mod tests {
             assert_eq!(t.count("GetKeyRotationStatus"), 1, "{code}: only the check");
             assert!(matches!(flow.phase(), RotatePhase::Failed(_)));
             let remaining = inv.row(K).unwrap().remaining();
-            if code == "LimitExceededException" {
+            if *code == ErrorCode::LimitExceededException {
                 // The server's word overrides the computed count.
                 assert_eq!(remaining, Some(0));
                 assert!(!flow.button_enabled(true, Activity::Idle));
@@ -1796,7 +1792,7 @@ mod tests {
         assert_eq!(outcome, RotateOutcome::Completed);
         assert_eq!(t.count("RotateKeyOnDemand"), 1, "never resent");
         assert!(updates.iter().any(
-            |u| matches!(u, RotateUpdate::Reconciling { cause, pending } if cause.is_outcome_unknown() && pending.failed_at.is_some())
+            |u| matches!(u, RotateUpdate::Reconciling { cause, pending } if matches!(cause.kind, ErrorKind::OutcomeUnknown { .. }) && pending.failed_at.is_some())
         ));
         assert!(updates.contains(&RotateUpdate::Sent));
         assert_eq!(flow.phase(), &RotatePhase::Done);
@@ -1905,7 +1901,7 @@ mod tests {
         assert_eq!(u.pending.baseline_on_demand, 5);
         assert_eq!(
             u.check.as_ref().and_then(AwsError::code),
-            Some("ThrottlingException")
+            Some(&ErrorCode::ThrottlingException)
         );
         assert_eq!(t.count("RotateKeyOnDemand"), 1);
         assert!(!flow.button_enabled(true, Activity::Idle));
@@ -1951,7 +1947,7 @@ mod tests {
             let outcome = block_on(reconcile(
                 &c,
                 &pending,
-                AwsError::Timeout,
+                ErrorKind::Timeout.into(),
                 &CancelToken::never(),
                 &PollPolicy::default(),
                 &mut |_| {},
@@ -1986,7 +1982,7 @@ mod tests {
         let outcome = block_on(reconcile(
             &c,
             &accepted,
-            AwsError::Aborted,
+            ErrorKind::Aborted.into(),
             &CancelToken::never(),
             &PollPolicy::default(),
             &mut |_| {},
@@ -2016,7 +2012,6 @@ mod tests {
         );
         let (_, _, outcome, _) = drive(&c, &CancelToken::never());
         assert!(matches!(outcome, RotateOutcome::Unknown(_)), "{outcome:?}");
-        assert!(!outcome.is_settled());
         assert_eq!(
             t.count("GetKeyRotationStatus"),
             2,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::aws::endpoint::EndpointConfig;
-use crate::aws::error::AwsError;
+use crate::aws::error::{AwsError, ErrorCode, ErrorKind};
 use crate::aws::sts::CallerIdentity;
 
 /// A counter shared by everything that loads data for the current connection and region.
@@ -116,17 +116,8 @@ pub fn duration_text(d: Duration) -> String {
 /// True when an error means the credentials themselves no longer work, so the console should
 /// go back to the connect form with the reason (rather than show the error on one key).
 pub fn ends_session(err: &AwsError) -> bool {
-    matches!(
-        err.code(),
-        Some(
-            "ExpiredToken"
-                | "ExpiredTokenException"
-                | "InvalidClientTokenId"
-                | "UnrecognizedClientException"
-                | "MissingAuthenticationToken"
-                | "MissingAuthenticationTokenException"
-        )
-    ) || matches!(err, AwsError::Credentials(_))
+    err.code().is_some_and(ErrorCode::is_credentials_rejected)
+        || matches!(err.kind, ErrorKind::Credentials(_))
 }
 
 /// A live connection: identity from STS GetCallerIdentity, the endpoint settings, the
@@ -258,16 +249,6 @@ impl Connection {
         expired
     }
 
-    /// Call with every error from a request of this session: ends it when the error means the
-    /// credentials no longer work. Returns true if it did.
-    pub fn check_error(&mut self, err: &AwsError, operation: &str) -> bool {
-        if self.is_connected() && ends_session(err) {
-            self.end(err.user_message(operation));
-            return true;
-        }
-        false
-    }
-
     pub fn reason(&self) -> Option<&str> {
         match self {
             Connection::Ended { reason } => Some(reason),
@@ -377,37 +358,39 @@ mod tests {
 
     #[test]
     fn rejected_credentials_end_the_session() {
-        let err = |code: &str| AwsError::Service {
-            code: code.into(),
-            message: String::new(),
-            status: 400,
-            request_id: None,
+        use ErrorCode as C;
+        let err = |code: &ErrorCode| {
+            AwsError::from(ErrorKind::Service {
+                code: code.clone(),
+                message: String::new(),
+                status: 400,
+                request_id: None,
+            })
         };
         for code in [
-            "ExpiredTokenException",
-            "ExpiredToken",
-            "InvalidClientTokenId",
-            "UnrecognizedClientException",
+            C::ExpiredTokenException,
+            C::ExpiredToken,
+            C::InvalidClientTokenId,
+            C::UnrecognizedClientException,
+            C::MissingAuthenticationToken,
+            C::MissingAuthenticationTokenException,
         ] {
-            assert!(ends_session(&err(code)), "{code}");
-            let mut c = Connection::Connected(Box::new(session(None)));
-            assert!(c.check_error(&err(code), "ListKeys"));
-            assert!(c.reason().is_some_and(|r| !r.is_empty()));
+            assert!(ends_session(&err(&code)), "{code}");
         }
         for code in [
-            "AccessDeniedException",
-            "ThrottlingException",
-            "NotFoundException",
+            C::AccessDeniedException,
+            C::ThrottlingException,
+            C::NotFoundException,
+            C::Other("ExpiredTokenExceptionX".into()),
         ] {
-            assert!(!ends_session(&err(code)), "{code}");
-            let mut c = Connection::Connected(Box::new(session(None)));
-            assert!(!c.check_error(&err(code), "ListKeys"));
-            assert!(c.is_connected());
+            assert!(!ends_session(&err(&code)), "{code}");
         }
-        assert!(!ends_session(&AwsError::Timeout));
-        assert!(ends_session(&AwsError::OutcomeUnknown {
-            operation: "RotateKeyOnDemand".into(),
-            cause: Box::new(err("ExpiredTokenException")),
-        }));
+        assert!(!ends_session(&ErrorKind::Timeout.into()));
+        assert!(ends_session(
+            &ErrorKind::Credentials("expired".into()).into()
+        ));
+        assert!(ends_session(&AwsError::from(ErrorKind::OutcomeUnknown {
+            cause: Box::new(err(&C::ExpiredTokenException).kind),
+        })));
     }
 }

@@ -19,7 +19,6 @@ use super::rotations::{self, close_dialog};
 use super::state::{App as AppState, NoticeKind};
 use crate::aws::credentials::Credentials;
 use crate::aws::endpoint::EndpointConfig;
-use crate::aws::sts::OPERATION as GET_CALLER_IDENTITY;
 use crate::console::arn::{parse_fragment, Route};
 use crate::console::session::{Connection, Session};
 
@@ -86,7 +85,7 @@ pub fn connect(app: AppState, creds: Credentials, endpoint: EndpointConfig, reme
             Err(err) => {
                 persist::forget();
                 app.connection.set(Connection::Disconnected);
-                app.report(GET_CALLER_IDENTITY, &err);
+                app.report(&err);
             }
         }
     });

@@ -12,8 +12,8 @@ use super::app::switch_region;
 use super::dom;
 use super::key_panel::KeyPanel;
 use super::state::App;
-use crate::aws::error::AwsError;
-use crate::aws::kms::{DescribeKey, KeyState, MultiRegionKeyType, Operation};
+use crate::aws::error::{AwsError, ErrorCode};
+use crate::aws::kms::{DescribeKey, KeyState, MultiRegionKeyType};
 use crate::console::arn::{key_fragment, parse_key_ref, KeyRef, Route};
 use crate::console::filter::{self, SortColumn};
 use crate::console::format;
@@ -104,12 +104,7 @@ pub fn start(app: App) {
         .await;
         batcher.flush();
         if let LoadOutcome::Failed(e) = outcome {
-            let operation = if app.inventory.with_untracked(|i| i.keys_error.is_some()) {
-                "ListKeys"
-            } else {
-                "KMS"
-            };
-            app.report(operation, &e);
+            app.report(&e);
         }
     });
 }
@@ -135,7 +130,7 @@ fn retry_failed(app: App, busy: RwSignal<bool>) {
         batcher.flush();
         busy.try_set(false);
         if let LoadOutcome::Failed(e) = outcome {
-            app.report("KMS", &e);
+            app.report(&e);
         }
     });
 }
@@ -161,7 +156,9 @@ pub fn refresh_key(app: App, key_id: String) {
                 InventoryEvent::Described {
                     ref key_id,
                     result: Err(ref e),
-                } if key_id == &wanted && e.code() == Some("NotFoundException") => {
+                } if key_id == &wanted
+                    && matches!(e.code(), Some(ErrorCode::NotFoundException)) =>
+                {
                     *nf.borrow_mut() = Some(e.clone());
                 }
                 ev => sink.push(ev),
@@ -174,7 +171,7 @@ pub fn refresh_key(app: App, key_id: String) {
             if app.selected.get_untracked().as_deref() == Some(key_id.as_str()) {
                 select_key(app, None, false);
             }
-            app.report(DescribeKey::NAME, &e);
+            app.report(&e);
         }
     });
 }
@@ -247,7 +244,7 @@ fn go_to_key(app: App, input: String) {
                 select_key(app, Some(id.clone()), true);
                 refresh_key(app, id);
             }
-            Err(e) => app.report(DescribeKey::NAME, &e),
+            Err(e) => app.report(&e),
         }
     });
 }
@@ -548,16 +545,22 @@ fn InventoryCard(app: App) -> impl IntoView {
     let total = Memo::new(move |_| app.inventory.with(Inventory::len));
     let keys_error = Memo::new(move |_| {
         app.inventory
-            .with(|i| i.keys_error.as_ref().map(|e| e.user_message("ListKeys")))
+            .with(|i| i.keys_error.as_ref().map(AwsError::user_message))
     });
     let aliases_error = Memo::new(move |_| {
         app.inventory
-            .with(|i| i.aliases.error().map(|e| e.user_message("ListAliases")))
+            .with(|i| i.aliases.error().map(AwsError::user_message))
     });
     let region = Memo::new(move |_| app.inventory.with(|i| i.region.clone()));
     let failed = Memo::new(move |_| app.inventory.with(Inventory::failed_count));
     let retrying = RwSignal::new(false);
     let goto = RwSignal::new(String::new());
+    // Read once a second (the page's clock tick): the limiters are plain state, not signals.
+    let pacing = Memo::new(move |_| {
+        app.now.track();
+        let region = region.get();
+        format::pacing_text(&app.limiters_for(&region).status())
+    });
 
     // Pages keep the table small: every layout pass of a 1,000-row table costs more than the
     // requests that fill it.
@@ -690,6 +693,34 @@ fn InventoryCard(app: App) -> impl IntoView {
                         <span>{move || progress.get().text()}</span>
                     </span>
                 </Show>
+                {move || pacing.get().map(|t| view! {
+                    <span class="warn-text" data-testid="pacing-status" role="status">{t}</span>
+                })}
+                <label class="pager-size" title="The share of each KMS request quota keyturn may use in this account and region; it backs off further whenever KMS throttles.">
+                    "Pace "
+                    <select
+                        data-testid="quota-share"
+                        on:change=move |ev| {
+                            if let Ok(pct) = event_target_value(&ev).parse::<f64>() {
+                                app.set_quota_share(pct / 100.0);
+                            }
+                        }
+                    >
+                        {[25u32, 50, 75, 90, 100]
+                            .into_iter()
+                            .map(|pct| {
+                                let selected = move || {
+                                    (app.quota_share.get() * 100.0).round() as u32 == pct
+                                };
+                                view! {
+                                    <option value=pct.to_string() prop:selected=selected>
+                                        {format!("{pct}% of the quota")}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
                 <Show when=move || app.filter.with(filter::Filter::is_active)>
                     <button
                         type="button"

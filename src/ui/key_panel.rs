@@ -13,7 +13,7 @@ use crate::aws::kms::{KeyMetadata, ListResourceTags, RotationsListEntry, Tag};
 use crate::console::arn::parse_arn;
 use crate::console::cli::{self, CliTarget};
 use crate::console::format;
-use crate::console::inventory::KeyRow;
+use crate::console::inventory::{every_page, KeyRow};
 use crate::console::quota::{ON_DEMAND_ROTATION_LIMIT, QUOTA_LOW_THRESHOLD};
 use crate::console::rotation::{
     activity, save_automatic_rotation, Activity, AutoSetting, RotateFlow, RotatePhase,
@@ -855,11 +855,11 @@ fn Details(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
                 key_id,
                 ..Default::default()
             };
-            let result = client.paginate(first, |_| {}).await;
+            let result = every_page(&client, first, |_| {}).await;
             if token.is_cancelled() {
                 return;
             }
-            tags.set(Some(result.map_err(|e| e.user_message("ListResourceTags"))));
+            tags.set(Some(result.map_err(|e| e.user_message())));
         });
     };
     let described = Memo::new(move |_| {

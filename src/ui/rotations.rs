@@ -15,7 +15,8 @@ use super::dom;
 use super::locks::{self, Acquired, KeyLock};
 use super::state::{App, KmsClient, NoticeKind};
 use crate::aws::endpoint::EndpointConfig;
-use crate::aws::error::AwsError;
+use crate::aws::error::{ApiOperation, AwsError, ErrorKind};
+use crate::aws::kms::{Operation, RotateKeyOnDemand};
 use crate::console::format;
 use crate::console::rotation::{
     activity, apply_to_inventory, flow_key, reconcile, rotate, Activity, PendingRotation,
@@ -259,10 +260,16 @@ pub fn check_again(app: App, key_id: String) {
             finish_without_driver(app, &target, &key_id, outcome, &token);
             return;
         };
-        let cause = unknown.cause.unwrap_or(AwsError::Aborted);
+        let cause = unknown.cause.unwrap_or_else(answer_never_seen);
         let outcome = run_reconcile(app, &client, &target, &key_id, &pending, cause, &token).await;
         settle(app, &target, &key_id, outcome, Some(lock), &token);
     });
+}
+
+/// The cause of a RotateKeyOnDemand whose answer this page never saw (sent before a reload, or
+/// by a tab that went away).
+fn answer_never_seen() -> AwsError {
+    AwsError::from(ErrorKind::Aborted).with_operation(ApiOperation::kms(RotateKeyOnDemand::NAME))
 }
 
 /// Right after connecting: the rotations this tab sent to this account before a reload or an
@@ -326,7 +333,7 @@ pub fn reconcile_recorded(app: App) {
                 // Another tab of this browser holds it (a duplicated tab): here it stays
                 // unknown, with its record, until "Check again" gets the lock.
                 let outcome = RotateOutcome::Unknown(UnknownOutcome {
-                    cause: (!pending.accepted).then_some(AwsError::Aborted),
+                    cause: (!pending.accepted).then(answer_never_seen),
                     check: None,
                     pending,
                 });
@@ -339,7 +346,7 @@ pub fn reconcile_recorded(app: App) {
                 &target,
                 &key_id,
                 &pending,
-                AwsError::Aborted,
+                answer_never_seen(),
                 &token,
             )
             .await;
@@ -487,7 +494,9 @@ fn settle(
             );
         }
         RotateOutcome::Failed(f) => match f.error() {
-            Some(e) if !matches!(e, AwsError::Aborted) => app.report_sentence(f.sentence(), e),
+            Some(e) if !matches!(e.kind, ErrorKind::Aborted) => {
+                app.report_sentence(f.sentence(), e)
+            }
             _ => app.show_error_text(f.sentence()),
         },
         RotateOutcome::Unknown(_) | RotateOutcome::Cancelled => {}

@@ -10,7 +10,8 @@ use leptos::prelude::*;
 
 use crate::aws::client::{Client, RequestRecord};
 use crate::aws::credentials::Credentials;
-use crate::aws::error::AwsError;
+use crate::aws::error::{AwsError, ErrorCode, ErrorKind};
+use crate::aws::limiter::{Limiters, DEFAULT_SHARE};
 use crate::aws::transport::FetchTransport;
 use std::collections::HashMap;
 
@@ -99,6 +100,11 @@ pub struct App {
     pub rotation_gen: StoredValue<Generation>,
     /// Cross-tab locks held for rotations whose outcome is unknown.
     pub locks: StoredValue<HashMap<String, KeyLock>, LocalStorage>,
+    /// Adaptive pacing per scope (region), shared by the page's and the rotations' clients of
+    /// that scope (docs/kms.md §4.3); kept for the session.
+    pub limiters: StoredValue<HashMap<String, Rc<Limiters>>, LocalStorage>,
+    /// The share of each KMS quota the console may use (docs/kms.md §4.3).
+    pub quota_share: RwSignal<f64>,
 }
 
 impl App {
@@ -124,7 +130,33 @@ impl App {
             rotation_transport: StoredValue::new_local(FetchTransport::new()),
             rotation_gen: StoredValue::new(Generation::new()),
             locks: StoredValue::new_local(HashMap::new()),
+            limiters: StoredValue::new_local(HashMap::new()),
+            quota_share: RwSignal::new(DEFAULT_SHARE),
         }
+    }
+
+    /// The pacing of `region`'s scope, made on first use at the current share.
+    pub fn limiters_for(&self, region: &str) -> Rc<Limiters> {
+        let share = self.quota_share.get_untracked();
+        let mut out = None;
+        self.limiters.update_value(|m| {
+            out = Some(Rc::clone(
+                m.entry(region.to_string())
+                    .or_insert_with(|| Rc::new(Limiters::new(share))),
+            ));
+        });
+        out.unwrap_or_else(|| Rc::new(Limiters::new(share)))
+    }
+
+    /// The user changed the share: every scope's limiters follow at once.
+    pub fn set_quota_share(&self, share: f64) {
+        self.quota_share.set(share);
+        let now = super::dom::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0);
+        self.limiters
+            .with_value(|m| m.values().for_each(|l| l.set_share(share, now)));
     }
 
     /// The token every rotation of this session runs with (None when not connected).
@@ -173,7 +205,12 @@ impl App {
                 app.push_log(record);
             }
         });
-        Rc::new(Client::new(transport, creds, endpoint).with_observer(observer))
+        let limiters = self.limiters_for(&endpoint.region);
+        Rc::new(
+            Client::new(transport, creds, endpoint)
+                .with_observer(observer)
+                .with_limiters(limiters),
+        )
     }
 
     /// The current client, if connected.
@@ -216,21 +253,21 @@ impl App {
     /// Show an AWS error in the banner (code, request id, and a sentence with the next step).
     /// Errors that mean the credentials stopped working end the session instead: back to
     /// connect with the reason. Cancelled requests are not errors.
-    pub fn report(&self, operation: &str, err: &AwsError) {
-        self.report_sentence(err.user_message(operation), err);
+    pub fn report(&self, err: &AwsError) {
+        self.report_sentence(err.user_message(), err);
     }
 
     /// Show a sentence (already written for a person) with the AWS code and request id of the
     /// error behind it; session-ending errors go back to connect.
     pub fn report_sentence(&self, sentence: String, err: &AwsError) {
-        if matches!(err, AwsError::Aborted) {
+        if matches!(err.kind, ErrorKind::Aborted) {
             return;
         }
         let id = self.fresh_id();
         let ui = UiError {
             id,
             sentence,
-            code: err.code().map(str::to_string),
+            code: err.code().map(ErrorCode::to_string),
             request_id: err.request_id().map(str::to_string),
             status: err.status(),
         };
@@ -312,6 +349,7 @@ impl App {
     /// connect form with `reason`.
     pub fn end_session(&self, reason: String) {
         self.abort_requests();
+        self.limiters.set_value(HashMap::new());
         self.end_rotations();
         self.clear_console();
         self.client.set_value(None);
@@ -327,6 +365,7 @@ impl App {
     /// The user pressed Disconnect: forget the credentials everywhere.
     pub fn disconnect(&self) {
         self.abort_requests();
+        self.limiters.set_value(HashMap::new());
         self.end_rotations();
         self.clear_console();
         self.filter.set(Filter::default());
