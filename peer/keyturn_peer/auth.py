@@ -2,9 +2,15 @@
 
 Moto verifies SigV4 itself (`moto.iam.access_control.IAMRequest`) but answers in XML with 403 and
 checks neither token expiry nor clock skew, and evaluates IAM policies against resource "*" only
-(peer-notes item 7). For KMS the front calls the same moto classes in-process and renders the
-JSON errors JSON services send (kms-api.md §1.3 lines 118-134); expiry and skew are checked here
+(peer-notes item 7). For KMS and Organizations the front calls the same moto classes in-process and
+renders the JSON errors JSON services send (kms-api.md §1.3 lines 118-134); for STS it checks the
+signature the same way before its own AssumeRole checks (sts.py); expiry and skew are checked here
 for every service.
+
+The account of a request is the account of its caller's access key. Moto registers every access
+key in the IAM backend of the account that owns it, a session's temporary key in the account of
+the role it assumed (moto.sts.models.STSBackend._create_access_key), and keeps the session itself
+in that account's STS backend; `account_of` and `session_of` look there, for any account.
 """
 
 from __future__ import annotations
@@ -17,12 +23,17 @@ from typing import Any
 
 from moto.core.exceptions import InvalidClientTokenIdError, SignatureDoesNotMatchError
 from moto.core.utils import utcnow
-from moto.iam.access_control import IAMPolicy, IAMRequest, PermissionResult
+from moto.iam.access_control import (
+    AssumedRoleAccessKey,
+    IAMPolicy,
+    IAMRequest,
+    PermissionResult,
+)
 from moto.iam.models import get_account_id_from, iam_backends
-from moto.sts.models import sts_backends
+from moto.sts.models import AssumedRole, sts_backends
 
 from . import errors
-from .keys import ACCOUNT_ID
+from .org import ACCESS_ROLE, AUDIT_ROLE, MANAGEMENT, RoleSpec, trust_policy
 
 PARTITION = "aws"
 USER_NAME = "keyturn-operator"
@@ -62,27 +73,35 @@ def parse_scope(authorization: str | None) -> Scope | None:
 # Identities: an IAM user with an access key, a role it may assume, and a session of that role.
 
 
-def _iam() -> Any:
-    return iam_backends[ACCOUNT_ID][PARTITION]
+def _iam(account: str) -> Any:
+    return iam_backends[account][PARTITION]
 
 
-def _sts() -> Any:
-    return sts_backends[ACCOUNT_ID][PARTITION]
+def _sts(account: str) -> Any:
+    return sts_backends[account][PARTITION]
 
 
 def role_arn() -> str:
-    return f"arn:aws:iam::{ACCOUNT_ID}:role/{ROLE_NAME}"
+    return f"arn:aws:iam::{MANAGEMENT}:role/{ROLE_NAME}"
 
 
-def create_identities(denied_key_arns: list[str]) -> dict[str, Any]:
-    """Create the user, its key and policy, and the role; returns the user's long-term keys."""
-    iam = _iam()
+# Roles in other accounts the management account's principals may ask to assume (their trust
+# policies decide the rest: sts.py).
+CROSS_ACCOUNT_ROLES = [f"arn:aws:iam::*:role/{ACCESS_ROLE}", f"arn:aws:iam::*:role/{AUDIT_ROLE}"]
+
+
+def create_identities(denied_key_arns: list[str], organization: bool) -> dict[str, Any]:
+    """Create the management account's user, its key and policy, and the role; returns the user's
+    long-term keys. In an organisation both may also assume the member accounts' roles, and the
+    role may list the organisation's accounts."""
+    iam = _iam(MANAGEMENT)
     user = iam.create_user(region_name="us-east-1", user_name=USER_NAME)
     access_key = iam.create_access_key(USER_NAME)
+    assumable = [role_arn(), *(CROSS_ACCOUNT_ROLES if organization else [])]
     iam.put_user_policy(USER_NAME, "keyturn-operator", json.dumps({
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role_arn()},
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": assumable},
             {"Effect": "Allow", "Action": ["kms:*", "s3:*", "sts:GetCallerIdentity"],
              "Resource": "*"},
         ],
@@ -103,6 +122,11 @@ def create_identities(denied_key_arns: list[str]) -> dict[str, Any]:
     statements: list[dict[str, Any]] = [
         {"Effect": "Allow", "Action": ["kms:*", "sts:GetCallerIdentity"], "Resource": "*"},
     ]
+    if organization:
+        statements.append({"Effect": "Allow", "Action": "sts:AssumeRole",
+                           "Resource": CROSS_ACCOUNT_ROLES})
+        statements.append({"Effect": "Allow", "Action": "organizations:ListAccounts",
+                           "Resource": "*"})
     if denied_key_arns:
         # One key whose rotation information this role may not read: an explicit IAM Deny.
         statements.append({"Effect": "Deny", "Action": DENIED_ACTIONS,
@@ -122,9 +146,28 @@ def _iso(when: dt.datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def create_role(spec: RoleSpec) -> None:
+    """A role in a member account: its trust policy (who may assume it, with the external ID
+    condition if it has one), its maximum session duration and an identity policy."""
+    iam = _iam(spec.account)
+    iam.create_role(
+        role_name=spec.name,
+        assume_role_policy_document=json.dumps(trust_policy(spec.trusted, spec.external_id)),
+        path="/",
+        permissions_boundary=None,
+        description=spec.description,
+        tags=[],
+        max_session_duration=str(spec.max_session_seconds),
+    )
+    iam.put_role_policy(spec.name, spec.name, json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": spec.allow, "Resource": "*"}],
+    }))
+
+
 def assume_role(session_name: str = SESSION_NAME, expired: bool = False) -> dict[str, Any]:
     """AssumeRole session credentials in the `aws sts assume-role` output shape."""
-    role = _sts().assume_role(
+    role = _sts(MANAGEMENT).assume_role(
         region_name="us-east-1",
         role_session_name=session_name,
         role_arn=role_arn(),
@@ -161,12 +204,14 @@ class AuthError(Exception):
 
 
 def account_of(access_key_id: str) -> str:
-    """The account an access key (long-term or session) belongs to; moto falls back to the
-    default account, which is the peer's only one."""
-    session = _sts().get_assumed_role_from_access_key(access_key_id)
-    if session is not None:
-        return session.account_id
+    """The account an access key (long-term or session) belongs to: the account whose IAM backend
+    holds it. An unknown key gets moto's default account; it fails authentication anyway."""
     return get_account_id_from(access_key_id)
+
+
+def session_of(access_key_id: str) -> AssumedRole | None:
+    """The role session an access key belongs to (in its account's STS backend), if any."""
+    return _sts(account_of(access_key_id)).get_assumed_role_from_access_key(access_key_id)
 
 
 def _amz_time(stamp: dt.datetime) -> str:
@@ -175,7 +220,7 @@ def _amz_time(stamp: dt.datetime) -> str:
 
 def check_expiry(access_key_id: str) -> None:
     """Refuse expired session credentials (moto does not: peer-notes item 7)."""
-    session = _sts().get_assumed_role_from_access_key(access_key_id)
+    session = session_of(access_key_id)
     if session is not None and session.expiration <= utcnow():
         raise AuthError("ExpiredTokenException",
                         "The security token included in the request is expired")
@@ -207,29 +252,43 @@ def check_skew(headers: Any, now: dt.datetime) -> None:
 class Caller:
     arn: str
     access_key: Any  # moto's IAMUserAccessKey / AssumedRoleAccessKey
+    # The caller's account: the one its access key belongs to (account_of). KMS keys, quotas
+    # (kms-api.md §4.1 line 458: per account), the SCP deny list and the request log use it.
+    account: str
+    # The role session, for credentials AssumeRole issued; None for an IAM user's keys.
+    session: AssumedRole | None = None
 
     @property
-    def account(self) -> str:
-        """The caller's account, from its ARN (`arn:aws:sts::ACCOUNT:assumed-role/...`,
-        `arn:aws:iam::ACCOUNT:user/...`): quotas are per account (kms-api.md §4.1 line 458)."""
-        parts = self.arn.split(":")
-        return parts[4] if len(parts) > 4 and parts[4] else ACCOUNT_ID
+    def principal_arns(self) -> list[str]:
+        """The ARNs a trust policy may name to mean this caller: the user, or the session and
+        the role it is a session of."""
+        if self.session is not None:
+            return [self.arn, self.session.role_arn]
+        return [self.arn]
 
-    def authorize(self, action: str, resource: str) -> None:
-        """Evaluate the caller's identity policies for one action on one resource ARN.
-        Moto checks against "*" only, so a Deny on one key ARN would never apply."""
+    def permits(self, action: str, resource: str) -> PermissionResult:
+        """The caller's identity policies for one action on one resource ARN: DENIED (an explicit
+        deny), PERMITTED, or NEUTRAL (nothing allows it). Moto checks against "*" only, so a Deny
+        on one key ARN would never apply."""
         permitted = False
         for policy in self.access_key.collect_policies():
             result = IAMPolicy(policy).is_action_permitted(action, resource)
             if result == PermissionResult.DENIED:
-                raise errors.KmsError(
-                    "AccessDeniedException",
-                    f"User: {self.arn} is not authorized to perform: {action} on resource: "
-                    f"{resource} with an explicit deny in an identity-based policy",
-                )
+                return result
             if result == PermissionResult.PERMITTED:
                 permitted = True
-        if not permitted:
+        return PermissionResult.PERMITTED if permitted else PermissionResult.NEUTRAL
+
+    def authorize(self, action: str, resource: str) -> None:
+        """KMS's AccessDeniedException unless the caller's identity policies allow the action."""
+        result = self.permits(action, resource)
+        if result == PermissionResult.DENIED:
+            raise errors.KmsError(
+                "AccessDeniedException",
+                f"User: {self.arn} is not authorized to perform: {action} on resource: "
+                f"{resource} with an explicit deny in an identity-based policy",
+            )
+        if result != PermissionResult.PERMITTED:
             raise errors.KmsError(
                 "AccessDeniedException",
                 f"User: {self.arn} is not authorized to perform: {action} on resource: "
@@ -237,11 +296,43 @@ class Caller:
             )
 
 
-def authenticate_kms(method: str, path: str, headers: Any, body: bytes,
-                     action: str) -> tuple[Caller, Scope]:
-    """Check a KMS request's signature; errors are the JSON-protocol ones (line 134):
-    UnrecognizedClientException for an unknown key or token, InvalidSignatureException for a
-    wrong signature or one outside the time window, ExpiredTokenException for an expired token."""
+INVALID_TOKEN = "The security token included in the request is invalid."
+SIGNATURE_MISMATCH = ("The request signature we calculated does not match the signature you "
+                      "provided. Check your AWS Secret Access Key and signing method. Consult the "
+                      "service documentation for details.")
+
+
+def _request(method: str, path: str, headers: Any, body: bytes, action: str,
+             access_key_id: str) -> IAMRequest:
+    """Moto's request check, resolving the access key in the account that owns it (a session of
+    a member account's role resolves in that account, not in the management account)."""
+    try:
+        return IAMRequest(account_id=account_of(access_key_id), method=method, path=path,
+                          data={}, body=body, headers=headers, action=action)
+    except InvalidClientTokenIdError:
+        raise AuthError("UnrecognizedClientException", INVALID_TOKEN) from None
+
+
+def _check_signature(request: IAMRequest) -> Caller:
+    try:
+        request.check_signature()
+    except SignatureDoesNotMatchError:
+        raise AuthError("InvalidSignatureException", SIGNATURE_MISMATCH) from None
+    except (KeyError, ValueError) as exc:
+        raise AuthError("IncompleteSignatureException", f"Malformed signature: {exc}") from None
+    access_key = request._access_key  # moto keeps the resolved principal here
+    session = session_of(access_key._access_key_id) if isinstance(
+        access_key, AssumedRoleAccessKey) else None
+    return Caller(arn=access_key.arn, access_key=access_key, account=access_key.account_id,
+                  session=session)
+
+
+def authenticate_json(method: str, path: str, headers: Any, body: bytes,
+                      action: str) -> tuple[Caller, Scope]:
+    """Check a JSON-protocol request's signature (KMS, Organizations); errors are the
+    JSON-protocol ones (line 134): UnrecognizedClientException for an unknown key or token,
+    InvalidSignatureException for a wrong signature or one outside the time window,
+    ExpiredTokenException for an expired token."""
     authorization = headers.get("Authorization")
     if not authorization:
         raise AuthError("MissingAuthenticationTokenException", "Missing Authentication Token")
@@ -249,25 +340,16 @@ def authenticate_kms(method: str, path: str, headers: Any, body: bytes,
     if scope is None:
         raise AuthError("IncompleteSignatureException",
                         f"Authorization header is not a valid SigV4 header: {authorization[:60]}")
-    try:
-        request = IAMRequest(account_id=ACCOUNT_ID, method=method, path=path, data={},
-                             body=body, headers=headers, action=action)
-    except InvalidClientTokenIdError:
-        raise AuthError("UnrecognizedClientException",
-                        "The security token included in the request is invalid.") from None
+    request = _request(method, path, headers, body, action, scope.access_key_id)
     check_expiry(scope.access_key_id)
     check_skew(headers, utcnow())
-    try:
-        request.check_signature()
-    except SignatureDoesNotMatchError:
-        raise AuthError(
-            "InvalidSignatureException",
-            "The request signature we calculated does not match the signature you provided. "
-            "Check your AWS Secret Access Key and signing method. Consult the service "
-            "documentation for details.",
-        ) from None
-    except (KeyError, ValueError) as exc:
-        raise AuthError("IncompleteSignatureException", f"Malformed signature: {exc}") from None
-    access_key = request._access_key  # moto keeps the resolved principal here
-    return Caller(arn=access_key.arn, access_key=access_key), scope
+    return _check_signature(request), scope
 
+
+def verify_query(method: str, path: str, headers: Any, body: bytes, action: str,
+                 scope: Scope) -> Caller:
+    """Check an STS request's key and signature as moto would (the front has checked expiry and
+    clock skew already), so the front's own AssumeRole checks (sts.py) only ever see an
+    authenticated caller. Raises AuthError with the JSON codes; the front renders the Query
+    ones (InvalidClientTokenId, SignatureDoesNotMatch)."""
+    return _check_signature(_request(method, path, headers, body, action, scope.access_key_id))

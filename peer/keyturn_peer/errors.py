@@ -6,18 +6,24 @@ error and 500 for server faults, as the API reference lists them (kms-api.md §1
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class KmsError(Exception):
-    """One KMS JSON error; the front renders it (body, status, x-amzn-ErrorType)."""
+    """One JSON-protocol error (KMS, or Organizations with `message_key="Message"` and extra
+    members such as `Reason`); the front renders it (body, status, x-amzn-ErrorType)."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(self, code: str, message: str, status: int = 400,
+                 fields: dict[str, Any] | None = None, message_key: str = "message") -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.status = status
+        self.fields = dict(fields or {})
+        self.message_key = message_key
 
-    def body(self) -> dict[str, str]:
-        return {"__type": self.code, "message": self.message}
+    def body(self) -> dict[str, Any]:
+        return {"__type": self.code, self.message_key: self.message, **self.fields}
 
 
 # The modelled KMS error shapes (kms-api.md §2 "Error shapes", lines 336-349).

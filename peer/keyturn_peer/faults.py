@@ -18,7 +18,13 @@ authentication, as the real failure would:
 - `slow`: the request is carried out, and the normal answer is sent `delay_ms` later (default
   35 s, longer than the console's 30 s fetch timeout). Other requests are served meanwhile;
 - `no-date-cors`: the normal answer, but `Access-Control-Expose-Headers` leaves out `Date`, so a
-  browser cannot read the server's clock (kms-api.md §4.3 line 518 says KMS exposes it).
+  browser cannot read the server's clock (kms-api.md §4.3 line 518 says KMS exposes it);
+- `no-cors`: the normal answer (the request is carried out), without any `Access-Control-*`
+  header, so a browser's CORS check fails and the script sees a network error, as with an
+  endpoint that does not allow browsers (Organizations, for example).
+
+The operation is a KMS operation, an STS Action or an Organizations operation (`ListAccounts`);
+each protocol gets its own codes for `throttle` and `internal-after` (front.py).
 """
 
 from __future__ import annotations
@@ -37,7 +43,9 @@ DROP_AFTER = "drop-after"
 CUT_BODY = "cut-body"
 SLOW = "slow"
 NO_DATE_CORS = "no-date-cors"
-KINDS = (THROTTLE, INTERNAL_AFTER, HTML_502, BAD_BODY, DROP_AFTER, CUT_BODY, SLOW, NO_DATE_CORS)
+NO_CORS = "no-cors"
+KINDS = (THROTTLE, INTERNAL_AFTER, HTML_502, BAD_BODY, DROP_AFTER, CUT_BODY, SLOW, NO_DATE_CORS,
+         NO_CORS)
 # Longer than the console's 30 s fetch timeout, so the console gives up first.
 DEFAULT_SLOW_MS = 35000.0
 

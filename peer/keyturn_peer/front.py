@@ -2,15 +2,20 @@
 
 Per request: CORS preflights are answered here; `/_keyturn/*` are the peer's control endpoints;
 KMS JSON requests (`X-Amz-Target: TrentService.*`) are authenticated here and either answered
-by kms.HANDLERS or passed to moto; STS, IAM and S3 go to moto after the expiry and clock checks.
-Every response gets the CORS headers and an `x-amzn-RequestId`, errors and 5xx included.
-AWS requests that passed authentication go into the request log (requestlog.py); quotas
-(quotas.py) and faults (faults.py) apply to them. What a fault does to the connection itself
-(a delay, a drop, the CORS expose list) happens here after the lock, so other requests go on.
+by kms.HANDLERS or passed to moto; Organizations JSON requests
+(`X-Amz-Target: AWSOrganizationsV20161128.*`) are authenticated and answered here (org.py);
+STS requests are authenticated here too (AssumeRole is checked by sts.py) and then answered by
+moto; IAM and S3 go to moto after the expiry and clock checks. Every request is served in the
+account of its caller (auth.account_of). Every response gets the CORS headers and an
+`x-amzn-RequestId`, errors and 5xx included. AWS requests that passed authentication go into the
+request log (requestlog.py); the SCP deny list (scp.py), quotas (quotas.py) and faults
+(faults.py) apply to them. What a fault does to the connection itself (a delay, a drop, the CORS
+headers) happens here after the lock, so other requests go on.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -31,7 +36,7 @@ from moto.core.utils import utcnow
 from moto.kms.models import kms_backends
 from werkzeug.datastructures import EnvironHeaders
 
-from . import auth, errors, faults, keys, kms, requestlog, s3public
+from . import auth, errors, faults, keys, kms, org, requestlog, s3public, sts
 from .cors import CorsPolicy
 from .state import PeerState
 
@@ -44,6 +49,16 @@ Response = tuple[int, list[tuple[str, str]], bytes]
 QUERY_AUTH_FAILURES = {"SignatureDoesNotMatch", "InvalidClientTokenId", "IncompleteSignature",
                        "MissingAuthenticationToken", "ExpiredToken"}
 _QUERY_CODE = re.compile(rb"<Code>([^<]+)</Code>")
+# How the Query protocol names the signature failures auth reports with the JSON codes.
+QUERY_AUTH_CODES = {
+    "UnrecognizedClientException": ("InvalidClientTokenId", 403),
+    "InvalidSignatureException": ("SignatureDoesNotMatch", 403),
+    "IncompleteSignatureException": ("IncompleteSignature", 400),
+}
+ORGANIZATIONS_TARGET = "AWSOrganizationsV20161128."
+# Organizations is a global service served from us-east-1, and signed for that Region
+# (https://docs.aws.amazon.com/general/latest/gr/ao.html).
+ORGANIZATIONS_REGION = "us-east-1"
 
 
 @dataclass
@@ -81,7 +96,9 @@ def kms_error(err: errors.KmsError | auth.AuthError) -> Response:
         header = f"{err.code}:http://internal.amazon.com/coral/{CORAL_NAMESPACE}/"
     else:
         code = header = err.code
-    body = json.dumps({"__type": code, "message": err.message}).encode()
+    data = err.body() if isinstance(err, errors.KmsError) else {"__type": code,
+                                                                    "message": err.message}
+    body = json.dumps(data).encode()
     return err.status, [("Content-Type", JSON_TYPE), ("x-amzn-ErrorType", header)], body
 
 
@@ -155,14 +172,15 @@ class Front:
                    if not k.lower().startswith("access-control-") and k.lower() not in dropped]
         if not any(k.lower() == "x-amzn-requestid" for k, _ in headers):
             headers.append(("x-amzn-RequestId", request_id))  # on everything (line 135)
-        headers += self.cors.headers(
-            origin,
-            s3=is_s3,
-            preflight=preflight,
-            requested_headers=environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
-            always_open=control,
-            expose_date=faults.kind(exchange.fault) != faults.NO_DATE_CORS,
-        )
+        if faults.kind(exchange.fault) != faults.NO_CORS:
+            headers += self.cors.headers(
+                origin,
+                s3=is_s3,
+                preflight=preflight,
+                requested_headers=environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+                always_open=control,
+                expose_date=faults.kind(exchange.fault) != faults.NO_DATE_CORS,
+            )
         if not any(k.lower() == "content-length" for k, _ in headers):
             headers.append(("Content-Length", str(len(body))))
         start_response(f"{status} {_reason(status)}", headers)
@@ -178,13 +196,20 @@ class Front:
         if path == "/_keyturn/user" and method == "GET":
             return json_response(200, self.state.user)
         if path == "/_keyturn/health" and method == "GET":
+            o = self.state.organization
             return json_response(200, {"status": "ok", "keys": self.state.key_count,
+                                       "fleet_keys": self.state.fleet_key_count,
+                                       "accounts": len(o.members) if o is not None else 1,
                                        "seed": self.state.seed, "bulk": self.state.bulk,
+                                       "org_extra": self.state.org_extra,
+                                       "bulk_fleet": self.state.bulk_fleet,
                                        "rotation_seconds": self.state.rotation_seconds,
                                        "consistency_seconds": self.state.consistency_seconds,
                                        "quotas": self.state.quotas.enabled,
                                        "quota_scale": self.state.quotas.scale,
                                        "seed_seconds": round(self.state.last_seed_seconds, 3)})
+        if path == "/_keyturn/fleet" and method == "GET":
+            return json_response(200, self.state.fleet)
         if path == "/_keyturn/reset" and method == "POST":
             raw = _read_body(environ)
             try:
@@ -222,7 +247,8 @@ class Front:
         if path == "/_keyturn/expire" and method == "POST":
             return json_response(200, auth.assume_role(auth.EXPIRED_SESSION_NAME, expired=True))
         known = {"/_keyturn/credentials", "/_keyturn/user", "/_keyturn/health",
-                 "/_keyturn/reset", "/_keyturn/expire", "/_keyturn/faults", "/_keyturn/requests"}
+                 "/_keyturn/reset", "/_keyturn/expire", "/_keyturn/faults", "/_keyturn/requests",
+                 "/_keyturn/fleet"}
         if path in known:
             return json_response(405, {"error": f"{method} not allowed on {path}"})
         return json_response(404, {"error": f"no such endpoint {path}"})
@@ -252,6 +278,9 @@ class Front:
         target = headers.get("X-Amz-Target", "")
         if target.startswith("TrentService."):
             return self.kms(environ, headers, method, path, target.split(".", 1)[1], exchange)
+        if target.startswith(ORGANIZATIONS_TARGET):
+            return self.organizations(environ, headers, method, path,
+                                      target[len(ORGANIZATIONS_TARGET):], exchange)
         scope = auth.parse_scope(headers.get("Authorization"))
         if path.startswith("/moto-api/reset"):
             # Moto's own reset would skip the peer's seeding and identities, and reset-auth
@@ -278,15 +307,26 @@ class Front:
                     return query_error("ExpiredToken", err.message, 400, request_id)
                 # Query services report a stale signature as SignatureDoesNotMatch, 403.
                 return query_error("SignatureDoesNotMatch", err.message, 403, request_id)
-        sts = scope is not None and scope.service == "sts"
+        is_sts = scope is not None and scope.service == "sts"
         action = ""
-        if scope is not None and sts:
+        if scope is not None and is_sts:
             raw = _read_body(environ)
             environ["wsgi.input"] = io.BytesIO(raw)
             environ["CONTENT_LENGTH"] = str(len(raw))
-            action = parse_qs(raw.decode("utf-8", "replace")).get("Action", [""])[0]
-            exchange.log = requestlog.entry(action, None, auth.account_of(scope.access_key_id),
-                                            scope.region, request_id, keys.now())
+            params = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+            action = params.get("Action", [""])[0]
+            try:
+                caller = auth.verify_query(method, path, headers, raw, action, scope)
+            except auth.AuthError as err:
+                code, status = QUERY_AUTH_CODES.get(err.code, (err.code, 403))
+                return query_error(code, err.message, status, request_id)  # not logged
+            exchange.log = requestlog.entry(action, None, caller.account, scope.region,
+                                            request_id, keys.now())
+            try:
+                self.state.denials.check(caller.arn, caller.account, scope.region,
+                                         f"sts:{action}")
+            except errors.KmsError as err:
+                return query_error("AccessDenied", err.message, 403, request_id)
             exchange.fault = self.state.faults.take(action)
             fault = faults.kind(exchange.fault)
             if fault == faults.HTML_502:
@@ -294,9 +334,14 @@ class Front:
             if fault == faults.THROTTLE:
                 # Query protocol: Throttling, 400 (kms-api.md §4.3 line 505 lists the code).
                 return query_error("Throttling", "Rate exceeded", 400, request_id)
+            if action == "AssumeRole":
+                try:
+                    sts.check_assume_role(caller, params)
+                except sts.StsError as err:
+                    return query_error(err.code, err.message, err.status, request_id)
         fault = faults.kind(exchange.fault)
         status, out_headers, body = self.call_moto(environ)
-        if sts and status == 403 and _query_code(body) in QUERY_AUTH_FAILURES:
+        if is_sts and status == 403 and _query_code(body) in QUERY_AUTH_FAILURES:
             exchange.log = None  # moto refused the signature: not authenticated
         if fault == faults.INTERNAL_AFTER:
             return query_error("InternalFailure", "The request failed after it was carried out",
@@ -304,23 +349,31 @@ class Front:
         json_wanted = "application/json" in headers.get("Accept", "")
         if fault == faults.BAD_BODY:
             return faults.bad_query_body(action, json_wanted)
-        if sts and status == 200 and json_wanted:
+        if is_sts and status == 200 and json_wanted:
             ids = [h for h in out_headers if h[0].lower() == "x-amzn-requestid"]
             return status, [("Content-Type", "application/json"), *ids], _xml_to_json(body)
         return status, out_headers, body
+
+    def authenticate(self, headers: EnvironHeaders, method: str, path: str, body: bytes,
+                     op: str, service: str, regions: Iterable[str]) -> tuple[auth.Caller,
+                                                                              auth.Scope]:
+        """A JSON-protocol request's signature, and its credential scope's service and Region."""
+        caller, scope = auth.authenticate_json(method, path, headers, body, op)
+        if scope.service != service:
+            raise auth.AuthError("InvalidSignatureException",
+                                 f"Credential should be scoped to correct service: '{service}'. ")
+        if scope.region not in regions:
+            raise auth.AuthError("InvalidSignatureException",
+                                 f"Credential should be scoped to a valid region, not "
+                                 f"'{scope.region}'. ")
+        return caller, scope
 
     def kms(self, environ: dict[str, Any], headers: EnvironHeaders, method: str, path: str,
             op: str, exchange: Exchange) -> Response:
         body = _read_body(environ)
         try:
-            caller, scope = auth.authenticate_kms(method, path, headers, body, op)
-            if scope.service != "kms":
-                raise auth.AuthError("InvalidSignatureException",
-                                     "Credential should be scoped to correct service: 'kms'. ")
-            if scope.region not in kms_backends[keys.ACCOUNT_ID].regions:
-                raise auth.AuthError("InvalidSignatureException",
-                                     f"Credential should be scoped to a valid region, not "
-                                     f"'{scope.region}'. ")
+            caller, scope = self.authenticate(headers, method, path, body, op, "kms",
+                                              _kms_regions())
         except auth.AuthError as err:
             return kms_error(err)  # not authenticated: not logged
         exchange.log = requestlog.entry(op, None, caller.account, scope.region,
@@ -334,7 +387,9 @@ class Front:
                 raise errors.serialization("Request body must be a JSON object")
             key_id = params.get("KeyId")
             exchange.log["key_id"] = key_id if isinstance(key_id, str) else None
-            # Quotas first: a request refused for its rate uses up no fault (kms-api.md §4.1).
+            # An SCP's explicit deny comes first: such a request uses up no quota and no fault.
+            self.state.denials.check(caller.arn, caller.account, scope.region, f"kms:{op}")
+            # Quotas next: a request refused for its rate uses up no fault (kms-api.md §4.1).
             if not self.state.quotas.allow(caller.account, scope.region, op):
                 raise faults.throttled()
             exchange.fault = self.state.faults.take(op, key_id if isinstance(key_id, str) else None)
@@ -358,6 +413,53 @@ class Front:
             return faults.bad_kms_body(JSON_TYPE)
         return answer
 
+    def organizations(self, environ: dict[str, Any], headers: EnvironHeaders, method: str,
+                      path: str, op: str, exchange: Exchange) -> Response:
+        """Organizations (JSON 1.1, signed for `organizations` in us-east-1), authenticated like
+        KMS. Only ListAccounts is modelled; other operations are unknown to this endpoint."""
+        body = _read_body(environ)
+        try:
+            caller, scope = self.authenticate(headers, method, path, body, op, "organizations",
+                                              (ORGANIZATIONS_REGION,))
+        except auth.AuthError as err:
+            return kms_error(err)  # not authenticated: not logged
+        exchange.log = requestlog.entry(op, None, caller.account, scope.region,
+                                        exchange.request_id, keys.now())
+        try:
+            try:
+                params = json.loads(body) if body.strip() else {}
+            except ValueError:
+                raise errors.serialization("Request body is not valid JSON") from None
+            if not isinstance(params, dict):
+                raise errors.serialization("Request body must be a JSON object")
+            self.state.denials.check(caller.arn, caller.account, scope.region,
+                                     f"organizations:{op}")
+            # Organizations publishes no request rates, so quotas do not limit it (quotas.py);
+            # the bucket is still the caller's account's if a rate is ever set.
+            if not self.state.quotas.allow(caller.account, scope.region, op):
+                raise org.throttled()
+            exchange.fault = self.state.faults.take(op)
+            fault = faults.kind(exchange.fault)
+            if fault == faults.THROTTLE:
+                raise org.throttled()
+            if fault == faults.HTML_502:
+                return faults.html_502()
+            if op != "ListAccounts":
+                raise auth.AuthError("UnknownOperationException",
+                                     "The action or operation requested is invalid. Verify that "
+                                     "the action is typed correctly.")
+            permitted = caller.permits(f"organizations:{op}", "*") == \
+                auth.PermissionResult.PERMITTED
+            answer = _json_answer(org.list_accounts(self.state.organization, caller.account,
+                                                    permitted, params))
+            if fault == faults.INTERNAL_AFTER:
+                raise org.internal(op)
+        except (errors.KmsError, auth.AuthError) as err:
+            answer = kms_error(err)
+        if faults.kind(exchange.fault) == faults.BAD_BODY:
+            return faults.bad_kms_body(JSON_TYPE)
+        return answer
+
     def kms_via_moto(self, environ: dict[str, Any], caller: auth.Caller, op: str, region: str,
                      params: dict[str, Any], body: bytes) -> Response:
         caller.authorize(f"kms:{op}", "*")
@@ -376,7 +478,8 @@ class Front:
             code = str((data or {}).get("__type", "KMSInternalException"))
             message = str((data or {}).get("message", (data or {}).get("Message", "")))
             return kms_error(errors.KmsError(code, message, 500 if status >= 500 else 400))
-        data = kms.after_moto(op, region, params, data)
+        # Moto served it in the account its own access-key lookup found: the caller's.
+        data = kms.after_moto(op, caller.account, region, params, data)
         # Void operations: moto says `null`; answer as the front's own handlers do.
         return _json_answer(data)
 
@@ -396,6 +499,12 @@ class Front:
             if close is not None:
                 close()
         return captured["status"], captured["headers"], body
+
+
+@functools.lru_cache(maxsize=1)
+def _kms_regions() -> frozenset[str]:
+    """The Regions moto's KMS knows (the same for every account)."""
+    return frozenset(kms_backends[org.MANAGEMENT].regions)
 
 
 def _json_answer(result: Any) -> Response:
@@ -465,8 +574,14 @@ def _reset_options(options: dict[str, Any]) -> dict[str, Any]:
     quotas = options.get("quotas")
     if seed_name not in (None, "demo", "none"):
         raise ValueError("seed must be demo or none")
-    if bulk is not None and (isinstance(bulk, bool) or not isinstance(bulk, int) or bulk < 0):
-        raise ValueError("bulk must be a non-negative integer")
+    for name in ("bulk", "org_extra", "bulk_fleet"):
+        value = options.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 0):
+            raise ValueError(f"{name} must be a non-negative integer")
+    if (options.get("org_extra") or 0) > org.MAX_EXTRA:
+        raise ValueError(f"org_extra must be at most {org.MAX_EXTRA} (an organisation holds "
+                         f"{org.MAX_ACCOUNTS} accounts at most)")
     for name in ("rotation_seconds", "consistency_seconds"):
         value = options.get(name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
@@ -481,7 +596,8 @@ def _reset_options(options: dict[str, Any]) -> dict[str, Any]:
     return {"seed_name": seed_name, "bulk": bulk,
             "rotation_seconds": options.get("rotation_seconds"),
             "consistency_seconds": options.get("consistency_seconds"),
-            "quotas": quotas, "quota_scale": scale}
+            "quotas": quotas, "quota_scale": scale,
+            "org_extra": options.get("org_extra"), "bulk_fleet": options.get("bulk_fleet")}
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:

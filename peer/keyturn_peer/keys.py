@@ -3,6 +3,10 @@
 Moto's own DescribeKey is not used: it leaves KeyUsage/MultiRegion null, always says
 KeyManager CUSTOMER, flips a primary to REPLICA when a replica is described, and
 accepts ARNs of other regions (kms-peer-notes items 5 and 6).
+
+Every lookup names its account: the account of the caller (auth.account_of), whose keys are
+`kms_backends[account][region]`. No key policies are modelled, so a caller sees only its own
+account's keys, and a key ARN of another account is NotFoundException.
 """
 
 from __future__ import annotations
@@ -13,13 +17,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.utils import unix_time
 from moto.kms.models import Key, KmsBackend, kms_backends
 
 from . import errors
-
-ACCOUNT_ID = DEFAULT_ACCOUNT_ID
 
 # Key ID: a UUID; multi-Region keys `mrk-` + 32 hex (kms-api.md §1.4, line 139). Moto makes
 # `mrk-<uuid>`, so that form is accepted too.
@@ -69,16 +70,16 @@ def extra(key: Key) -> Extra:
     return found
 
 
-def backend(region: str) -> KmsBackend:
-    return kms_backends[ACCOUNT_ID][region]
+def backend(account: str, region: str) -> KmsBackend:
+    return kms_backends[account][region]
 
 
-def key_arn(region: str, key_id: str) -> str:
-    return f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{key_id}"
+def key_arn(account: str, region: str, key_id: str) -> str:
+    return f"arn:aws:kms:{region}:{account}:key/{key_id}"
 
 
-def alias_arn(region: str, name: str) -> str:
-    return f"arn:aws:kms:{region}:{ACCOUNT_ID}:{name}"
+def alias_arn(account: str, region: str, name: str) -> str:
+    return f"arn:aws:kms:{region}:{account}:{name}"
 
 
 def is_replica(key: Key) -> bool:
@@ -94,7 +95,7 @@ def rotation_owner(key: Key) -> Key:
     if not is_replica(key):
         return key
     primary = key.multi_region_configuration["PrimaryKey"]
-    return backend(primary["Region"]).keys.get(key.id, key)
+    return backend(key.account_id, primary["Region"]).keys.get(key.id, key)
 
 
 def find_alias(be: KmsBackend, name: str) -> Key | None:
@@ -104,8 +105,10 @@ def find_alias(be: KmsBackend, name: str) -> Key | None:
     return None
 
 
-def resolve(region: str, key_id: Any, *, allow_alias: bool, state: Any = None) -> Key:
-    """Find a key by ID, key ARN and (when the operation takes one) alias name or alias ARN.
+def resolve(account: str, region: str, key_id: Any, *, allow_alias: bool,
+            state: Any = None) -> Key:
+    """Find a key of `account` in `region` by ID, key ARN and (when the operation takes one) alias
+    name or alias ARN.
 
     Only DescribeKey takes aliases among the console's operations; the rotation, tag and policy
     operations take the key ID or key ARN (kms-api.md §1.4, line 141). An alias there is
@@ -117,15 +120,16 @@ def resolve(region: str, key_id: Any, *, allow_alias: bool, state: Any = None) -
         raise errors.validation(
             "keyId", key_id, "Member must have length less than or equal to 2048"
         )
-    be = backend(region)
+    be = backend(account, region)
     name: str | None = None
     if key_id.startswith("arn:"):
         match = _ARN.match(key_id)
         if match is None:
             raise errors.invalid_arn(f"Invalid arn {key_id}")
-        _, arn_region, account, kind, rest = match.groups()
-        if arn_region != region or account != ACCOUNT_ID:
-            # An ARN of another region or account names no key here (peer-notes item 6).
+        _, arn_region, arn_account, kind, rest = match.groups()
+        if arn_region != region or arn_account != account:
+            # An ARN of another region names no key here (peer-notes item 6); nor does one of
+            # another account, whose keys the caller cannot see (no key policies are modelled).
             raise errors.not_found(f"Key '{key_id}' does not exist")
         if kind == "alias":
             name = f"alias/{rest}"
@@ -138,15 +142,15 @@ def resolve(region: str, key_id: Any, *, allow_alias: bool, state: Any = None) -
             raise errors.not_found(f"Invalid keyId {key_id}")
         key = find_alias(be, name)
         if key is None and state is not None:
-            key = state.create_predefined_key(region, name)
+            key = state.create_predefined_key(account, region, name)
         if key is None:
-            raise errors.not_found(f"Alias {alias_arn(region, name)} is not found.")
+            raise errors.not_found(f"Alias {alias_arn(account, region, name)} is not found.")
         return key
     if not _KEY_ID.match(key_id):
         raise errors.not_found(f"Invalid keyId {key_id}")
     key = be.keys.get(key_id)
     if key is None:
-        raise errors.not_found(f"Key '{key_arn(region, key_id)}' does not exist")
+        raise errors.not_found(f"Key '{key_arn(account, region, key_id)}' does not exist")
     return key
 
 

@@ -2,6 +2,8 @@
 
 Each handler gets the request context and the JSON params and returns the output object, or
 None for operations without output. Everything else goes to moto unchanged (see front.py).
+Every handler works on the caller's account (`ctx.account`): its keys, its aliases, and markers
+that are valid only for the account that got them.
 """
 
 from __future__ import annotations
@@ -23,10 +25,14 @@ class Ctx:
     now: float
     state: PeerState
 
+    @property
+    def account(self) -> str:
+        return self.caller.account
+
     def key(self, params: dict[str, Any], action: str, *, allow_alias: bool = False) -> Key:
         """Resolve `KeyId`, check the caller may run `action` on it, finish due rotations."""
-        key = keys.resolve(self.region, params.get("KeyId"), allow_alias=allow_alias,
-                           state=self.state)
+        key = keys.resolve(self.account, self.region, params.get("KeyId"),
+                           allow_alias=allow_alias, state=self.state)
         self.caller.authorize(action, key.arn)
         rotation.settle(key, self.now, self.state.rotation_seconds)
         return key
@@ -42,19 +48,20 @@ def list_keys(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     ):
         raise errors.validation("resourceOwners", owners,
                                 "Member must satisfy enum value set: [SELF, OTHER_ACCOUNTS_VIA_RAM]")
-    items = [{"KeyId": k.id, "KeyArn": k.arn} for k in keys.backend(ctx.region).keys.values()]
-    scope = f"ListKeys:{ctx.region}:{','.join(sorted(owners))}"
+    items = [{"KeyId": k.id, "KeyArn": k.arn}
+             for k in keys.backend(ctx.account, ctx.region).keys.values()]
+    scope = f"ListKeys:{ctx.account}:{ctx.region}:{','.join(sorted(owners))}"
     out = paging.page(items, p, scope, default_limit=100)  # default 100 (line 165)
     return {"Keys": out.pop("_items"), **out}
 
 
 def list_aliases(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     ctx.caller.authorize("kms:ListAliases", "*")
-    be = keys.backend(ctx.region)
+    be = keys.backend(ctx.account, ctx.region)
     only: Key | None = None
     if p.get("KeyId") is not None:
         # The KeyId filter takes a key ID or key ARN of this account (line 182).
-        only = keys.resolve(ctx.region, p["KeyId"], allow_alias=False)
+        only = keys.resolve(ctx.account, ctx.region, p["KeyId"], allow_alias=False)
     rows: list[dict[str, Any]] = []
     for key in be.keys.values():
         if only is not None and key is not only:
@@ -70,15 +77,15 @@ def list_aliases(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
             })
     if only is None:
         # Predefined `alias/aws/*` names without a key yet carry no TargetKeyId (line 192).
-        for name, info in ctx.state.predefined.get(ctx.region, {}).items():
+        for name, info in ctx.state.predefined.get((ctx.account, ctx.region), {}).items():
             rows.append({
                 "AliasName": name,
-                "AliasArn": keys.alias_arn(ctx.region, name),
+                "AliasArn": keys.alias_arn(ctx.account, ctx.region, name),
                 "CreationDate": info["created"],
                 "LastUpdatedDate": info["created"],
             })
     rows.sort(key=lambda r: r["AliasName"])
-    scope = f"ListAliases:{ctx.region}:{only.id if only else ''}"
+    scope = f"ListAliases:{ctx.account}:{ctx.region}:{only.id if only else ''}"
     # Default 50; the model allows up to 1000 though the docs say 100 (line 183).
     out = paging.page(rows, p, scope, default_limit=50)
     return {"Aliases": out.pop("_items"), **out}
@@ -105,7 +112,7 @@ def list_key_rotations(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     key = ctx.key(p, "kms:ListKeyRotations")
     rotation.check_readable(key, include_pending_import=False)
     rows = rotation.entries(key, include_all=include == "ALL_KEY_MATERIAL")
-    scope = f"ListKeyRotations:{ctx.region}:{key.id}:{include}"
+    scope = f"ListKeyRotations:{ctx.account}:{ctx.region}:{key.id}:{include}"
     out = paging.page(rows, p, scope, default_limit=100)  # 1..1000, default 100 (line 257)
     return {"Rotations": out.pop("_items"), **out}
 
@@ -134,8 +141,8 @@ def disable_key_rotation(ctx: Ctx, p: dict[str, Any]) -> None:
 
 def list_resource_tags(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     key = ctx.key(p, "kms:ListResourceTags")
-    tags = keys.backend(ctx.region).tagger.list_tags_for_resource(key.id)["Tags"]
-    scope = f"ListResourceTags:{ctx.region}:{key.id}"
+    tags = keys.backend(ctx.account, ctx.region).tagger.list_tags_for_resource(key.id)["Tags"]
+    scope = f"ListResourceTags:{ctx.account}:{ctx.region}:{key.id}"
     out = paging.page(tags, p, scope, default_limit=50)  # docs: 1..50, default 50 (line 311)
     return {"Tags": out.pop("_items"), **out}
 
@@ -153,11 +160,13 @@ HANDLERS: dict[str, Callable[[Ctx, dict[str, Any]], dict[str, Any] | None]] = {
 }
 
 
-def after_moto(op: str, region: str, request: dict[str, Any], response: Any) -> Any:
-    """Fix moto's answer to an operation the front passed through, where the console's tests
-    would otherwise see something real KMS never sends."""
+def after_moto(op: str, account: str, region: str, request: dict[str, Any],
+               response: Any) -> Any:
+    """Fix moto's answer to an operation the front passed through (moto served it in the
+    caller's account too), where the console's tests would otherwise see something real KMS
+    never sends."""
     if op == "CreateKey" and isinstance(response, dict) and "KeyMetadata" in response:
-        key = keys.backend(region).keys.get(response["KeyMetadata"].get("KeyId", ""))
+        key = keys.backend(account, region).keys.get(response["KeyMetadata"].get("KeyId", ""))
         if key is not None:
             if key.origin == "EXTERNAL":
                 # Imported keys start without material: PendingImport (peer-notes item 5).
@@ -165,7 +174,7 @@ def after_moto(op: str, region: str, request: dict[str, Any], response: Any) -> 
             keys.extra(key)
             response = {"KeyMetadata": keys.metadata(key)}
     elif op == "ReplicateKey" and isinstance(response, dict) and request.get("ReplicaRegion"):
-        replica = keys.backend(request["ReplicaRegion"]).keys.get(
+        replica = keys.backend(account, request["ReplicaRegion"]).keys.get(
             response.get("ReplicaKeyMetadata", {}).get("KeyId", ""))
         if replica is not None:
             # Moto's shallow copy shares the primary's alias dict with the replica.

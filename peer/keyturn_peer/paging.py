@@ -20,22 +20,32 @@ MAX_LIMIT = 1000  # LimitType 1..1000 (kms-api.md §2, line 156)
 MAX_MARKER_LENGTH = 1024  # MarkerType 1..1024 (line 157)
 
 
-def _encode(scope: str, offset: int) -> str:
+def encode(scope: str, offset: int) -> str:
+    """An opaque marker (or NextToken): where the next page of the list `scope` starts."""
     raw = json.dumps({"scope": scope, "offset": offset}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode()
 
 
-def _decode(marker: Any, scope: str, total: int) -> int:
+def decode(marker: Any, scope: str, total: int) -> int | None:
+    """The offset a marker of the list `scope` (of `total` items) points at; None when the
+    marker is not one the peer gave out for that list."""
     if not isinstance(marker, str) or not marker or len(marker) > MAX_MARKER_LENGTH:
-        raise errors.invalid_marker()
+        return None
     try:
         data = json.loads(base64.urlsafe_b64decode(marker.encode("ascii")))
     except (ValueError, UnicodeError, binascii.Error):
-        raise errors.invalid_marker() from None
+        return None
     if not isinstance(data, dict) or data.get("scope") != scope:
-        raise errors.invalid_marker()
+        return None
     offset = data.get("offset")
     if isinstance(offset, bool) or not isinstance(offset, int) or not 0 < offset <= total:
+        return None
+    return offset
+
+
+def _decode(marker: Any, scope: str, total: int) -> int:
+    offset = decode(marker, scope, total)
+    if offset is None:
         raise errors.invalid_marker()
     return offset
 
@@ -67,5 +77,5 @@ def page(
     end = start + len(chunk)
     out: dict[str, Any] = {"_items": chunk, "Truncated": end < len(items)}
     if end < len(items):
-        out["NextMarker"] = _encode(scope, end)
+        out["NextMarker"] = encode(scope, end)
     return out

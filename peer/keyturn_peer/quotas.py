@@ -5,7 +5,10 @@ and per Region, shared by all principals (line 458), and computed independently 
 (line 475). A bucket holds one second of its rate (at least one request) and refills at the rate.
 A request that finds it empty is refused with ThrottlingException, HTTP 400, nothing done
 (kms-api.md §4.2, line 490). `scale` multiplies every rate, so a test can reach a quota with a few
-requests (0.1: RotateKeyOnDemand 0.5 per second). Operations not in the table are not limited.
+requests (0.1: RotateKeyOnDemand 0.5 per second). Operations not in the table are not limited:
+that includes Organizations ListAccounts and STS, for which AWS publishes no request rates (the
+`throttle` fault gives their throttling errors). The account is always the caller's own
+(auth.Caller.account), so two accounts of the organisation never share a bucket.
 """
 
 from __future__ import annotations

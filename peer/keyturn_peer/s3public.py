@@ -12,7 +12,7 @@ from urllib.parse import unquote
 
 from moto.s3.models import s3_backends
 
-from .keys import ACCOUNT_ID
+from .org import MANAGEMENT
 
 
 def serve(method: str, path: str) -> tuple[int, list[tuple[str, str]], bytes] | None:
@@ -24,7 +24,8 @@ def serve(method: str, path: str) -> tuple[int, list[tuple[str, str]], bytes] | 
     key_name = parts[1] if len(parts) > 1 else ""
     if key_name == "" or key_name.endswith("/"):
         key_name += "index.html"  # a site's directory index
-    backend = s3_backends[ACCOUNT_ID]["aws"]
+    # The console's bucket belongs to the management account (the IAM user uploads it).
+    backend = s3_backends[MANAGEMENT]["aws"]
     bucket = backend.buckets.get(bucket_name)
     key: Any = bucket.keys.get(key_name) if bucket is not None else None
     if key is None:

@@ -196,6 +196,37 @@ class Fleet:
     def key_id(self, alias: str, region: str = "us-east-1") -> str:
         return self.kms(region).describe_key(KeyId=alias)["KeyMetadata"]["KeyId"]
 
+    def client(self, service: str, creds: Creds | None = None, region: str = "us-east-1",
+               validate: bool = True) -> Any:
+        """A boto3 client for any service and credentials (default: the fleet's session), without
+        retries."""
+        creds = creds or self.creds
+        return boto3.client(
+            service, region_name=region, endpoint_url=self.peer.url,
+            aws_access_key_id=creds.access_key_id, aws_secret_access_key=creds.secret,
+            aws_session_token=creds.token,
+            config=Config(parameter_validation=validate, retries={"max_attempts": 1}),
+        )
+
+    def assume(self, role_arn: str, session: str = "keyturn-test", creds: Creds | None = None,
+               **params: Any) -> Creds:
+        """AssumeRole (boto3) with the given credentials (default: the fleet's session)."""
+        out = self.client("sts", creds).assume_role(RoleArn=role_arn, RoleSessionName=session,
+                                                    **params)
+        return Creds.from_sts(out)
+
+    def sts_call(self, params: dict[str, Any], creds: Creds | None = None,
+                 region: str = "us-east-1", accept_json: bool = False) -> Reply:
+        """A raw signed STS Query request (form body), for members boto3 would refuse to send."""
+        body = urlencode({"Version": "2011-06-15", **params})
+        extra = {"Accept": "application/json"} if accept_json else None
+        return self.signed("", body=body, service="sts", creds=creds, region=region,
+                           extra_headers=extra)
+
+    def user_creds(self) -> Creds:
+        user = self.peer.control("GET", "user")
+        return Creds(user["AccessKeyId"], user["SecretAccessKey"])
+
     # -- raw signed requests ------------------------------------------------------------
 
     def signed(self, target: str, payload: Any = None, *, region: str = "us-east-1",
