@@ -182,7 +182,33 @@ def endpoint_urls(parts: list[Partition] | None = None, plain_sts_fips: frozense
                     url = f"https://{prefix}.{region}.{suffix}/"
                     if url not in urls:
                         urls.append(url)
+    # Organizations: one endpoint per partition, in its home Region (endpoint.rs
+    # organizations_home / organizations_endpoint); GovCloud's plain host is FIPS already.
+    homes = organizations_homes()
+    for p in parts if parts is not None else partitions():
+        home = homes.get(p.id) or (p.regions[0] if p.regions else None)
+        if home is None:
+            continue
+        hosts = ["organizations"] if p.id == "aws-us-gov" else ["organizations", "organizations-fips"]
+        for suffix in (p.dns_suffix, p.dual_stack_dns_suffix):
+            for host in hosts:
+                url = f"https://{host}.{home}.{suffix}/"
+                if url not in urls:
+                    urls.append(url)
     return urls
+
+
+_ORG_HOME = re.compile(r'"(aws[a-z-]*)" => "([a-z0-9-]+)",')
+
+
+def organizations_homes(endpoint_rs: Path = ENDPOINT_RS) -> dict[str, str]:
+    """Partition id -> Organizations home Region, read from endpoint.rs's organizations_home."""
+    text = endpoint_rs.read_text()
+    start = text.find("fn organizations_home")
+    if start < 0:
+        return {}
+    body = text[start:text.find("\n}\n", start)]
+    return dict(_ORG_HOME.findall(body))
 
 
 def endpoint_origins() -> list[str]:

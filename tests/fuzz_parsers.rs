@@ -2043,7 +2043,16 @@ fn route() -> S<Route> {
     prop_oneof![
         Just(Route::Home),
         region_code().prop_map(|region| Route::Region { region }),
-        (region_code(), key_id()).prop_map(|(region, key_id)| Route::Key { region, key_id }),
+        (region_code(), key_id()).prop_map(|(region, key_id)| Route::Key {
+            account: None,
+            region,
+            key_id
+        }),
+        ("[0-9]{12}", region_code(), key_id()).prop_map(|(account, region, key_id)| Route::Key {
+            account: Some(account),
+            region,
+            key_id
+        }),
     ]
     .boxed()
 }
@@ -2051,7 +2060,12 @@ fn route() -> S<Route> {
 /// The route as `parse_fragment` gives it back (key ids in lowercase).
 fn canonical(route: &Route) -> Route {
     match route {
-        Route::Key { region, key_id } => Route::Key {
+        Route::Key {
+            account,
+            region,
+            key_id,
+        } => Route::Key {
+            account: account.clone(),
             region: region.clone(),
             key_id: key_id.to_ascii_lowercase(),
         },
@@ -2180,8 +2194,13 @@ proptest! {
             variant.insert(0, '#');
         }
         prop_assert_eq!(parse_fragment(&variant), want.clone());
-        if let Route::Key { region, key_id } = &route {
-            prop_assert_eq!(parse_fragment(&key_fragment(region, key_id)), want.clone());
+        if let Route::Key {
+            account: Some(account),
+            region,
+            key_id,
+        } = &route
+        {
+            prop_assert_eq!(parse_fragment(&key_fragment(account, region, key_id)), want.clone());
         }
         check_fragment(&fragment)?;
     }

@@ -544,7 +544,7 @@ fn endpoints_match_botocore_rule_sets() {
     let mut configs = Vec::new();
     for partition in partitions() {
         for region in partition.regions {
-            for service in [Service::Kms, Service::Sts] {
+            for service in [Service::Kms, Service::Sts, Service::Organizations] {
                 for (fips, dual_stack) in
                     [(false, false), (true, false), (false, true), (true, true)]
                 {
@@ -568,7 +568,7 @@ fn endpoints_match_botocore_rule_sets() {
         "https://vpce-0a1b2c3d4e5f60718-abcd1234.kms.us-east-1.vpce.amazonaws.com",
     ] {
         for (fips, dual_stack) in [(false, false), (true, false), (false, true)] {
-            for service in [Service::Kms, Service::Sts] {
+            for service in [Service::Kms, Service::Sts, Service::Organizations] {
                 configs.push((
                     service,
                     EndpointConfig {
@@ -602,8 +602,12 @@ fn endpoints_match_botocore_rule_sets() {
         let ours = resolve(*service, config);
         let agree = match (&ours, theirs.get("url").and_then(Value::as_str)) {
             (Ok(endpoint), Some(url)) => {
-                endpoint.url.trim_end_matches('/') == url
-                    && endpoint.signing_region == config.region
+                // Organizations signs for its partition's home Region (botocore's authSchemes).
+                let signing = theirs
+                    .get("signing_region")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&config.region);
+                endpoint.url.trim_end_matches('/') == url && endpoint.signing_region == signing
             }
             (Err(_), None) => theirs.get("error").is_some(),
             _ => false,

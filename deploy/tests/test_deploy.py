@@ -373,7 +373,7 @@ def test_endpoints_are_exactly_what_the_resolver_builds(tmp_path: Path) -> None:
     dual-stack: tests/sigv4_oracle.rs checks resolve() against the same oracle for the same
     configurations, so the list is what the console's resolver can produce, no more, no less."""
     cases = [{"service": service, "region": region, "fips": fips, "dual_stack": dual, "endpoint": None}
-             for p in csp.partitions() for region in p.regions for service in ("kms", "sts")
+             for p in csp.partitions() for region in p.regions for service in ("kms", "sts", "organizations")
              for fips in (False, True) for dual in (False, True)]
     (tmp_path / "cases.json").write_text(json.dumps(cases))
     subprocess.run([sys.executable, str(REPO / "tests" / "oracle" / "endpoints_botocore.py"),
@@ -395,7 +395,8 @@ def test_govcloud_sts_fips_rule_is_read_from_endpoint_rs(tmp_path: Path) -> None
     changed = tmp_path / "endpoint.rs"
     changed.write_text(csp.ENDPOINT_RS.read_text().replace('if partition.id == "aws-us-gov"', 'if false'))
     assert csp.plain_sts_fips_partitions(changed) == frozenset()
-    assert len(csp.endpoint_urls(plain_sts_fips=csp.plain_sts_fips_partitions(changed))) == 48 * 4 * 2
+    organizations = 2 * (2 * len(csp.partitions()) - 1)  # per suffix: plain + FIPS, GovCloud plain only
+    assert len(csp.endpoint_urls(plain_sts_fips=csp.plain_sts_fips_partitions(changed))) == 48 * 4 * 2 + organizations
 
 
 def test_meta_policy_is_connect_src_with_every_endpoint_and_no_wildcard() -> None:

@@ -387,7 +387,11 @@ pub fn resolve(service: Service, config: &EndpointConfig) -> Result<Endpoint, En
     }
 
     if service == Service::Organizations {
-        return Ok(organizations_endpoint(partition, config.fips));
+        return Ok(organizations_endpoint(
+            partition,
+            config.fips,
+            config.dual_stack,
+        ));
     }
 
     let suffix = if config.dual_stack {
@@ -412,18 +416,23 @@ pub fn resolve(service: Service, config: &EndpointConfig) -> Result<Endpoint, En
 }
 
 /// Organizations is global: one endpoint per partition, signed for that partition's home
-/// Region (us-east-1 commercial, cn-northwest-1 China, us-gov-west-1 GovCloud, whose host is
-/// FIPS already), whatever Region was chosen (Organizations API reference, "Endpoint to call").
-/// Dual-stack does not apply.
-fn organizations_endpoint(partition: &Partition, fips: bool) -> Endpoint {
+/// Region whatever Region was chosen (Organizations API reference, "Endpoint to call"; the
+/// botocore rule set, which tests/sigv4_oracle.rs checks this against). GovCloud's host is
+/// FIPS already.
+fn organizations_endpoint(partition: &Partition, fips: bool, dual_stack: bool) -> Endpoint {
     let home = organizations_home(partition);
-    let host = if fips && partition.id == "aws" {
+    let host = if fips && partition.id != "aws-us-gov" {
         "organizations-fips"
     } else {
         "organizations"
     };
+    let suffix = if dual_stack {
+        partition.dual_stack_dns_suffix
+    } else {
+        partition.dns_suffix
+    };
     Endpoint {
-        url: format!("https://{host}.{home}.{}/", partition.dns_suffix),
+        url: format!("https://{host}.{home}.{suffix}/"),
         signing_region: home.to_string(),
     }
 }
@@ -433,6 +442,11 @@ fn organizations_home(partition: &Partition) -> &'static str {
         "aws" => "us-east-1",
         "aws-cn" => "cn-northwest-1",
         "aws-us-gov" => "us-gov-west-1",
+        "aws-eusc" => "eusc-de-east-1",
+        "aws-iso" => "us-iso-east-1",
+        "aws-iso-b" => "us-isob-east-1",
+        "aws-iso-e" => "eu-isoe-west-1",
+        "aws-iso-f" => "us-isof-south-1",
         _ => partition.regions.first().copied().unwrap_or("us-east-1"),
     }
 }

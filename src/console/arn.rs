@@ -251,8 +251,13 @@ pub enum Route {
     Home,
     /// `#/keys/<region>`: the inventory of a region.
     Region { region: String },
-    /// `#/keys/<region>/<key-id>`: a key panel.
-    Key { region: String, key_id: String },
+    /// `#/keys/<account>/<region>/<key-id>` (or `#/keys/<region>/<key-id>`, the connected
+    /// account's): a key panel in its scope.
+    Key {
+        account: Option<String>,
+        region: String,
+        key_id: String,
+    },
 }
 
 impl Route {
@@ -261,7 +266,16 @@ impl Route {
         match self {
             Route::Home => "#/".to_string(),
             Route::Region { region } => format!("#/keys/{region}"),
-            Route::Key { region, key_id } => format!("#/keys/{region}/{key_id}"),
+            Route::Key {
+                account: Some(account),
+                region,
+                key_id,
+            } => format!("#/keys/{account}/{region}/{key_id}"),
+            Route::Key {
+                account: None,
+                region,
+                key_id,
+            } => format!("#/keys/{region}/{key_id}"),
         }
     }
 
@@ -269,6 +283,15 @@ impl Route {
         match self {
             Route::Home => None,
             Route::Region { region } | Route::Key { region, .. } => Some(region),
+        }
+    }
+
+    pub fn account(&self) -> Option<&str> {
+        match self {
+            Route::Key {
+                account: Some(a), ..
+            } => Some(a),
+            _ => None,
         }
     }
 
@@ -281,8 +304,9 @@ impl Route {
 }
 
 /// The fragment for a key panel.
-pub fn key_fragment(region: &str, key_id: &str) -> String {
+pub fn key_fragment(account: &str, region: &str, key_id: &str) -> String {
     Route::Key {
+        account: Some(account.to_string()),
         region: region.to_string(),
         key_id: key_id.to_string(),
     }
@@ -301,9 +325,19 @@ pub fn parse_fragment(fragment: &str) -> Route {
             region: region.to_string(),
         },
         ["keys", region, key_id] if is_region(region) && is_key_id(key_id) => Route::Key {
+            account: None,
             region: region.to_string(),
             key_id: key_id.to_ascii_lowercase(),
         },
+        ["keys", account, region, key_id]
+            if is_account(account) && is_region(region) && is_key_id(key_id) =>
+        {
+            Route::Key {
+                account: Some(account.to_string()),
+                region: region.to_string(),
+                key_id: key_id.to_ascii_lowercase(),
+            }
+        }
         _ => Route::Home,
     }
 }
@@ -461,12 +495,27 @@ mod tests {
     #[test]
     fn fragments_round_trip() {
         let r = Route::Key {
+            account: None,
             region: "eu-west-1".into(),
             key_id: ID.into(),
         };
         assert_eq!(r.to_fragment(), format!("#/keys/eu-west-1/{ID}"));
         assert_eq!(parse_fragment(&r.to_fragment()), r);
-        assert_eq!(key_fragment("eu-west-1", ID), r.to_fragment());
+        let scoped = Route::Key {
+            account: Some("210987654321".into()),
+            region: "us-west-2".into(),
+            key_id: ID.into(),
+        };
+        assert_eq!(
+            key_fragment("210987654321", "us-west-2", ID),
+            format!("#/keys/210987654321/us-west-2/{ID}")
+        );
+        assert_eq!(parse_fragment(&scoped.to_fragment()), scoped);
+        assert_eq!(scoped.account(), Some("210987654321"));
+        assert_eq!(
+            parse_fragment(&format!("#/keys/2109876543/us-west-2/{ID}")),
+            Route::Home
+        );
         assert_eq!(r.region(), Some("eu-west-1"));
         assert_eq!(r.key_id(), Some(ID));
         let reg = Route::Region {
@@ -483,6 +532,7 @@ mod tests {
                 MRK.to_uppercase().replace("MRK", "mrk")
             )),
             Route::Key {
+                account: None,
                 region: "us-east-1".into(),
                 key_id: MRK.into()
             }

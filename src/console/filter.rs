@@ -4,8 +4,9 @@
 use std::cmp::Ordering;
 
 use crate::aws::kms::Timestamp;
+use crate::console::fleet::{Fleet, ScopeEntry};
 use crate::console::format::thousands;
-use crate::console::inventory::{AutoRotation, Inventory, KeyRow};
+use crate::console::inventory::{AutoRotation, KeyRow};
 use crate::console::quota::QUOTA_LOW_THRESHOLD;
 
 /// What the user typed and ticked.
@@ -52,7 +53,7 @@ struct Matcher<'a> {
 }
 
 impl Matcher<'_> {
-    fn matches(&self, row: &KeyRow) -> bool {
+    fn matches(&self, scope: &ScopeEntry, row: &KeyRow) -> bool {
         let f = self.filter;
         if f.rotatable && row.rotate_now().is_err() {
             return false;
@@ -71,6 +72,12 @@ impl Matcher<'_> {
                 || row.aliases.iter().any(|a| contains_lowercase(a, w))
                 || row.arn.as_deref().is_some_and(|a| contains_lowercase(a, w))
                 || row.description().is_some_and(|d| contains_lowercase(d, w))
+                || scope.id.account.contains(w.as_str())
+                || scope.id.region.contains(w.as_str())
+                || scope
+                    .account_name
+                    .as_deref()
+                    .is_some_and(|n| contains_lowercase(n, w))
         })
     }
 }
@@ -84,6 +91,46 @@ fn contains_lowercase(haystack: &str, word: &str) -> bool {
     let (h, w) = (haystack.as_bytes(), word.as_bytes());
     w.is_empty() || h.windows(w.len()).any(|win| win.eq_ignore_ascii_case(w))
 }
+
+/// Rows of one account (or Region) together, in the account list's (or Region code's) order;
+/// the sort applies within each group.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Group {
+    #[default]
+    None,
+    Account,
+    Region,
+}
+
+impl Group {
+    pub fn parse(s: &str) -> Group {
+        match s {
+            "account" => Group::Account,
+            "region" => Group::Region,
+            _ => Group::None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::None => "none",
+            Group::Account => "account",
+            Group::Region => "region",
+        }
+    }
+
+    /// The group a row belongs to (None when not grouping).
+    pub fn of(self, scope: &ScopeEntry) -> Option<&str> {
+        match self {
+            Group::None => None,
+            Group::Account => Some(&scope.id.account),
+            Group::Region => Some(&scope.id.region),
+        }
+    }
+}
+
+/// A row as the table lists it: its scope and the key.
+pub type Listed<'a> = (&'a ScopeEntry, &'a KeyRow);
 
 /// Sortable columns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -217,13 +264,24 @@ fn value(row: &KeyRow, column: SortColumn) -> Option<Value> {
     }
 }
 
-/// The rows that pass `filter`, in inventory order.
+/// The rows that pass `filter`, in fleet order. A multi-Region replica whose primary is loaded
+/// is not a row of its own (its set is listed once, fleet.rs).
 pub fn filtered<'a, 'f>(
-    inventory: &'a Inventory,
+    fleet: &'a Fleet,
     filter: &'f Filter,
-) -> impl Iterator<Item = &'a KeyRow> + use<'a, 'f> {
+) -> impl Iterator<Item = Listed<'a>> + use<'a, 'f> {
     let matcher = filter.matcher();
-    inventory.rows().iter().filter(move |r| matcher.matches(r))
+    fleet
+        .rows()
+        .filter(move |(e, r)| fleet.is_listed(&e.id, r) && matcher.matches(e, r))
+}
+
+/// How many rows the table lists without a filter.
+pub fn listed_len(fleet: &Fleet) -> usize {
+    fleet
+        .rows()
+        .filter(|(e, r)| fleet.is_listed(&e.id, r))
+        .count()
 }
 
 /// The inventory's order: by the sort column, unknowns last, ties by key id. [`view`] gives the
@@ -256,15 +314,31 @@ fn compare_values(a: Option<&Value>, b: Option<&Value>, direction: SortDirection
 /// The rows to show, filtered and sorted. Each row's sort value is computed once, not once per
 /// comparison: with text columns that is one lowercase copy per row instead of ~2 log n
 /// (`cargo bench --bench inventory_view` measures it against [`compare`]).
-pub fn view<'a>(inventory: &'a Inventory, filter: &Filter, sort: Sort) -> Vec<&'a KeyRow> {
-    let mut keyed: Vec<(Option<Value>, &KeyRow)> = filtered(inventory, filter)
-        .map(|r| (value(r, sort.column), r))
+pub fn view<'a>(fleet: &'a Fleet, filter: &Filter, sort: Sort, group: Group) -> Vec<Listed<'a>> {
+    let order: std::collections::HashMap<&str, usize> = fleet
+        .accounts_in_order()
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| (a, i))
         .collect();
-    keyed.sort_by(|(va, a), (vb, b)| {
-        compare_values(va.as_ref(), vb.as_ref(), sort.direction)
+    let group_rank = |e: &'a ScopeEntry| -> (usize, &'a str) {
+        match group {
+            Group::None => (0, ""),
+            Group::Account => (order.get(e.id.account.as_str()).copied().unwrap_or(0), ""),
+            Group::Region => (0, e.id.region.as_str()),
+        }
+    };
+    let mut keyed: Vec<(Option<Value>, Listed<'a>)> = filtered(fleet, filter)
+        .map(|(e, r)| (value(r, sort.column), (e, r)))
+        .collect();
+    keyed.sort_by(|(va, (ea, a)), (vb, (eb, b))| {
+        group_rank(ea)
+            .cmp(&group_rank(eb))
+            .then_with(|| compare_values(va.as_ref(), vb.as_ref(), sort.direction))
             .then_with(|| a.key_id.cmp(&b.key_id))
+            .then_with(|| ea.id.cmp(&eb.id))
     });
-    keyed.into_iter().map(|(_, r)| r).collect()
+    keyed.into_iter().map(|(_, l)| l).collect()
 }
 
 /// "12 of 40 keys", or "40 keys" when nothing is filtered out.
@@ -283,10 +357,17 @@ mod tests {
     use crate::aws::kms::{KeyListEntry, KeyManager, KeySpec, KeyState, RotationType};
     use crate::console::eligibility::tests::symmetric;
     use crate::console::eligibility::RotationStatus;
-    use crate::console::inventory::InventoryEvent;
+    use crate::console::inventory::{Inventory, InventoryEvent};
     use crate::console::quota::tests::{entry, on_demand};
 
-    fn inventory() -> Inventory {
+    fn inventory() -> Fleet {
+        Fleet::single(
+            crate::console::scope::ScopeId::new("111122223333", "us-east-1"),
+            inventory_of_one_scope(),
+        )
+    }
+
+    fn inventory_of_one_scope() -> Inventory {
         let mut inv = Inventory::new("us-east-1", 0);
         let ids = ["k-a", "k-b", "k-c", "k-d", "k-e"];
         inv.apply(InventoryEvent::KeysPage(
@@ -396,8 +477,12 @@ mod tests {
         inv
     }
 
-    fn ids(rows: &[&KeyRow]) -> Vec<String> {
-        rows.iter().map(|r| r.key_id.clone()).collect()
+    fn ids(rows: &[Listed<'_>]) -> Vec<String> {
+        rows.iter().map(|(_, r)| r.key_id.clone()).collect()
+    }
+
+    fn view<'a>(fleet: &'a Fleet, filter: &Filter, sort: Sort) -> Vec<Listed<'a>> {
+        super::view(fleet, filter, sort, Group::None)
     }
 
     #[test]
@@ -537,8 +622,8 @@ mod tests {
         for column in SortColumn::ALL {
             for direction in [SortDirection::Ascending, SortDirection::Descending] {
                 let sort = Sort { column, direction };
-                let mut expected: Vec<&KeyRow> = inv.rows().iter().collect();
-                expected.sort_by(|a, b| compare(a, b, sort));
+                let mut expected: Vec<Listed<'_>> = inv.rows().collect();
+                expected.sort_by(|(_, a), (_, b)| compare(a, b, sort));
                 assert_eq!(
                     ids(&view(&inv, &Filter::default(), sort)),
                     ids(&expected),

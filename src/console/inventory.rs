@@ -651,11 +651,49 @@ impl Inventory {
 pub struct LoadConfig {
     /// Keys whose reads are in flight at once.
     pub concurrency: usize,
+    /// Keys to read first (the rows on screen); the view updates it while the load runs.
+    pub priority: Priority,
 }
 
 impl Default for LoadConfig {
     fn default() -> Self {
-        LoadConfig { concurrency: 12 }
+        LoadConfig {
+            concurrency: 12,
+            priority: Priority::default(),
+        }
+    }
+}
+
+impl LoadConfig {
+    pub fn with_concurrency(concurrency: usize) -> Self {
+        LoadConfig {
+            concurrency,
+            ..LoadConfig::default()
+        }
+    }
+}
+
+/// The keys a running load reads next, before the rest of its queue: the rows on screen load
+/// first. Shared between the view, which sets it, and the load, which takes from it.
+#[derive(Clone, Debug, Default)]
+pub struct Priority(std::rc::Rc<RefCell<VecDeque<String>>>);
+
+impl PartialEq for Priority {
+    fn eq(&self, other: &Self) -> bool {
+        std::rc::Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Priority {}
+
+impl Priority {
+    /// Read these keys next (replaces the previous wish).
+    pub fn set(&self, key_ids: impl IntoIterator<Item = String>) {
+        *self.0.borrow_mut() = key_ids.into_iter().collect();
+    }
+
+    fn take(&self) -> Option<String> {
+        self.0.borrow_mut().pop_front()
     }
 }
 
@@ -878,15 +916,32 @@ async fn details<T: Transport>(
     config: &LoadConfig,
     send: &dyn Fn(InventoryEvent),
 ) -> LoadOutcome {
+    // Keys not read yet; the queue's order, unless the priority names some of them first.
+    let pending: RefCell<std::collections::HashSet<String>> =
+        RefCell::new(key_ids.iter().cloned().collect());
     let queue = RefCell::new(VecDeque::from(key_ids));
+    let next_key = || -> Option<String> {
+        let mut pending = pending.borrow_mut();
+        while let Some(k) = config.priority.take() {
+            if pending.remove(&k) {
+                return Some(k);
+            }
+        }
+        let mut queue = queue.borrow_mut();
+        while let Some(k) = queue.pop_front() {
+            if pending.remove(&k) {
+                return Some(k);
+            }
+        }
+        None
+    };
     let fatal: RefCell<Option<AwsError>> = RefCell::new(None);
     let worker = || async {
         loop {
             if token.is_cancelled() || fatal.borrow().is_some() {
                 return;
             }
-            let next = queue.borrow_mut().pop_front();
-            let Some(key_id) = next else {
+            let Some(key_id) = next_key() else {
                 return;
             };
             match load_one(client, token, &key_id, send).await {
@@ -1157,7 +1212,7 @@ mod tests {
     }
 
     fn unpaced() -> LoadConfig {
-        LoadConfig { concurrency: 8 }
+        LoadConfig::with_concurrency(8)
     }
 
     #[test]
@@ -1331,7 +1386,7 @@ mod tests {
         }
         t.always("GetKeyRotationStatus", None, status(false, None, false));
         t.always("ListKeyRotations", None, rotations(0, 0, None));
-        let config = LoadConfig { concurrency: 3 };
+        let config = LoadConfig::with_concurrency(3);
         let (inv, _, outcome) = run(&c, &CancelToken::never(), &config);
         assert_eq!(outcome, LoadOutcome::Finished);
         assert_eq!(t.max_in_flight.get(), 3);
@@ -1353,9 +1408,49 @@ mod tests {
             None,
             Reply::Err("AccessDeniedException", 400),
         );
-        let config = LoadConfig { concurrency: 1 };
+        let config = LoadConfig::with_concurrency(1);
         run(&c, &CancelToken::never(), &config);
         assert_eq!(t.max_in_flight.get(), 1);
+    }
+
+    #[test]
+    fn keys_on_screen_are_read_first() {
+        let c = client();
+        let t = c.transport();
+        let ids: Vec<String> = (0..30)
+            .map(|i| format!("{i:08}-0000-0000-0000-000000000000"))
+            .collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        t.once("ListKeys", None, key_list(&refs, None));
+        t.always("ListAliases", None, alias_list(&[]));
+        for id in &refs {
+            t.always("DescribeKey", Some(id), symmetric_key(id));
+        }
+        t.always("GetKeyRotationStatus", None, status(false, None, false));
+        t.always("ListKeyRotations", None, rotations(0, 0, None));
+        let config = LoadConfig::with_concurrency(1);
+        // The view asks for the last three keys (and one that is not in the load).
+        config.priority.set([
+            ids[29].clone(),
+            "nope".to_string(),
+            ids[27].clone(),
+            ids[28].clone(),
+        ]);
+        let (inv, _, _) = run(&c, &CancelToken::never(), &config);
+        assert!(inv.rows().iter().all(KeyRow::is_complete));
+        let described: Vec<String> = t
+            .log
+            .borrow()
+            .iter()
+            .filter(|(op, _)| op == "DescribeKey")
+            .map(|(_, body)| body["KeyId"].as_str().unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(described.len(), 30, "each key once");
+        assert_eq!(
+            &described[..3],
+            &[ids[29].clone(), ids[27].clone(), ids[28].clone()]
+        );
+        assert_eq!(described[3], ids[0]);
     }
 
     #[test]
@@ -1383,7 +1478,7 @@ mod tests {
             Reply::Err("ThrottlingException", 400),
         );
         t.always("ListKeyRotations", None, rotations(0, 0, None));
-        let (inv, _, _) = run(&c, &CancelToken::never(), &LoadConfig { concurrency: 20 });
+        let (inv, _, _) = run(&c, &CancelToken::never(), &LoadConfig::with_concurrency(20));
         assert!(inv.rows().iter().all(KeyRow::is_complete));
         let sent = t.sent_at_ms.borrow();
         let times = |op: &str| -> Vec<u64> {
@@ -1447,7 +1542,7 @@ mod tests {
                 }
             }));
         }
-        let config = LoadConfig { concurrency: 2 };
+        let config = LoadConfig::with_concurrency(2);
         let (inv, events, outcome) = run(&c, &token, &config);
         assert_eq!(outcome, LoadOutcome::Cancelled);
         assert!(token.is_cancelled());
@@ -1477,7 +1572,7 @@ mod tests {
             None,
             Reply::Err("ExpiredTokenException", 400),
         );
-        let config = LoadConfig { concurrency: 1 };
+        let config = LoadConfig::with_concurrency(1);
         let (inv, events, outcome) = run(&c, &CancelToken::never(), &config);
         assert!(
             matches!(outcome, LoadOutcome::Failed(ref e) if e.code() == Some(&ErrorCode::ExpiredTokenException))

@@ -3,6 +3,7 @@
 //!
 //! - [`scope`]: where the console looks: (account, Region) pairs, role ARNs, AssumeRole rules.
 //! - [`session`]: the connection, credential expiry, and the generation that cancels old loads.
+//! - [`fleet`]: every scope's inventory; rows by (scope, key); multi-Region sets.
 //! - [`inventory`]: the region's keys as they load, and the concurrent, paced loader.
 //! - [`filter`]: text and quick filters, sorting, the shown-keys count.
 //! - [`eligibility`]: whether a key can be rotated now / have automatic rotation changed, and why not.
@@ -17,6 +18,7 @@ pub mod arn;
 pub mod cli;
 pub mod eligibility;
 pub mod filter;
+pub mod fleet;
 pub mod format;
 pub mod inventory;
 pub mod quota;

@@ -513,12 +513,6 @@ impl Activity {
     }
 }
 
-/// The key of a key's flow: a multi-Region key has the same id in every Region, and its primary
-/// and replicas are different keys to rotate (or not).
-pub fn flow_key(region: &str, key_id: &str) -> String {
-    format!("{region}/{key_id}")
-}
-
 /// See [`Activity`].
 pub fn activity(row: Option<&KeyRow>, flow: Option<&RotateFlow>) -> Activity {
     match flow.map(RotateFlow::phase) {

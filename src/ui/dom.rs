@@ -149,3 +149,17 @@ pub fn confirm(question: &str) -> bool {
         .and_then(|w| w.confirm_with_message(question).ok())
         .unwrap_or(false)
 }
+
+/// Scroll the element with `data-testid=testid` into view (the nearest edge) and focus it.
+pub fn reveal(testid: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(Some(el)) = doc.query_selector(&format!("[data-testid=\"{testid}\"]")) else {
+        return;
+    };
+    el.scroll_into_view_with_bool(false);
+    if let Ok(html) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
+        let _ = html.focus();
+    }
+}

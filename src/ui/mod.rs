@@ -1,20 +1,14 @@
-//! The Leptos views (browser only). Views render state and wire events; the rules live in
-//! `console/`, the wire in `aws/`.
+//! The browser side (wasm32 only): state ([`state`], provided by context), the actions that
+//! change it ([`actions`], the only code that starts requests), and the views that render it
+//! ([`views`]). The rules live in `console/`, the wire in `aws/`.
 
-mod app;
-mod connect;
+mod actions;
 mod dom;
-mod error_banner;
 mod fmt;
-mod header;
-mod inventory;
-mod key_panel;
 mod locks;
 mod persist;
-mod request_log;
-mod rotate_dialog;
-mod rotations;
 mod state;
+mod views;
 
 /// Install the panic hook and mount the console on `<body>`.
 pub fn mount() {
@@ -28,5 +22,5 @@ pub fn mount() {
              were not written anywhere unless you chose \u{201c}Remember in this tab\u{201d}.",
         );
     }));
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(views::app::App);
 }

@@ -1,5 +1,6 @@
-//! The page's reactive state: one `App` of signal handles (Copy) passed to every view.
-//! It holds what is on screen; the rules for it come from `console/`.
+//! The page's reactive state: one `App` of signal handles (Copy), provided by context
+//! ([`use_app`]) to every view and action. It holds what is on screen and the per-scope
+//! clients; the rules come from `console/`, the changes from `ui/actions/`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -15,15 +16,18 @@ use crate::aws::limiter::{Limiters, DEFAULT_SHARE};
 use crate::aws::transport::FetchTransport;
 use std::collections::HashMap;
 
-use crate::console::filter::{Filter, Sort};
-use crate::console::inventory::Inventory;
+use crate::aws::endpoint::EndpointConfig;
+use crate::console::filter::{Filter, Group, Sort};
+use crate::console::fleet::{Fleet, RowKey};
+use crate::console::inventory::Priority;
 use crate::console::rotation::RotateFlow;
+use crate::console::scope::{RoleTarget, ScopeId, ScopeRequest, DEFAULT_ROLE_NAME};
 use crate::console::session::{ends_session, CancelToken, Connection, Generation};
 
 use super::locks::KeyLock;
 
-/// The client of the current session and region. Not `Send` (Rc observer), so it lives in
-/// local storage.
+/// A client of one scope (or of the session, for STS). Not `Send` (Rc observer), so it lives
+/// in local storage.
 pub type KmsClient = Rc<Client<FetchTransport>>;
 
 /// An error for the banner: a sentence with the next step, plus the AWS code and request id.
@@ -63,17 +67,46 @@ pub const LOG_KEEP: usize = 5000;
 /// How long log records wait before they are shown together.
 const LOG_FLUSH: std::time::Duration = std::time::Duration::from_millis(250);
 
+/// How one account is reached: the pasted credentials, or a role session (refreshed before it
+/// expires, ui/actions/scopes.rs).
+pub struct AccountAccess {
+    pub credentials: Rc<Credentials>,
+    pub role: Option<RoleTarget>,
+}
+
+/// One scope's page client and the generation its loads run under: bumping it (a reload, the
+/// scope dropped, the session ended) is the one way a load is cancelled; its requests are
+/// aborted with its transport.
+pub struct ScopeRuntime {
+    pub client: KmsClient,
+    pub transport: FetchTransport,
+    pub generation: Generation,
+    /// The scope's keys on screen, read first by its loads.
+    pub priority: Priority,
+}
+
+impl ScopeRuntime {
+    /// Cancel every load of the scope: late answers are dropped, requests in flight aborted.
+    pub fn cancel(&self) {
+        self.generation.bump();
+        self.transport.abort_all();
+    }
+}
+
 #[derive(Clone, Copy)]
 pub struct App {
     pub connection: RwSignal<Connection>,
-    /// Kept in memory only (and in sessionStorage when the user opted in) so a region switch
+    /// Kept in memory only (and in sessionStorage when the user opted in) so a scope change
     /// does not ask for them again. One copy, shared with the clients; wiped when the last
     /// holder lets go (credentials.rs).
     pub credentials: StoredValue<Option<Rc<Credentials>>, LocalStorage>,
-    pub client: StoredValue<Option<KmsClient>, LocalStorage>,
-    /// The page's one transport: `abort_all` cancels every request of an old session/region.
+    /// Every chosen account's credentials (the connected one's are `credentials`).
+    pub accounts: StoredValue<HashMap<String, AccountAccess>, LocalStorage>,
+    /// Every chosen scope's page client.
+    pub runtimes: StoredValue<HashMap<ScopeId, ScopeRuntime>, LocalStorage>,
+    /// The page's transport for calls outside a scope (STS, Organizations).
     pub transport: StoredValue<FetchTransport, LocalStorage>,
-    /// Ticks every second (header countdown, "in progress" timers).
+    /// Ticks every second (header countdown, "in progress" timers, pacing status).
     pub now: RwSignal<SystemTime>,
     pub error: RwSignal<Option<UiError>>,
     pub notice: RwSignal<Option<Notice>>,
@@ -82,29 +115,43 @@ pub struct App {
     /// Records not yet shown: the log is updated a few times a second, not once per request.
     pub log_pending: StoredValue<Rc<RefCell<Vec<LogEntry>>>, LocalStorage>,
     pub next_id: StoredValue<u64>,
-    /// The region's keys (folded from the loader's events).
-    pub inventory: RwSignal<Inventory>,
+    /// Every scope's keys (folded from the loaders' events).
+    pub fleet: RwSignal<Fleet>,
+    /// What the scope editor holds.
+    pub scope_request: RwSignal<ScopeRequest>,
+    /// Account names Organizations told.
+    pub account_names: RwSignal<HashMap<String, String>>,
+    /// The scope editor is open.
+    pub scopes_open: RwSignal<bool>,
+    /// The scope editor's own message (a bad line, the org listing's failure), shown beside it.
+    pub scopes_message: RwSignal<Option<String>>,
     pub filter: RwSignal<Filter>,
     pub sort: RwSignal<Sort>,
+    pub group: RwSignal<Group>,
     /// The key whose panel is open.
-    pub selected: RwSignal<Option<String>>,
-    /// "Rotate now" state per (region, key) (`rotation::flow_key`), kept when the panel closes
-    /// or the region changes, so a running rotation is still followed and shown.
+    pub selected: RwSignal<Option<RowKey>>,
+    /// "Rotate now" state per key (`RowKey::key`), kept when the panel closes or the scopes
+    /// change, so a running rotation is still followed and shown.
     pub flows: RwSignal<HashMap<String, RotateFlow>>,
     /// The key whose rotate dialog is open.
-    pub dialog: RwSignal<Option<String>>,
-    /// Rotations have their own transport and generation: a region switch or Back/Forward
+    pub dialog: RwSignal<Option<RowKey>>,
+    /// Rotations have their own transport and generation: a scope change or Back/Forward
     /// cancels the inventory's requests, never a rotation's; only the end of the session does
-    /// (ui/rotations.rs).
+    /// (ui/actions/rotate.rs).
     pub rotation_transport: StoredValue<FetchTransport, LocalStorage>,
     pub rotation_gen: StoredValue<Generation>,
     /// Cross-tab locks held for rotations whose outcome is unknown.
     pub locks: StoredValue<HashMap<String, KeyLock>, LocalStorage>,
-    /// Adaptive pacing per scope (region), shared by the page's and the rotations' clients of
-    /// that scope (docs/kms.md §4.3); kept for the session.
-    pub limiters: StoredValue<HashMap<String, Rc<Limiters>>, LocalStorage>,
+    /// Adaptive pacing per scope, shared by the page's and the rotations' clients of that
+    /// scope (docs/kms.md §4.3); kept for the session.
+    pub limiters: StoredValue<HashMap<ScopeId, Rc<Limiters>>, LocalStorage>,
     /// The share of each KMS quota the console may use (docs/kms.md §4.3).
     pub quota_share: RwSignal<f64>,
+}
+
+/// The page's state, provided by the root component.
+pub fn use_app() -> App {
+    expect_context::<App>()
 }
 
 impl App {
@@ -112,7 +159,8 @@ impl App {
         App {
             connection: RwSignal::new(Connection::Disconnected),
             credentials: StoredValue::new_local(None),
-            client: StoredValue::new_local(None),
+            accounts: StoredValue::new_local(HashMap::new()),
+            runtimes: StoredValue::new_local(HashMap::new()),
             transport: StoredValue::new_local(FetchTransport::new()),
             now: RwSignal::new(super::dom::now()),
             error: RwSignal::new(None),
@@ -121,9 +169,17 @@ impl App {
             log_seq: StoredValue::new(0),
             log_pending: StoredValue::new_local(Rc::new(RefCell::new(Vec::new()))),
             next_id: StoredValue::new(0),
-            inventory: RwSignal::new(Inventory::default()),
+            fleet: RwSignal::new(Fleet::default()),
+            scope_request: RwSignal::new(ScopeRequest {
+                role_name: DEFAULT_ROLE_NAME.to_string(),
+                ..ScopeRequest::default()
+            }),
+            account_names: RwSignal::new(HashMap::new()),
+            scopes_open: RwSignal::new(false),
+            scopes_message: RwSignal::new(None),
             filter: RwSignal::new(Filter::default()),
             sort: RwSignal::new(Sort::default()),
+            group: RwSignal::new(Group::default()),
             selected: RwSignal::new(None),
             flows: RwSignal::new(HashMap::new()),
             dialog: RwSignal::new(None),
@@ -135,28 +191,17 @@ impl App {
         }
     }
 
-    /// The pacing of `region`'s scope, made on first use at the current share.
-    pub fn limiters_for(&self, region: &str) -> Rc<Limiters> {
+    /// The pacing of `scope`, made on first use at the current share.
+    pub fn limiters_for(&self, scope: &ScopeId) -> Rc<Limiters> {
         let share = self.quota_share.get_untracked();
         let mut out = None;
         self.limiters.update_value(|m| {
             out = Some(Rc::clone(
-                m.entry(region.to_string())
+                m.entry(scope.clone())
                     .or_insert_with(|| Rc::new(Limiters::new(share))),
             ));
         });
         out.unwrap_or_else(|| Rc::new(Limiters::new(share)))
-    }
-
-    /// The user changed the share: every scope's limiters follow at once.
-    pub fn set_quota_share(&self, share: f64) {
-        self.quota_share.set(share);
-        let now = super::dom::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0);
-        self.limiters
-            .with_value(|m| m.values().for_each(|l| l.set_share(share, now)));
     }
 
     /// The token every rotation of this session runs with (None when not connected).
@@ -166,77 +211,78 @@ impl App {
             .then(|| self.rotation_gen.with_value(Generation::token))
     }
 
-    /// The session is over: stop every rotation's requests. Locks of rotations that are still
-    /// recorded (not settled) stay held, so no other tab can rotate those keys meanwhile; the
-    /// next connection reconciles them (ui/rotations.rs).
-    fn end_rotations(&self) {
-        self.rotation_gen.with_value(|g| {
-            g.bump();
-        });
-        self.rotation_transport.with_value(|t| t.abort_all());
-        let keep = super::rotations::recorded_lock_names();
-        self.locks
-            .update_value(|m| m.retain(|name, _| keep.contains(name)));
-        self.flows.set(HashMap::new());
-        self.dialog.set(None);
-    }
-
-    fn fresh_id(&self) -> u64 {
+    pub(super) fn fresh_id(&self) -> u64 {
         let id = self.next_id.get_value().wrapping_add(1);
         self.next_id.set_value(id);
         id
     }
 
     /// A client whose requests go to the log and are cancelled by the next `abort_all` of
-    /// `root` (the page's transport, or the rotations' own). Records of a retired scope
-    /// (disconnect, region switch) are dropped: after Disconnect the page must not show
-    /// anything of the old session, not even the access key id in a header.
+    /// `root`. Records of a retired client (disconnect, scope dropped) are dropped: after
+    /// Disconnect the page must not show anything of the old session, not even the access key
+    /// id in a header. `scope` chooses the pacing (None: calls outside any scope).
     pub fn logged_client(
         &self,
-        root: StoredValue<FetchTransport, LocalStorage>,
+        root: &FetchTransport,
         creds: Rc<Credentials>,
-        endpoint: crate::aws::endpoint::EndpointConfig,
+        endpoint: EndpointConfig,
+        scope: Option<&ScopeId>,
     ) -> KmsClient {
-        let transport = root.with_value(|t| t.new_scope());
-        let scope = transport.clone();
+        let transport = root.new_scope();
+        let live = transport.clone();
         let app = *self;
         let observer: crate::aws::client::Observer = Rc::new(move |record| {
-            if scope.is_current() {
+            if live.is_current() {
                 app.push_log(record);
             }
         });
-        let limiters = self.limiters_for(&endpoint.region);
-        Rc::new(
-            Client::new(transport, creds, endpoint)
-                .with_observer(observer)
-                .with_limiters(limiters),
-        )
+        let mut client = Client::new(transport, creds, endpoint).with_observer(observer);
+        if let Some(scope) = scope {
+            client = client.with_limiters(self.limiters_for(scope));
+        }
+        Rc::new(client)
     }
 
-    /// The current client, if connected.
-    pub fn client(&self) -> Option<KmsClient> {
-        self.client.with_value(|c| c.clone())
+    /// The session's endpoint settings with `region` (None when disconnected).
+    pub fn endpoint_for(&self, region: &str) -> Option<EndpointConfig> {
+        self.connection.with_untracked(|c| {
+            c.session().map(|s| EndpointConfig {
+                region: region.to_string(),
+                ..s.endpoint.clone()
+            })
+        })
     }
 
-    /// The client and the current session's cancel token, if connected: what every action
-    /// needs, so that a disconnect or region switch drops its late results.
-    pub fn connected(&self) -> Option<(KmsClient, CancelToken)> {
-        let client = self.client()?;
-        let token = self
-            .connection
-            .with_untracked(|c| c.session().map(|s| s.token()))?;
-        Some((client, token))
+    /// The connected account and the session's home region.
+    pub fn home_scope(&self) -> Option<ScopeId> {
+        self.connection.with_untracked(|c| {
+            c.session()
+                .map(|s| ScopeId::new(s.identity.account.clone(), s.region().to_string()))
+        })
     }
 
-    /// The flow key of `key_id` in the current region.
-    pub fn flow_key(&self, key_id: &str) -> String {
-        crate::console::rotation::flow_key(&self.region().unwrap_or_default(), key_id)
+    /// `account`'s credentials (None: not reached, or not chosen).
+    pub fn credentials_for(&self, account: &str) -> Option<Rc<Credentials>> {
+        self.accounts
+            .with_value(|m| m.get(account).map(|a| Rc::clone(&a.credentials)))
     }
 
-    /// The current region (connected or not: None when disconnected).
-    pub fn region(&self) -> Option<String> {
-        self.connection
-            .with_untracked(|c| c.session().map(|s| s.region().to_string()))
+    /// `scope`'s page client and a token of its current load generation.
+    pub fn scope_client(&self, scope: &ScopeId) -> Option<(KmsClient, CancelToken)> {
+        self.runtimes.with_value(|m| {
+            m.get(scope)
+                .map(|rt| (Rc::clone(&rt.client), rt.generation.token()))
+        })
+    }
+
+    /// The clock offset learned by any client (carried over to new clients).
+    pub fn clock_offset_ms(&self) -> i64 {
+        self.runtimes.with_value(|m| {
+            m.values()
+                .map(|rt| rt.client.clock_offset_ms())
+                .find(|o| *o != 0)
+                .unwrap_or(0)
+        })
     }
 
     pub fn show_error_text(&self, sentence: impl Into<String>) {
@@ -272,7 +318,7 @@ impl App {
             status: err.status(),
         };
         if self.connection.with_untracked(|c| c.is_connected()) && ends_session(err) {
-            self.end_session(ui.sentence.clone());
+            super::actions::session::end_session(*self, ui.sentence.clone());
         }
         self.error.set(Some(ui));
     }
@@ -328,54 +374,5 @@ impl App {
     pub fn clear_log(&self) {
         self.log_pending.get_value().borrow_mut().clear();
         self.log.set(Vec::new());
-    }
-
-    /// Cancel every request in flight (disconnect, region switch).
-    pub fn abort_requests(&self) {
-        self.transport.with_value(|t| t.abort_all());
-    }
-
-    /// Forget everything shown for the old region. Rotation flows stay (they follow their
-    /// key's own region); a dialog still asking is closed.
-    pub fn clear_console(&self) {
-        self.inventory.set(Inventory::default());
-        self.selected.set(None);
-        self.flows
-            .update(|m| m.values_mut().for_each(RotateFlow::cancel));
-        self.dialog.set(None);
-    }
-
-    /// Credentials expired or were rejected: cancel everything, forget them, and go back to the
-    /// connect form with `reason`.
-    pub fn end_session(&self, reason: String) {
-        self.abort_requests();
-        self.limiters.set_value(HashMap::new());
-        self.end_rotations();
-        self.clear_console();
-        self.client.set_value(None);
-        self.credentials.set_value(None);
-        super::persist::forget();
-        self.connection.update(|c| c.end(reason));
-        super::dom::scroll_to_top();
-        // The old session's requests (account, key ids, access key id) go with it, as on
-        // Disconnect.
-        self.clear_log();
-    }
-
-    /// The user pressed Disconnect: forget the credentials everywhere.
-    pub fn disconnect(&self) {
-        self.abort_requests();
-        self.limiters.set_value(HashMap::new());
-        self.end_rotations();
-        self.clear_console();
-        self.filter.set(Filter::default());
-        self.client.set_value(None);
-        self.credentials.set_value(None);
-        super::persist::forget();
-        self.connection.update(|c| c.disconnect());
-        super::dom::scroll_to_top();
-        self.clear_log();
-        self.dismiss_error();
-        self.notice.set(None);
     }
 }

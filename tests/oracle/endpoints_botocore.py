@@ -2,8 +2,9 @@
 
 Usage: endpoints_botocore.py CASES.json RESULTS.json
 
-CASES.json is a list of {"service": "kms"|"sts", "region", "fips", "dual_stack",
-"endpoint": str|null}. RESULTS.json gets, in the same order, {"url": str} or {"error": str}.
+CASES.json is a list of {"service": "kms"|"sts"|"organizations", "region", "fips", "dual_stack",
+"endpoint": str|null}. RESULTS.json gets, in the same order, {"url": str, "signing_region": str|null} or
+{"error": str}.
 STS is resolved the way botocore does by default (regional endpoints, UseGlobalEndpoint off).
 """
 
@@ -24,7 +25,7 @@ def main():
         service: EndpointProvider(
             loader.load_service_model(service, "endpoint-rule-set-1"), partitions
         )
-        for service in ("kms", "sts")
+        for service in ("kms", "sts", "organizations")
     }
     with open(sys.argv[1], encoding="utf-8") as f:
         cases = json.load(f)
@@ -41,7 +42,8 @@ def main():
             params["Endpoint"] = case["endpoint"]
         try:
             endpoint = providers[case["service"]].resolve_endpoint(**params)
-            results.append({"url": endpoint.url})
+            schemes = endpoint.properties.get("authSchemes") or [{}]
+            results.append({"url": endpoint.url, "signing_region": schemes[0].get("signingRegion")})
         except Exception as e:  # the rule set's error() rules raise
             results.append({"error": str(e)})
     with open(sys.argv[2], "w", encoding="utf-8") as f:

@@ -3,15 +3,16 @@
 
 use leptos::prelude::*;
 
-use super::fmt::local_time;
-use super::state::{App, LogEntry};
 use crate::console::format::thousands;
+use crate::ui::fmt::local_time;
+use crate::ui::state::{use_app, LogEntry};
 
 /// Rows rendered at once; older ones stay in memory and are counted.
 const SHOWN: usize = 200;
 
 #[component]
-pub fn RequestLog(app: App) -> impl IntoView {
+pub fn RequestLog() -> impl IntoView {
+    let app = use_app();
     let open = RwSignal::new(true);
     let total = Memo::new(move |_| app.log.with(Vec::len));
     let shown = move || {

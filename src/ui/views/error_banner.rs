@@ -1,14 +1,36 @@
-//! The error banner (one at a time: the latest error, with how many came before) and the notice
-//! line. Server text is rendered as text nodes only.
+//! The error banner (one at a time: the latest error) and the notice line. Server text is
+//! rendered as text nodes only. A new error is scrolled into view and focused, so it is seen
+//! where the user is looking (the connect form puts it beside the Connect button).
 
 use leptos::prelude::*;
 
-use super::state::{App, NoticeKind};
+use crate::ui::dom;
+use crate::ui::state::{use_app, NoticeKind};
 
+/// The error banner and the notice line, at the top of the console.
 #[component]
-pub fn Banners(app: App) -> impl IntoView {
+pub fn Banners() -> impl IntoView {
     view! {
         <div class="banners">
+            <ErrorBanner/>
+            <NoticeLine/>
+        </div>
+    }
+}
+
+/// The latest error.
+#[component]
+pub fn ErrorBanner() -> impl IntoView {
+    let app = use_app();
+    let id = Memo::new(move |_| app.error.with(|e| e.as_ref().map(|e| e.id)));
+    Effect::new(move |_| {
+        if id.get().is_some() {
+            // After the banner is in the page.
+            request_animation_frame(|| dom::reveal("error-banner"));
+        }
+    });
+    view! {
+        <div class="banner-slot">
             {move || {
                 app.error
                     .get()
@@ -24,7 +46,7 @@ pub fn Banners(app: App) -> impl IntoView {
                             parts.join(" \u{b7} ")
                         };
                         view! {
-                            <div class="banner error" role="alert" data-testid="error-banner">
+                            <div class="banner error" role="alert" data-testid="error-banner" tabindex="-1">
                                 <div class="banner-body">
                                     <div class="banner-title">
                                         {e
@@ -55,6 +77,16 @@ pub fn Banners(app: App) -> impl IntoView {
                         }
                     })
             }}
+        </div>
+    }
+}
+
+/// The latest notice.
+#[component]
+pub fn NoticeLine() -> impl IntoView {
+    let app = use_app();
+    view! {
+        <div class="banner-slot">
             {move || {
                 app.notice
                     .get()

@@ -1,259 +1,31 @@
-//! The inventory: the region's keys as they load (progress, filter, quick filters, sort, count),
-//! the "go to key" box, and the key selection that the key panel and the URL follow.
-
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
-use std::time::Duration;
+//! The inventory: every scope's keys as they load (progress, filter, quick filters, sort,
+//! grouping, count), the "go to key" box, and the rows that open the key panel.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use super::app::switch_region;
-use super::dom;
 use super::key_panel::KeyPanel;
-use super::state::App;
-use crate::aws::error::{AwsError, ErrorCode};
-use crate::aws::kms::{DescribeKey, KeyState, MultiRegionKeyType};
-use crate::console::arn::{key_fragment, parse_key_ref, KeyRef, Route};
-use crate::console::filter::{self, SortColumn};
+use crate::aws::kms::{KeyState, MultiRegionKeyType};
+use crate::console::filter::{self, Group, SortColumn};
+use crate::console::fleet::{Fleet, RowKey};
 use crate::console::format;
-use crate::console::inventory::{
-    load_inventory, load_key_details, AutoRotation, Inventory, InventoryEvent, KeyRow, LoadConfig,
-    LoadOutcome,
-};
+use crate::console::inventory::{AutoRotation, KeyRow};
 use crate::console::quota::{is_low, ON_DEMAND_ROTATION_LIMIT};
 use crate::console::rotation::{self, Activity, RotateFlow};
-use crate::console::session::CancelToken;
-
-/// How often loader events are folded into the view: one re-render per batch instead of one per
-/// answer keeps a 1,000-key load smooth.
-const FLUSH_EVERY: Duration = Duration::from_millis(150);
+use crate::ui::actions::{load, navigate, scopes};
+use crate::ui::state::use_app;
 
 /// Table page sizes offered; the second is the default.
 const PAGE_SIZES: [usize; 3] = [50, 100, 250];
-
-/// Collects loader events and applies them to `app.inventory` in batches. Events that arrive
-/// after the token was cancelled (disconnect, region switch) are dropped.
-struct Batcher {
-    app: App,
-    token: CancelToken,
-    buffer: RefCell<Vec<InventoryEvent>>,
-    scheduled: Cell<bool>,
-    /// Single-key refreshes must not mark the whole inventory finished.
-    partial: bool,
-}
-
-impl Batcher {
-    fn new(app: App, token: CancelToken, partial: bool) -> Rc<Self> {
-        Rc::new(Batcher {
-            app,
-            token,
-            buffer: RefCell::new(Vec::new()),
-            scheduled: Cell::new(false),
-            partial,
-        })
-    }
-
-    fn push(self: &Rc<Self>, ev: InventoryEvent) {
-        if self.partial && matches!(ev, InventoryEvent::Finished | InventoryEvent::Stopped(_)) {
-            return;
-        }
-        self.buffer.borrow_mut().push(ev);
-        if !self.scheduled.get() {
-            self.scheduled.set(true);
-            let me = Rc::clone(self);
-            set_timeout(move || me.flush(), FLUSH_EVERY);
-        }
-    }
-
-    fn flush(&self) {
-        self.scheduled.set(false);
-        let events = std::mem::take(&mut *self.buffer.borrow_mut());
-        if events.is_empty() || self.token.is_cancelled() {
-            return;
-        }
-        let generation = self.token.generation();
-        self.app.inventory.update(|inv| {
-            if inv.generation != generation {
-                return;
-            }
-            for ev in events {
-                inv.apply(ev);
-            }
-        });
-    }
-}
-
-/// Start (or restart) the inventory of the current session's region.
-pub fn start(app: App) {
-    let Some(client) = app.client() else { return };
-    let Some((token, region)) = app
-        .connection
-        .with_untracked(|c| c.session().map(|s| (s.token(), s.region().to_string())))
-    else {
-        return;
-    };
-    app.inventory
-        .set(Inventory::new(region, token.generation()));
-    let batcher = Batcher::new(app, token.clone(), false);
-    spawn_local(async move {
-        let sink = Rc::clone(&batcher);
-        let outcome = load_inventory(&client, &token, &LoadConfig::default(), move |ev| {
-            sink.push(ev)
-        })
-        .await;
-        batcher.flush();
-        if let LoadOutcome::Failed(e) = outcome {
-            app.report(&e);
-        }
-    });
-}
-
-/// Read again every key whose reads failed (throttling that outlasted the retries, a
-/// permission since granted). `busy` is true while it runs.
-fn retry_failed(app: App, busy: RwSignal<bool>) {
-    let Some((client, token)) = app.connected() else {
-        return;
-    };
-    let ids = app.inventory.with_untracked(Inventory::failed_key_ids);
-    if ids.is_empty() {
-        return;
-    }
-    busy.set(true);
-    let batcher = Batcher::new(app, token.clone(), true);
-    spawn_local(async move {
-        let sink = Rc::clone(&batcher);
-        let outcome = load_key_details(&client, ids, &token, &LoadConfig::default(), move |ev| {
-            sink.push(ev)
-        })
-        .await;
-        batcher.flush();
-        busy.try_set(false);
-        if let LoadOutcome::Failed(e) = outcome {
-            app.report(&e);
-        }
-    });
-}
-
-/// Re-read one key's details (DescribeKey, rotation status, history). A key that does not
-/// exist is not added to the inventory: its panel closes with the error.
-pub fn refresh_key(app: App, key_id: String) {
-    let Some((client, token)) = app.connected() else {
-        return;
-    };
-    let batcher = Batcher::new(app, token.clone(), true);
-    spawn_local(async move {
-        let sink = Rc::clone(&batcher);
-        let wanted = key_id.clone();
-        let not_found: Rc<RefCell<Option<AwsError>>> = Rc::new(RefCell::new(None));
-        let nf = Rc::clone(&not_found);
-        let _ = load_key_details(
-            &client,
-            vec![key_id.clone()],
-            &token,
-            &LoadConfig::default(),
-            move |ev| match ev {
-                InventoryEvent::Described {
-                    ref key_id,
-                    result: Err(ref e),
-                } if key_id == &wanted
-                    && matches!(e.code(), Some(ErrorCode::NotFoundException)) =>
-                {
-                    *nf.borrow_mut() = Some(e.clone());
-                }
-                ev => sink.push(ev),
-            },
-        )
-        .await;
-        batcher.flush();
-        let missing = not_found.borrow_mut().take();
-        if let Some(e) = missing {
-            if app.selected.get_untracked().as_deref() == Some(key_id.as_str()) {
-                select_key(app, None, false);
-            }
-            app.report(&e);
-        }
-    });
-}
-
-/// Open (Some) or close (None) a key panel, and put it in the URL. `push` adds a history entry.
-pub fn select_key(app: App, key_id: Option<String>, push: bool) {
-    let region = app.region().unwrap_or_default();
-    if app.selected.get_untracked() != key_id {
-        app.selected.set(key_id.clone());
-    }
-    if region.is_empty() {
-        return;
-    }
-    let fragment = match &key_id {
-        Some(id) => key_fragment(&region, id),
-        None => Route::Region { region }.to_fragment(),
-    };
-    dom::set_hash(&fragment, push);
-}
-
-/// "Go to key": a key id, key ARN (its region is used), alias name or alias ARN.
-/// Minimal adapter: aliases that are not in the loaded inventory are resolved with one
-/// DescribeKey here (console/ has no resolver for them).
-fn go_to_key(app: App, input: String) {
-    let key_ref = match parse_key_ref(&input) {
-        Ok(k) => k,
-        Err(e) => {
-            app.show_error_text(e.to_string());
-            return;
-        }
-    };
-    let current = app.region().unwrap_or_default();
-    if let Some(r) = key_ref.region() {
-        if r != current {
-            switch_region(app, r.to_string());
-        }
-    }
-    if let Some(id) = key_ref.key_id() {
-        select_key(app, Some(id.to_ascii_lowercase()), true);
-        return;
-    }
-    // An alias: look in the inventory of this region first.
-    if let KeyRef::AliasName(name) = &key_ref {
-        let found = app
-            .inventory
-            .with_untracked(|inv| inv.find_alias(name).map(|r| r.key_id.clone()));
-        if let Some(id) = found {
-            select_key(app, Some(id), true);
-            return;
-        }
-    }
-    let Some((client, token)) = app.connected() else {
-        return;
-    };
-    let describe_id = key_ref.describe_key_id();
-    spawn_local(async move {
-        let result = client.call(&DescribeKey::new(describe_id)).await;
-        if token.is_cancelled() {
-            return;
-        }
-        match result {
-            Ok(out) => {
-                let id = out.key_metadata.key_id.clone();
-                let generation = token.generation();
-                app.inventory.update(|inv| {
-                    if inv.generation == generation {
-                        inv.upsert_metadata(out.key_metadata);
-                    }
-                });
-                select_key(app, Some(id.clone()), true);
-                refresh_key(app, id);
-            }
-            Err(e) => app.report(&e),
-        }
-    });
-}
 
 /// What one table row shows, computed from the model so that a row re-renders only when its
 /// own text changes.
 #[derive(Clone, Debug, PartialEq)]
 struct RowView {
     key_id: String,
+    /// Account id (and name) and Region, shown when several scopes are chosen.
+    scope: Option<(String, String)>,
+    /// The other Regions of a multi-Region set that are loaded (the primary's row lists them).
+    set_regions: Vec<String>,
     alias: Option<String>,
     more_aliases: usize,
     description: Option<String>,
@@ -275,7 +47,7 @@ struct RowView {
     loading: bool,
 }
 
-fn row_view(row: &KeyRow, flow: Option<&RotateFlow>) -> RowView {
+fn row_view(fleet: &Fleet, key: &RowKey, row: &KeyRow, flow: Option<&RotateFlow>) -> RowView {
     let activity = rotation::activity(Some(row), flow);
     let meta = row.meta();
     let state_class = match row.state() {
@@ -314,8 +86,32 @@ fn row_view(row: &KeyRow, flow: Option<&RotateFlow>) -> RowView {
         Some(MultiRegionKeyType::Replica) => Some("multi-Region replica"),
         _ => None,
     });
+    let scope = fleet.is_multi().then(|| {
+        let name = fleet
+            .scope(&key.scope)
+            .and_then(|e| e.account_name.clone())
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        (
+            format!("{}{name}", key.scope.account),
+            key.scope.region.clone(),
+        )
+    });
+    let set_regions = fleet
+        .set_members(key)
+        .into_iter()
+        .map(|(s, primary)| {
+            if primary {
+                format!("primary in {}", s.region)
+            } else {
+                s.region
+            }
+        })
+        .collect();
     RowView {
         key_id: row.key_id.clone(),
+        scope,
+        set_regions,
         alias: row.alias().map(str::to_string),
         more_aliases: row.aliases.len().saturating_sub(1),
         description: row.description().map(str::to_string),
@@ -352,7 +148,13 @@ fn row_cells(v: RowView) -> impl IntoView {
     let badges_busy = v.loading && v.problems.is_empty();
     let problems =
         (!v.problems.is_empty()).then(|| (v.problems.join(", "), v.problem_text.clone()));
+    let scope = v.scope.clone();
+    let set = (!v.set_regions.is_empty()).then(|| v.set_regions.join(", "));
     view! {
+        {scope.map(|(account, region)| view! {
+            <td data-label="Account"><span class="mono" data-testid="key-account">{account}</span></td>
+            <td data-label="Region"><span class="mono" data-testid="key-region">{region}</span></td>
+        })}
         <td class="col-key">
             <div class="cell-main" data-testid="key-alias">
                 {v.alias.unwrap_or_else(|| "\u{2014}".to_string())}
@@ -391,6 +193,11 @@ fn row_cells(v: RowView) -> impl IntoView {
             <div class="badges">
                 {v.managed.map(|m| view! { <span class="badge info">{m}</span> })}
                 {v.multi_region.map(|m| view! { <span class="badge outline">{m}</span> })}
+                {set.map(|r| view! {
+                    <span class="badge outline" data-testid="key-replicas" title="The other Regions of this multi-Region key (one set: rotate it through its primary)">
+                        {format!("also in {r}")}
+                    </span>
+                })}
             </div>
         </td>
         <td data-label="Automatic rotation">
@@ -405,21 +212,22 @@ fn row_cells(v: RowView) -> impl IntoView {
 }
 
 #[component]
-fn KeyTableRow(app: App, key_id: String) -> impl IntoView {
-    let id = key_id.clone();
+fn KeyTableRow(key: RowKey) -> impl IntoView {
+    let app = use_app();
+    let flow_key = key.key();
+    // The flow lookup is its own memo, so a row re-renders only when its own flow changes.
+    let flow = Memo::new(move |_| app.flows.with(|m| m.get(&flow_key).cloned()));
+    let k = key.clone();
     let view_memo = Memo::new(move |_| {
-        app.inventory.with(|inv| {
-            inv.row(&id).map(|r| {
-                app.flows
-                    .with(|m| row_view(r, m.get(&rotation::flow_key(&inv.region, &id))))
-            })
-        })
+        let flow = flow.get();
+        app.fleet
+            .with(|f| f.row(&k).map(|r| row_view(f, &k, r, flow.as_ref())))
     });
-    let id_sel = key_id.clone();
-    let selected = Memo::new(move |_| app.selected.with(|s| s.as_deref() == Some(id_sel.as_str())));
+    let k = key.clone();
+    let selected = Memo::new(move |_| app.selected.with(|s| s.as_ref() == Some(&k)));
     let open = {
-        let key_id = key_id.clone();
-        move || select_key(app, Some(key_id.clone()), true)
+        let key = key.clone();
+        move || navigate::select_key(app, Some(key.clone()), true)
     };
     let open_click = open.clone();
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
@@ -433,7 +241,9 @@ fn KeyTableRow(app: App, key_id: String) -> impl IntoView {
         <tr
             class=move || if selected.get() { "key-row selected" } else { "key-row" }
             data-testid="key-row"
-            data-key-id=key_id
+            data-key-id=key.key_id.clone()
+            data-account=key.scope.account.clone()
+            data-region=key.scope.region.clone()
             tabindex="0"
             aria-selected=move || if selected.get() { "true" } else { "false" }
             on:click=move |_| open_click()
@@ -445,11 +255,8 @@ fn KeyTableRow(app: App, key_id: String) -> impl IntoView {
 }
 
 #[component]
-fn SortHeader(
-    app: App,
-    column: SortColumn,
-    #[prop(optional)] class: &'static str,
-) -> impl IntoView {
+fn SortHeader(column: SortColumn, #[prop(optional)] class: &'static str) -> impl IntoView {
+    let app = use_app();
     view! {
         <th class=class aria-sort=move || app.sort.with(|s| s.aria_for(column)) scope="col">
             <button
@@ -465,7 +272,8 @@ fn SortHeader(
 
 /// The first column holds alias and key id, so its header sorts by either.
 #[component]
-fn AliasHeader(app: App) -> impl IntoView {
+fn AliasHeader() -> impl IntoView {
+    let app = use_app();
     let aria = move || {
         app.sort.with(|s| match s.aria_for(SortColumn::Alias) {
             "none" => s.aria_for(SortColumn::KeyId),
@@ -506,12 +314,12 @@ fn AliasHeader(app: App) -> impl IntoView {
 
 #[component]
 fn QuickFilter(
-    app: App,
     label: &'static str,
     testid: &'static str,
     get: fn(&filter::Filter) -> bool,
     set: fn(&mut filter::Filter, bool),
 ) -> impl IntoView {
+    let app = use_app();
     let on = move || app.filter.with(get);
     view! {
         <button
@@ -530,36 +338,70 @@ fn QuickFilter(
 }
 
 #[component]
-fn InventoryCard(app: App) -> impl IntoView {
+fn InventoryCard() -> impl IntoView {
+    let app = use_app();
     let visible = Memo::new(move |_| {
         let filter = app.filter.get();
         let sort = app.sort.get();
-        app.inventory.with(|inv| {
-            filter::view(inv, &filter, sort)
+        let group = app.group.get();
+        app.fleet.with(|f| {
+            filter::view(f, &filter, sort, group)
                 .into_iter()
-                .map(|r| r.key_id.clone())
-                .collect::<Vec<String>>()
+                .map(|(e, r)| RowKey::new(e.id.clone(), r.key_id.clone()))
+                .collect::<Vec<RowKey>>()
         })
     });
-    let progress = Memo::new(move |_| app.inventory.with(Inventory::progress));
-    let total = Memo::new(move |_| app.inventory.with(Inventory::len));
+    let progress = Memo::new(move |_| app.fleet.with(Fleet::progress));
+    let total = Memo::new(move |_| app.fleet.with(filter::listed_len));
+    let multi = Memo::new(move |_| app.fleet.with(Fleet::is_multi));
+    // With one scope its errors show here; with several, on each scope's line (Scopes).
+    let single = move |pick: fn(&crate::console::inventory::Inventory) -> Option<String>| {
+        app.fleet.with(|f| match f.scopes() {
+            [one] => pick(&one.inventory),
+            _ => None,
+        })
+    };
     let keys_error = Memo::new(move |_| {
-        app.inventory
-            .with(|i| i.keys_error.as_ref().map(AwsError::user_message))
+        single(|i| {
+            i.keys_error
+                .as_ref()
+                .map(crate::aws::error::AwsError::user_message)
+        })
     });
     let aliases_error = Memo::new(move |_| {
-        app.inventory
-            .with(|i| i.aliases.error().map(AwsError::user_message))
+        single(|i| {
+            i.aliases
+                .error()
+                .map(crate::aws::error::AwsError::user_message)
+        })
     });
-    let region = Memo::new(move |_| app.inventory.with(|i| i.region.clone()));
-    let failed = Memo::new(move |_| app.inventory.with(Inventory::failed_count));
+    let title = Memo::new(move |_| {
+        app.fleet.with(|f| match f.scopes() {
+            [one] => format!("Keys in {}", one.id.region),
+            all => {
+                let mut regions: Vec<&str> = all.iter().map(|e| e.id.region.as_str()).collect();
+                regions.sort_unstable();
+                regions.dedup();
+                let accounts = f.accounts_in_order().len();
+                format!(
+                    "Keys in {accounts} account{} \u{d7} {} Region{}",
+                    if accounts == 1 { "" } else { "s" },
+                    regions.len(),
+                    if regions.len() == 1 { "" } else { "s" }
+                )
+            }
+        })
+    });
+    let failed = Memo::new(move |_| app.fleet.with(Fleet::failed_count));
     let retrying = RwSignal::new(false);
     let goto = RwSignal::new(String::new());
     // Read once a second (the page's clock tick): the limiters are plain state, not signals.
     let pacing = Memo::new(move |_| {
         app.now.track();
-        let region = region.get();
-        format::pacing_text(&app.limiters_for(&region).status())
+        let status: Vec<_> = app
+            .limiters
+            .with_value(|m| m.values().flat_map(|l| l.status()).collect());
+        format::pacing_text(&status)
     });
 
     // Pages keep the table small: every layout pass of a 1,000-row table costs more than the
@@ -569,7 +411,8 @@ fn InventoryCard(app: App) -> impl IntoView {
     Effect::new(move |_| {
         app.filter.track();
         app.sort.track();
-        region.track();
+        app.group.track();
+        multi.track();
         page.set(0);
     });
     let pages = Memo::new(move |_| visible.with(Vec::len).div_ceil(page_size.get()).max(1));
@@ -581,9 +424,11 @@ fn InventoryCard(app: App) -> impl IntoView {
                 .skip(p * size)
                 .take(size)
                 .cloned()
-                .collect::<Vec<String>>()
+                .collect::<Vec<RowKey>>()
         })
     });
+    // The rows on screen are read first by the loads still running.
+    Effect::new(move |_| page_ids.with(|keys| load::prioritize(app, keys)));
     let range_text = move || {
         let n = visible.with(Vec::len);
         let size = page_size.get();
@@ -601,7 +446,7 @@ fn InventoryCard(app: App) -> impl IntoView {
     view! {
         <section class="card inventory" id="inventory" aria-labelledby="inventory-title" tabindex="-1">
             <div class="card-head">
-                <h2 id="inventory-title">"Keys in " {move || region.get()}</h2>
+                <h2 id="inventory-title">{move || title.get()}</h2>
                 <span class="spacer"></span>
                 <form
                     class="goto"
@@ -610,7 +455,7 @@ fn InventoryCard(app: App) -> impl IntoView {
                     on:submit=move |ev: leptos::ev::SubmitEvent| {
                         ev.prevent_default();
                         let v = goto.get_untracked();
-                        go_to_key(app, v);
+                        navigate::go_to_key(app, v);
                     }
                 >
                     <label for="goto-key" class="visually-hidden">"Go to key"</label>
@@ -648,30 +493,42 @@ fn InventoryCard(app: App) -> impl IntoView {
                         }
                     />
                 </div>
+                <Show when=move || multi.get()>
+                    <label class="pager-size">
+                        "Group by "
+                        <select
+                            data-testid="group-by"
+                            on:change=move |ev| app.group.set(Group::parse(&event_target_value(&ev)))
+                        >
+                            {[(Group::None, "nothing"), (Group::Account, "account"), (Group::Region, "Region")]
+                                .into_iter()
+                                .map(|(g, label)| view! {
+                                    <option value=g.as_str() prop:selected=move || app.group.get() == g>{label}</option>
+                                })
+                                .collect_view()}
+                        </select>
+                    </label>
+                </Show>
                 <div class="chips" role="group" aria-label="Quick filters">
                     <QuickFilter
-                        app=app
                         label="Rotatable now"
                         testid="filter-rotatable"
                         get=|f| f.rotatable
                         set=|f, v| f.rotatable = v
                     />
                     <QuickFilter
-                        app=app
                         label="Automatic rotation off"
                         testid="filter-auto-off"
                         get=|f| f.auto_off
                         set=|f, v| f.auto_off = v
                     />
                     <QuickFilter
-                        app=app
                         label="Customer managed"
                         testid="filter-customer-managed"
                         get=|f| f.customer_managed
                         set=|f, v| f.customer_managed = v
                     />
                     <QuickFilter
-                        app=app
                         label="Quota low"
                         testid="filter-quota-low"
                         get=|f| f.quota_low
@@ -702,7 +559,7 @@ fn InventoryCard(app: App) -> impl IntoView {
                         data-testid="quota-share"
                         on:change=move |ev| {
                             if let Ok(pct) = event_target_value(&ev).parse::<f64>() {
-                                app.set_quota_share(pct / 100.0);
+                                scopes::set_quota_share(app, pct / 100.0);
                             }
                         }
                     >
@@ -736,7 +593,7 @@ fn InventoryCard(app: App) -> impl IntoView {
                         class="btn small"
                         data-testid="inventory-retry-failed"
                         disabled=move || retrying.get()
-                        on:click=move |_| retry_failed(app, retrying)
+                        on:click=move |_| load::retry_failed(app, retrying)
                     >
                         {move || {
                             let n = failed.get();
@@ -754,9 +611,9 @@ fn InventoryCard(app: App) -> impl IntoView {
                     type="button"
                     class="btn small"
                     data-testid="inventory-reload"
-                    title="List and read every key of the region again"
+                    title="List and read every key of every scope again"
                     disabled=move || progress.get().is_loading()
-                    on:click=move |_| start(app)
+                    on:click=move |_| load::reload_all(app)
                 >
                     "Reload"
                 </button>
@@ -777,20 +634,24 @@ fn InventoryCard(app: App) -> impl IntoView {
                     </caption>
                     <thead>
                         <tr>
-                            <AliasHeader app=app/>
-                            <SortHeader app=app column=SortColumn::State/>
-                            <SortHeader app=app column=SortColumn::Spec class="col-optional"/>
-                            <SortHeader app=app column=SortColumn::AutoRotation/>
-                            <SortHeader app=app column=SortColumn::NextRotation class="col-optional"/>
-                            <SortHeader app=app column=SortColumn::Remaining class="num"/>
-                            <SortHeader app=app column=SortColumn::LastRotation class="col-optional"/>
+                            <Show when=move || multi.get()>
+                                <th scope="col">"Account"</th>
+                                <th scope="col">"Region"</th>
+                            </Show>
+                            <AliasHeader/>
+                            <SortHeader column=SortColumn::State/>
+                            <SortHeader column=SortColumn::Spec class="col-optional"/>
+                            <SortHeader column=SortColumn::AutoRotation/>
+                            <SortHeader column=SortColumn::NextRotation class="col-optional"/>
+                            <SortHeader column=SortColumn::Remaining class="num"/>
+                            <SortHeader column=SortColumn::LastRotation class="col-optional"/>
                         </tr>
                     </thead>
                     <tbody>
                         <For
                             each=move || page_ids.get()
-                            key=|id| id.clone()
-                            children=move |id| view! { <KeyTableRow app=app key_id=id/> }
+                            key=|k| k.clone()
+                            children=move |k| view! { <KeyTableRow key=k/> }
                         />
                     </tbody>
                 </table>
@@ -801,7 +662,7 @@ fn InventoryCard(app: App) -> impl IntoView {
                     let p = progress.get();
                     if total.get() == 0 && !p.is_loading() {
                         return Some(
-                            view! { <p class="empty">"There are no KMS keys in this region."</p> }
+                            view! { <p class="empty">"There are no KMS keys in the chosen scopes."</p> }
                                 .into_any(),
                         );
                     }
@@ -864,12 +725,13 @@ fn InventoryCard(app: App) -> impl IntoView {
 
 /// The connected page body: the inventory, and the key panel beside it when a key is open.
 #[component]
-pub fn Workspace(app: App) -> impl IntoView {
+pub fn Workspace() -> impl IntoView {
+    let app = use_app();
     let open = Memo::new(move |_| app.selected.with(Option::is_some));
     view! {
         <main class=move || if open.get() { "workspace with-panel" } else { "workspace" } id="main">
-            <InventoryCard app=app/>
-            {move || app.selected.get().map(|id| view! { <KeyPanel app=app key_id=id/> })}
+            <InventoryCard/>
+            {move || app.selected.get().map(|key| view! { <KeyPanel key=key/> })}
         </main>
     }
 }

@@ -4,53 +4,47 @@
 use leptos::html;
 use leptos::prelude::*;
 
-use super::dom;
-use super::rotations::{close_dialog, confirm};
-use super::state::App;
 use crate::console::cli;
+use crate::console::fleet::RowKey;
 use crate::console::rotation::{confirm_text_for, RotatePhase};
+use crate::ui::actions::rotate::{close_dialog, confirm};
+use crate::ui::dom;
+use crate::ui::state::use_app;
 
 #[component]
-pub fn RotateDialog(app: App) -> impl IntoView {
-    move || {
-        app.dialog
-            .get()
-            .map(|id| view! { <DialogBody app=app key_id=id/> })
-    }
+pub fn RotateDialog() -> impl IntoView {
+    let app = use_app();
+    move || app.dialog.get().map(|key| view! { <DialogBody key=key/> })
 }
 
 #[component]
-fn DialogBody(app: App, key_id: String) -> impl IntoView {
+fn DialogBody(key: RowKey) -> impl IntoView {
+    let app = use_app();
     let cancel_ref = NodeRef::<html::Button>::new();
     let confirm_ref = NodeRef::<html::Button>::new();
-    let id = StoredValue::new(key_id.clone());
+    let id = StoredValue::new(key.clone());
     let text = Memo::new(move |_| {
-        app.inventory
-            .with(|inv| inv.row(&id.get_value()).map(confirm_text_for))
+        app.fleet
+            .with(|f| f.row(&id.get_value()).map(confirm_text_for))
     });
     let phase = Memo::new(move |_| {
         app.flows
-            .with(|m| {
-                m.get(&app.flow_key(&id.get_value()))
-                    .map(|f| f.phase().clone())
-            })
+            .with(|m| m.get(&id.get_value().key()).map(|f| f.phase().clone()))
             .unwrap_or(RotatePhase::Idle)
     });
     let sending = Memo::new(move |_| !matches!(phase.get(), RotatePhase::Confirming));
     let sending_text = move || {
         app.flows
-            .with(|m| {
-                m.get(&app.flow_key(&id.get_value()))
-                    .and_then(|f| f.status_text())
-            })
+            .with(|m| m.get(&id.get_value().key()).and_then(|f| f.status_text()))
             .unwrap_or_else(|| "Sending the rotation request\u{2026}".to_string())
     };
     let cli_text = move || {
+        let key = id.get_value();
         let target = app
-            .connection
-            .with_untracked(|c| c.session().map(|s| cli::CliTarget::from(&s.endpoint)))
+            .endpoint_for(&key.scope.region)
+            .map(|e| cli::CliTarget::from(&e))
             .unwrap_or_default();
-        cli::shell_text(cli::rotate_key_on_demand(&target, &id.get_value()))
+        cli::shell_text(cli::rotate_key_on_demand(&target, &key.key_id))
     };
 
     // Focus goes into the dialog, the page behind stops scrolling, and focus returns to where

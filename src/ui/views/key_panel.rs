@@ -2,81 +2,43 @@
 //! the rotation history (paged), metadata and tags, and "Copy as AWS CLI".
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use super::app::switch_region;
-use super::dom;
-use super::inventory::{refresh_key, select_key};
-use super::rotations;
-use super::state::{App, NoticeKind};
-use crate::aws::kms::{KeyMetadata, ListResourceTags, RotationsListEntry, Tag};
+use super::widgets::CliBox;
+use crate::aws::kms::{KeyMetadata, RotationsListEntry, Tag};
 use crate::console::arn::parse_arn;
 use crate::console::cli::{self, CliTarget};
+use crate::console::fleet::RowKey;
 use crate::console::format;
-use crate::console::inventory::{every_page, KeyRow};
+use crate::console::inventory::KeyRow;
 use crate::console::quota::{ON_DEMAND_ROTATION_LIMIT, QUOTA_LOW_THRESHOLD};
 use crate::console::rotation::{
-    activity, save_automatic_rotation, Activity, AutoSetting, RotateFlow, RotatePhase,
-    DEFAULT_ROTATION_PERIOD_DAYS, MAX_ROTATION_PERIOD_DAYS, MIN_ROTATION_PERIOD_DAYS,
+    activity, Activity, AutoSetting, RotateFlow, RotatePhase, DEFAULT_ROTATION_PERIOD_DAYS,
+    MAX_ROTATION_PERIOD_DAYS, MIN_ROTATION_PERIOD_DAYS,
 };
+use crate::console::scope::ScopeId;
+use crate::ui::actions::load::refresh_key;
+use crate::ui::actions::navigate::{open_key, select_key};
+use crate::ui::actions::{rotate, settings};
+use crate::ui::state::{use_app, App, NoticeKind};
 
 /// History rows per page (the demo fleet's busiest key, 25 on-demand rotations, fits one page).
 const HISTORY_PAGE: usize = 25;
 
-/// The CLI target of the current session (region and endpoint settings).
-fn cli_target(app: App) -> CliTarget {
-    app.connection
-        .with_untracked(|c| c.session().map(|s| CliTarget::from(&s.endpoint)))
+/// The CLI target of `key`'s scope (its Region, the session's endpoint settings).
+fn cli_target(app: App, key: &RowKey) -> CliTarget {
+    app.endpoint_for(&key.scope.region)
+        .map(|e| CliTarget::from(&e))
         .unwrap_or_default()
 }
 
-/// An AWS CLI command as text, with a button that copies it.
 #[component]
-fn CliBox(
-    app: App,
-    label: &'static str,
-    testid: &'static str,
-    copy_testid: &'static str,
-    text: Signal<String>,
-) -> impl IntoView {
-    view! {
-        <div class="cli-box">
-            <div class="cli-head">
-                <span class="field-label">{label}</span>
-                <button
-                    type="button"
-                    class="btn small"
-                    data-testid=copy_testid
-                    on:click=move |_| copy_with_notice(app, text.get_untracked())
-                >
-                    "Copy as AWS CLI"
-                </button>
-            </div>
-            <pre class="cli" data-testid=testid>{move || text.get()}</pre>
-        </div>
-    }
-}
-
-/// Copy to the clipboard and say whether it worked.
-pub fn copy_with_notice(app: App, text: String) {
-    spawn_local(async move {
-        match dom::copy_text(&text).await {
-            Ok(()) => app.notify(NoticeKind::Success, "Copied the AWS CLI command."),
-            Err(()) => app.notify(
-                NoticeKind::Warning,
-                "The browser did not allow copying to the clipboard: select the command and \
-                 copy it by hand.",
-            ),
-        }
-    });
-}
-
-#[component]
-pub fn KeyPanel(app: App, key_id: String) -> impl IntoView {
-    let id = StoredValue::new(key_id.clone());
+pub fn KeyPanel(key: RowKey) -> impl IntoView {
+    let app = use_app();
+    let key_id = key.key_id.clone();
+    let id = StoredValue::new(key.clone());
     let row = Memo::new(move |_| {
         let id = id.get_value();
-        app.inventory.with(|inv| inv.row(&id).cloned())
+        app.fleet.with(|f| f.row(&id).cloned())
     });
 
     let present = Memo::new(move |_| row.with(Option::is_some));
@@ -86,11 +48,15 @@ pub fn KeyPanel(app: App, key_id: String) -> impl IntoView {
         if requested == Some(true) {
             return true;
         }
-        let (listed, exists) = app.inventory.with(|i| {
-            (
-                i.keys_done || i.keys_error.is_some() || i.finished,
-                i.row(&id.get_value()).is_some(),
-            )
+        let key = id.get_value();
+        let (listed, exists) = app.fleet.with(|f| {
+            f.scope(&key.scope).map_or((false, false), |e| {
+                let i = &e.inventory;
+                (
+                    i.keys_done || i.keys_error.is_some() || i.finished,
+                    i.row(&key.key_id).is_some(),
+                )
+            })
         });
         if listed && !exists {
             refresh_key(app, id.get_value());
@@ -104,10 +70,9 @@ pub fn KeyPanel(app: App, key_id: String) -> impl IntoView {
     // rotation driver instead.
     let external_rotation = Memo::new(move |_| {
         let id = id.get_value();
-        app.inventory.with(|i| {
-            app.flows
-                .with(|m| activity(i.row(&id), m.get(&app.flow_key(&id))))
-        }) == Activity::Elsewhere
+        app.fleet
+            .with(|f| app.flows.with(|m| activity(f.row(&id), m.get(&id.key()))))
+            == Activity::Elsewhere
     });
     let poll = StoredValue::new_local(None::<IntervalHandle>);
     Effect::new(move |_| {
@@ -178,10 +143,10 @@ pub fn KeyPanel(app: App, key_id: String) -> impl IntoView {
                     }
                 >
                     <Problems row=row/>
-                    <OnDemand app=app row=row/>
+                    <OnDemand row=row key=id.get_value()/>
                     <History row=row/>
-                    <Automatic app=app row=row/>
-                    <Details app=app row=row/>
+                    <Automatic row=row key=id.get_value()/>
+                    <Details row=row key=id.get_value()/>
                 </Show>
             </div>
         </aside>
@@ -208,12 +173,17 @@ fn Problems(row: Memo<Option<KeyRow>>) -> impl IntoView {
 }
 
 #[component]
-fn OnDemand(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
+fn OnDemand(row: Memo<Option<KeyRow>>, key: RowKey) -> impl IntoView {
+    let app = use_app();
+    let scope = StoredValue::new(key.scope.clone());
+    let scoped = move |id: &str| RowKey::new(scope.get_value(), id);
+    // A replica's primary is in the same account.
+    let home_account = StoredValue::new(key.scope.account.clone());
     let key_id = move || row.with(|r| r.as_ref().map(|r| r.key_id.clone()).unwrap_or_default());
     let flow = Memo::new(move |_| {
         let id = key_id();
         app.flows
-            .with(|m| m.get(&app.flow_key(&id)).cloned())
+            .with(|m| m.get(&scoped(&id).key()).cloned())
             .unwrap_or_else(|| RotateFlow::new(id))
     });
     let supports =
@@ -276,7 +246,10 @@ fn OnDemand(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
             "# not shown while this key's last rotation is not settled (docs/rotation-safety.md)"
                 .to_string()
         } else {
-            cli::shell_text(cli::rotate_key_on_demand(&cli_target(app), &key_id()))
+            cli::shell_text(cli::rotate_key_on_demand(
+                &cli_target(app, &scoped(&key_id())),
+                &key_id(),
+            ))
         }
     };
 
@@ -330,7 +303,7 @@ fn OnDemand(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
                     aria-describedby=move || reason.with(Option::is_some).then_some("rotate-blocked-reason")
                     on:click=move |_| {
                         if enabled.get_untracked() {
-                            rotations::open(app, key_id());
+                            rotate::open(app, scoped(&key_id()));
                         }
                     }
                 >
@@ -360,9 +333,12 @@ fn OnDemand(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
                                                 class="link-button"
                                                 data-testid="go-to-primary"
                                                 on:click=move |_| {
-                                                    switch_region(app, region.clone());
                                                     if let Some(id) = primary_id.clone() {
-                                                        select_key(app, Some(id), true);
+                                                        let scope = ScopeId::new(
+                                                            home_account.get_value(),
+                                                            region.clone(),
+                                                        );
+                                                        open_key(app, RowKey::new(scope, id));
                                                     }
                                                 }
                                             >
@@ -388,7 +364,7 @@ fn OnDemand(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
                                     type="button"
                                     class="btn small"
                                     data-testid="check-again"
-                                    on:click=move |_| rotations::check_again(app, key_id())
+                                    on:click=move |_| rotate::check_again(app, scoped(&key_id()))
                                 >
                                     "Check again"
                                 </button>
@@ -407,13 +383,16 @@ fn OnDemand(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
                     .get()
                     .map(|(class, text)| view! { <p class=class data-testid="rotation-outcome">{text}</p> })
             }}
-            <CliBox app=app label=cli::SHELL_LABEL testid="cli-command" copy_testid="copy-cli" text=Signal::derive(cli_text)/>
+            <CliBox label=cli::SHELL_LABEL testid="cli-command" copy_testid="copy-cli" text=Signal::derive(cli_text)/>
         </section>
     }
 }
 
 #[component]
-fn Automatic(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
+fn Automatic(row: Memo<Option<KeyRow>>, key: RowKey) -> impl IntoView {
+    let app = use_app();
+    let scope = StoredValue::new(key.scope.clone());
+    let scoped = move |id: &str| RowKey::new(scope.get_value(), id);
     let key_id = move || row.with(|r| r.as_ref().map(|r| r.key_id.clone()).unwrap_or_default());
     let status =
         Memo::new(move |_| row.with(|r| r.as_ref().and_then(|r| r.status.loaded().cloned())));
@@ -476,46 +455,26 @@ fn Automatic(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
             }
             banner_text.set_value(None);
         }
-        let Some((client, token)) = app.connected() else {
-            return;
+        let on_saved = move |s: &crate::console::eligibility::RotationStatus| {
+            let fresh = AutoSetting::from_status(s);
+            enabled.set(fresh.enabled);
+            period.set(fresh.period_days.to_string());
+            dirty.set(false);
+            let text = if s.key_rotation_enabled {
+                let next = s
+                    .next_rotation_date
+                    .map(|d| format!("; next rotation {}", format::date(d)))
+                    .unwrap_or_default();
+                format!(
+                    "Automatic rotation is on, every {} days{next}.",
+                    s.rotation_period_in_days.unwrap_or(fresh.period_days)
+                )
+            } else {
+                "Automatic rotation is off.".to_string()
+            };
+            app.notify(NoticeKind::Success, text);
         };
-        let id = key_id();
-        saving.set(true);
-        spawn_local(async move {
-            let result = save_automatic_rotation(&client, &id, setting).await;
-            if token.is_cancelled() {
-                return;
-            }
-            saving.set(false);
-            match result {
-                Ok(s) => {
-                    let generation = token.generation();
-                    app.inventory.update(|inv| {
-                        if inv.generation == generation {
-                            inv.set_status(&id, s.clone());
-                        }
-                    });
-                    let fresh = AutoSetting::from_status(&s);
-                    enabled.set(fresh.enabled);
-                    period.set(fresh.period_days.to_string());
-                    dirty.set(false);
-                    let text = if s.key_rotation_enabled {
-                        let next = s
-                            .next_rotation_date
-                            .map(|d| format!("; next rotation {}", format::date(d)))
-                            .unwrap_or_default();
-                        format!(
-                            "Automatic rotation is on, every {} days{next}.",
-                            s.rotation_period_in_days.unwrap_or(fresh.period_days)
-                        )
-                    } else {
-                        "Automatic rotation is off.".to_string()
-                    };
-                    app.notify(NoticeKind::Success, text);
-                }
-                Err(e) => app.report_sentence(e.sentence(), e.error()),
-            }
-        });
+        settings::save_rotation_settings(app, scoped(&key_id()), setting, saving, on_saved);
     };
 
     let cli_text = move || {
@@ -525,7 +484,7 @@ fn Automatic(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
                 .with(|p| p.trim().parse::<u32>().ok())
                 .unwrap_or(DEFAULT_ROTATION_PERIOD_DAYS),
         };
-        cli::shell_text(setting.cli(&cli_target(app), &key_id()))
+        cli::shell_text(setting.cli(&cli_target(app, &scoped(&key_id())), &key_id()))
     };
 
     view! {
@@ -612,7 +571,6 @@ fn Automatic(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
                 }}
             </div>
             <CliBox
-                app=app
                 label="AWS CLI for this setting (POSIX shell: sh, bash, zsh)"
                 testid="cli-command-settings"
                 copy_testid="copy-cli-settings"
@@ -835,7 +793,8 @@ fn meta_rows(meta: &KeyMetadata, aliases: &[String]) -> Vec<(&'static str, Strin
 }
 
 #[component]
-fn Details(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
+fn Details(row: Memo<Option<KeyRow>>, key: RowKey) -> impl IntoView {
+    let app = use_app();
     let rows = Memo::new(move |_| {
         row.with(|r| {
             r.as_ref()
@@ -843,24 +802,11 @@ fn Details(app: App, row: Memo<Option<KeyRow>>) -> impl IntoView {
         })
     });
 
-    // Tags. Minimal adapter: console/ has no tag reader, so the panel pages ListResourceTags
-    // itself through the client's generic pagination.
+    // Tags, read in the key's scope.
     let tags = RwSignal::new(None::<Result<Vec<Tag>, String>>);
+    let scope = StoredValue::new(key.scope.clone());
     let load_tags = move |key_id: String| {
-        let Some((client, token)) = app.connected() else {
-            return;
-        };
-        spawn_local(async move {
-            let first = ListResourceTags {
-                key_id,
-                ..Default::default()
-            };
-            let result = every_page(&client, first, |_| {}).await;
-            if token.is_cancelled() {
-                return;
-            }
-            tags.set(Some(result.map_err(|e| e.user_message())));
-        });
+        settings::load_tags(app, RowKey::new(scope.get_value(), key_id), tags);
     };
     let described = Memo::new(move |_| {
         row.with(|r| r.as_ref().and_then(|r| r.meta().map(|m| m.key_id.clone())))

@@ -3,14 +3,15 @@
 
 use leptos::prelude::*;
 
-use super::app::switch_region;
-use super::connect::RegionSelect;
-use super::fmt::local_date_time;
-use super::state::App;
+use super::widgets::RegionSelect;
 use crate::console::session::{expiry, expiry_text, Expiry};
+use crate::ui::actions::{rotate, scopes, session};
+use crate::ui::fmt::local_date_time;
+use crate::ui::state::use_app;
 
 #[component]
-pub fn Header(app: App) -> impl IntoView {
+pub fn Header() -> impl IntoView {
+    let app = use_app();
     let session = move || app.connection.with(|c| c.session().cloned());
     let account = move || session().map(|s| s.identity.account).unwrap_or_default();
     let arn = move || session().map(|s| s.identity.arn).unwrap_or_default();
@@ -18,7 +19,7 @@ pub fn Header(app: App) -> impl IntoView {
     let endpoint_url = Memo::new(move |_| session().and_then(|s| s.endpoint.custom_url));
 
     // The select follows the session's region; picking one switches without new credentials.
-    let region = RwSignal::new(app.region().unwrap_or_default());
+    let region = RwSignal::new(app.home_scope().map(|s| s.region).unwrap_or_default());
     Effect::new(move |_| {
         if let Some(r) = app
             .connection
@@ -54,7 +55,7 @@ pub fn Header(app: App) -> impl IntoView {
                     <RegionSelect
                         value=region
                         id="region-switch"
-                        on_pick=Callback::new(move |r: String| switch_region(app, r))
+                        on_pick=Callback::new(move |r: String| scopes::switch_region(app, r))
                     />
                 </div>
                 {move || {
@@ -82,7 +83,7 @@ pub fn Header(app: App) -> impl IntoView {
                     class="btn small"
                     data-testid="disconnect"
                     on:click=move |_| {
-                        let open = super::rotations::unresolved(app);
+                        let open = rotate::unresolved(app);
                         let ask = format!(
                             "{open} rotation{} sent from this tab {} not settled yet (its outcome \
                              is still being checked). Disconnect anyway? keyturn keeps a note \
@@ -91,8 +92,8 @@ pub fn Header(app: App) -> impl IntoView {
                             if open == 1 { "" } else { "s" },
                             if open == 1 { "is" } else { "are" },
                         );
-                        if open == 0 || super::dom::confirm(&ask) {
-                            app.disconnect();
+                        if open == 0 || crate::ui::dom::confirm(&ask) {
+                            session::disconnect(app);
                         }
                     }
                 >

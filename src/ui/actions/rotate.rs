@@ -11,18 +11,20 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::dom;
-use super::locks::{self, Acquired, KeyLock};
-use super::state::{App, KmsClient, NoticeKind};
+use super::super::dom;
+use super::super::locks::{self, Acquired, KeyLock};
+use super::super::state::{App, KmsClient, NoticeKind};
 use crate::aws::endpoint::EndpointConfig;
 use crate::aws::error::{ApiOperation, AwsError, ErrorKind};
 use crate::aws::kms::{Operation, RotateKeyOnDemand};
+use crate::console::fleet::RowKey;
 use crate::console::format;
 use crate::console::rotation::{
-    activity, apply_to_inventory, flow_key, reconcile, rotate, Activity, PendingRotation,
-    PollPolicy, Refusal, RotateFailure, RotateFlow, RotateOutcome, RotateUpdate, UnknownOutcome,
+    activity, apply_to_inventory, reconcile, rotate, Activity, PendingRotation, PollPolicy,
+    Refusal, RotateFailure, RotateFlow, RotateOutcome, RotateUpdate, UnknownOutcome,
 };
 use crate::console::rotation_record::{RotationRecord, RotationRecords};
+use crate::console::scope::ScopeId;
 use crate::console::session::CancelToken;
 
 /// sessionStorage key of the unsettled rotations (never a credential: rotation_record.rs).
@@ -56,10 +58,11 @@ fn forget_record(target: &Target, key_id: &str) {
     save(&all);
 }
 
-/// Where one key's rotation goes: the session's account, the key's region and the endpoint
-/// settings.
+/// Where one key's rotation goes: the key's scope (its account's credentials, its Region's
+/// endpoint).
 #[derive(Clone)]
 struct Target {
+    scope: ScopeId,
     account: String,
     endpoint: EndpointConfig,
 }
@@ -70,7 +73,11 @@ impl Target {
     }
 
     fn flow_key(&self, key_id: &str) -> String {
-        flow_key(&self.endpoint.region, key_id)
+        RowKey::new(self.scope.clone(), key_id).key()
+    }
+
+    fn row_key(&self, key_id: &str) -> RowKey {
+        RowKey::new(self.scope.clone(), key_id)
     }
 
     fn has_record(&self, key_id: &str) -> bool {
@@ -113,28 +120,21 @@ async fn take_or_acquire(app: App, name: &str) -> Option<KeyLock> {
     }
 }
 
-/// The session's target in `region` (the current region when None).
-fn target(app: App, region: Option<&str>) -> Option<Target> {
-    app.connection.with_untracked(|c| {
-        let s = c.session()?;
-        let mut endpoint = s.endpoint.clone();
-        if let Some(r) = region {
-            endpoint.region = r.to_string();
-        }
-        Some(Target {
-            account: s.identity.account.clone(),
-            endpoint,
-        })
+/// The target of `scope` (None when disconnected).
+fn target(app: App, scope: &ScopeId) -> Option<Target> {
+    Some(Target {
+        scope: scope.clone(),
+        account: scope.account.clone(),
+        endpoint: app.endpoint_for(&scope.region)?,
     })
 }
 
-/// A client for one rotation (see the module comment).
-fn rotation_client(app: App, endpoint: EndpointConfig) -> Option<KmsClient> {
-    let creds = app.credentials.get_value()?;
-    let client = app.logged_client(app.rotation_transport, creds, endpoint);
-    if let Some(main) = app.client() {
-        client.set_clock_offset_ms(main.clock_offset_ms());
-    }
+/// A client for one rotation (see the module comment), with its account's credentials.
+fn rotation_client(app: App, target: &Target) -> Option<KmsClient> {
+    let creds = app.credentials_for(&target.account)?;
+    let root = app.rotation_transport.get_value();
+    let client = app.logged_client(&root, creds, target.endpoint.clone(), Some(&target.scope));
+    client.set_clock_offset_ms(app.clock_offset_ms());
     Some(client)
 }
 
@@ -144,7 +144,7 @@ pub fn unresolved(app: App) -> usize {
     let mut keys: std::collections::HashSet<String> = records()
         .all()
         .iter()
-        .map(|r| flow_key(&r.region, &r.key_id))
+        .map(|r| RowKey::new(ScopeId::new(r.account.clone(), r.region.clone()), &r.key_id).key())
         .collect();
     app.flows.with_untracked(|m| {
         for (k, f) in m {
@@ -157,10 +157,11 @@ pub fn unresolved(app: App) -> usize {
 }
 
 /// "Rotate now" in the key panel: open the dialog if the key can be rotated now.
-pub fn open(app: App, key_id: String) {
-    let fk = app.flow_key(&key_id);
-    let (eligible, busy) = app.inventory.with_untracked(|inv| {
-        let row = inv.row(&key_id);
+pub fn open(app: App, key: RowKey) {
+    let fk = key.key();
+    let key_id = key.key_id.clone();
+    let (eligible, busy) = app.fleet.with_untracked(|f| {
+        let row = f.row(&key);
         let eligible = row.is_some_and(|r| r.rotate_now().is_ok());
         let busy = app.flows.with_untracked(|m| activity(row, m.get(&fk)));
         (eligible, busy)
@@ -174,14 +175,14 @@ pub fn open(app: App, key_id: String) {
         })
         .unwrap_or(false);
     if opened {
-        app.dialog.set(Some(key_id));
+        app.dialog.set(Some(key));
     }
 }
 
 /// Close the dialog; a flow still confirming goes back to idle.
 pub fn close_dialog(app: App) {
-    if let Some(id) = app.dialog.get_untracked() {
-        let fk = app.flow_key(&id);
+    if let Some(key) = app.dialog.get_untracked() {
+        let fk = key.key();
         app.flows.update(|m| {
             if let Some(f) = m.get_mut(&fk) {
                 f.cancel();
@@ -193,17 +194,18 @@ pub fn close_dialog(app: App) {
 
 /// "Rotate key" in the dialog: take the flow's one ticket (a second click gets none), take the
 /// key's cross-tab lock, and run the driver.
-pub fn confirm(app: App, key_id: String) {
+pub fn confirm(app: App, key: RowKey) {
     // Everything the run needs first, so a ticket is never taken for a run that cannot start.
-    let (Some(target), Some(token)) = (target(app, None), app.rotation_token()) else {
+    let (Some(target), Some(token)) = (target(app, &key.scope), app.rotation_token()) else {
         return;
     };
-    let Some(client) = rotation_client(app, target.endpoint.clone()) else {
+    let Some(client) = rotation_client(app, &target) else {
         return;
     };
+    let key_id = key.key_id.clone();
     let shown = app
-        .inventory
-        .with_untracked(|inv| inv.row(&key_id).and_then(|r| r.on_demand_used()));
+        .fleet
+        .with_untracked(|f| f.row(&key).and_then(|r| r.on_demand_used()));
     let fk = target.flow_key(&key_id);
     let ticket = app
         .flows
@@ -232,15 +234,15 @@ pub fn confirm(app: App, key_id: String) {
     });
 }
 
-/// "Check again" on an unknown outcome, for `key_id` in the current region: read KMS's state
-/// again (never send).
-pub fn check_again(app: App, key_id: String) {
-    let (Some(target), Some(token)) = (target(app, None), app.rotation_token()) else {
+/// "Check again" on an unknown outcome of `key`: read KMS's state again (never send).
+pub fn check_again(app: App, key: RowKey) {
+    let (Some(target), Some(token)) = (target(app, &key.scope), app.rotation_token()) else {
         return;
     };
-    let Some(client) = rotation_client(app, target.endpoint.clone()) else {
+    let Some(client) = rotation_client(app, &target) else {
         return;
     };
+    let key_id = key.key_id.clone();
     let fk = target.flow_key(&key_id);
     let unknown: Option<UnknownOutcome> = app
         .flows
@@ -272,15 +274,18 @@ fn answer_never_seen() -> AwsError {
     AwsError::from(ErrorKind::Aborted).with_operation(ApiOperation::kms(RotateKeyOnDemand::NAME))
 }
 
-/// Right after connecting: the rotations this tab sent to this account before a reload or an
-/// ended session, whose outcome was not known, are reconciled before anything else.
+/// Right after connecting: the rotations this tab sent to the connected account before a
+/// reload or an ended session, whose outcome was not known, are reconciled before anything
+/// else.
 pub fn reconcile_recorded(app: App) {
-    let Some(account) = app
-        .connection
-        .with_untracked(|c| c.session().map(|s| s.identity.account.clone()))
-    else {
-        return;
-    };
+    if let Some(home) = app.home_scope() {
+        reconcile_recorded_for(app, &home.account);
+    }
+}
+
+/// The same for `account`, once its credentials are at hand (an assumed role).
+pub fn reconcile_recorded_for(app: App, account: &str) {
+    let account = account.to_string();
     let kept = records().for_account(&account);
     if kept.is_empty() {
         return;
@@ -315,11 +320,11 @@ pub fn reconcile_recorded(app: App) {
         ),
     );
     for record in kept {
-        let (Some(target), Some(token)) = (target(app, Some(&record.region)), app.rotation_token())
-        else {
+        let scope = ScopeId::new(record.account.clone(), record.region.clone());
+        let (Some(target), Some(token)) = (target(app, &scope), app.rotation_token()) else {
             return;
         };
-        let Some(client) = rotation_client(app, target.endpoint.clone()) else {
+        let Some(client) = rotation_client(app, &target) else {
             return;
         };
         let key_id = record.key_id.clone();
@@ -423,17 +428,14 @@ fn on_update(app: App, target: &Target, key_id: &str, u: RotateUpdate) {
             .or_insert_with(|| RotateFlow::new(key_id))
             .apply(&u);
     });
-    app.inventory.update(|inv| {
-        if inv.region == target.endpoint.region {
-            apply_to_inventory(inv, key_id, &u);
+    app.fleet.update(|f| {
+        if let Some(e) = f.scope_mut(&target.scope) {
+            apply_to_inventory(&mut e.inventory, key_id, &u);
         }
     });
     // Once the request is on its way the dialog has done its job; the panel follows it.
     let done_with_dialog = !matches!(u, RotateUpdate::Status(_) | RotateUpdate::Rotations(_));
-    if done_with_dialog
-        && app.dialog.get_untracked().as_deref() == Some(key_id)
-        && app.region().as_deref() == Some(target.endpoint.region.as_str())
-    {
+    if done_with_dialog && app.dialog.get_untracked() == Some(target.row_key(key_id)) {
         app.dialog.set(None);
     }
 }
@@ -463,12 +465,13 @@ fn settle(
         }
         return;
     }
-    if app.dialog.get_untracked().as_deref() == Some(key_id) {
+    let key = target.row_key(key_id);
+    if app.dialog.get_untracked() == Some(key.clone()) {
         app.dialog.set(None);
     }
     let label = app
-        .inventory
-        .with_untracked(|inv| inv.row(key_id).and_then(|r| r.alias().map(str::to_string)))
+        .fleet
+        .with_untracked(|f| f.row(&key).and_then(|r| r.alias().map(str::to_string)))
         .unwrap_or_else(|| key_id.to_string());
     if let RotateOutcome::Unknown(u) = &outcome {
         // Not known yet: the record and the lock stay until "Check again" settles it.
@@ -483,8 +486,8 @@ fn settle(
     match outcome {
         RotateOutcome::Completed => {
             let left = app
-                .inventory
-                .with_untracked(|inv| inv.row(key_id).and_then(|r| r.remaining()));
+                .fleet
+                .with_untracked(|f| f.row(&key).and_then(|r| r.remaining()));
             let left = left
                 .map(|n| format!(" {n} on-demand rotations left."))
                 .unwrap_or_default();

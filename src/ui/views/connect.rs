@@ -3,70 +3,14 @@
 
 use leptos::prelude::*;
 
-use super::app::connect;
-use super::dom;
-use super::state::App;
+use super::error_banner::ErrorBanner;
+use super::widgets::RegionSelect;
 use crate::aws::credentials::{parse_credentials, Credentials};
-use crate::aws::endpoint::{partitions, region_description, EndpointConfig};
+use crate::aws::endpoint::EndpointConfig;
 use crate::console::session::Connection;
-
-/// A `<select>` of every region, grouped by partition. A value not in the lists (a region typed
-/// in a link or used with a custom endpoint) gets its own option so it is never silently lost.
-#[component]
-pub fn RegionSelect(
-    value: RwSignal<String>,
-    #[prop(into)] id: String,
-    #[prop(optional)] disabled: Option<Signal<bool>>,
-    on_pick: Callback<String>,
-) -> impl IntoView {
-    let known = move |r: &str| partitions().iter().any(|p| p.regions.contains(&r));
-    let disabled = disabled.unwrap_or_else(|| Signal::derive(|| false));
-    view! {
-        <select
-            id=id
-            data-testid="region"
-            prop:disabled=move || disabled.get()
-            on:change=move |ev| on_pick.run(event_target_value(&ev))
-        >
-            {move || {
-                let v = value.get();
-                (!v.is_empty() && !known(&v))
-                    .then(|| {
-                        view! {
-                            <option value=v.clone() selected=true>
-                                {v.clone()}
-                            </option>
-                        }
-                    })
-            }}
-            {partitions()
-                .iter()
-                .map(|p| {
-                    view! {
-                        <optgroup label=format!("{} ({})", p.name, p.id)>
-                            {p
-                                .regions
-                                .iter()
-                                .map(|r| {
-                                    let r: &'static str = r;
-                                    let label = match region_description(r) {
-                                        Some(d) => format!("{r} \u{2014} {d}"),
-                                        None => r.to_string(),
-                                    };
-                                    view! {
-                                        <option value=r prop:selected=move || value.get() == r>
-                                            {label}
-                                        </option>
-                                    }
-                                })
-                                .collect_view()}
-                        </optgroup>
-                    }
-                })
-                .collect_view()}
-        </select>
-    }
-}
+use crate::ui::actions::session::connect;
+use crate::ui::dom;
+use crate::ui::state::use_app;
 
 /// What the form turns into: credentials and endpoint, or a sentence saying what to fix.
 fn read_form(
@@ -124,7 +68,8 @@ fn UrlField(
 }
 
 #[component]
-pub fn ConnectPage(app: App, initial_region: String) -> impl IntoView {
+pub fn ConnectPage(initial_region: String) -> impl IntoView {
+    let app = use_app();
     // Form state lives here only: when the page goes away (connected) or is re-created
     // (disconnect), the typed secrets go with it.
     let paste = RwSignal::new(String::new());
@@ -183,7 +128,7 @@ pub fn ConnectPage(app: App, initial_region: String) -> impl IntoView {
                 app.dismiss_error();
                 connect(app, creds, endpoint, remember.get_untracked());
             }
-            // Shown in the one error banner, above the form.
+            // Shown beside the Connect button.
             Err(sentence) => app.show_error_text(sentence),
         }
     };
@@ -339,6 +284,7 @@ pub fn ConnectPage(app: App, initial_region: String) -> impl IntoView {
                             </div>
                         </div>
                     </details>
+                    <ErrorBanner/>
                     <div class="connect-actions">
                         <label class="check">
                             <input
