@@ -205,7 +205,7 @@ mod native {
         let configs = [
             (
                 "baseline (1 at a time, unpaced)",
-                LoadConfig { concurrency: 1 },
+                LoadConfig::with_concurrency(1),
                 None,
             ),
             (

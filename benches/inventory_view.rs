@@ -14,8 +14,10 @@ use std::time::{Duration, Instant};
 
 use keyturn::aws::kms::{KeyListEntry, KeyMetadata, RotationsListEntry};
 use keyturn::console::eligibility::RotationStatus;
-use keyturn::console::filter::{self, Filter, Sort, SortColumn, SortDirection};
+use keyturn::console::filter::{self, Filter, Group, Sort, SortColumn, SortDirection};
+use keyturn::console::fleet::Fleet;
 use keyturn::console::inventory::{Inventory, InventoryEvent, KeyRow};
+use keyturn::console::scope::ScopeId;
 use serde_json::json;
 
 /// Deterministic pseudo-random numbers (no dependency, same fleet every run).
@@ -129,8 +131,8 @@ fn fleet(n: usize) -> Inventory {
     inv
 }
 
-fn baseline<'a>(inv: &'a Inventory, f: &Filter, sort: Sort) -> Vec<&'a KeyRow> {
-    let mut rows: Vec<&KeyRow> = filter::filtered(inv, f).collect();
+fn baseline<'a>(inv: &'a Fleet, f: &Filter, sort: Sort) -> Vec<&'a KeyRow> {
+    let mut rows: Vec<&KeyRow> = filter::filtered(inv, f).map(|(_, r)| r).collect();
     rows.sort_by(|a, b| filter::compare(a, b, sort));
     rows
 }
@@ -145,7 +147,7 @@ fn main() {
     let nums: Vec<usize> = std::env::args().filter_map(|a| a.parse().ok()).collect();
     let rows = nums.first().copied().unwrap_or(10_000);
     let rounds = nums.get(1).copied().unwrap_or(15).max(1);
-    let inv = fleet(rows);
+    let inv = Fleet::single(ScopeId::new("111122223333", "us-east-1"), fleet(rows));
     println!("inventory view: {rows} rows, median of {rounds} interleaved rounds");
     println!(
         "{:<30} {:<12} {:>7} {:>12} {:>12} {:>7}",
@@ -178,9 +180,9 @@ fn main() {
                     .iter()
                     .map(|r| r.key_id.as_str())
                     .collect();
-                let got: Vec<&str> = filter::view(&inv, f, sort)
+                let got: Vec<&str> = filter::view(&inv, f, sort, Group::None)
                     .iter()
-                    .map(|r| r.key_id.as_str())
+                    .map(|(_, r)| r.key_id.as_str())
                     .collect();
                 assert_eq!(
                     got, expected,
@@ -192,7 +194,7 @@ fn main() {
                     black_box(baseline(black_box(&inv), f, sort));
                     base.push(t.elapsed());
                     let t = Instant::now();
-                    black_box(filter::view(black_box(&inv), f, sort));
+                    black_box(filter::view(black_box(&inv), f, sort, Group::None));
                     ship.push(t.elapsed());
                 }
                 let (b, s) = (median(base), median(ship));
