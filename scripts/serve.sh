@@ -28,6 +28,23 @@ Paste these demo session credentials (they exist only in the local peer):
 
 $(cat .run/peer/credentials.json)
 
+The demo organisation (docs/peer.md): after connecting, open "Choose accounts and Regions",
+tick us-west-2 (and eu-west-1 to see a Region denied by a service control policy), paste these
+account ids (role OrganizationAccountAccessRole; or press "List my organization's accounts"),
+and Apply:
+$("$KEYTURN_PYTHON" - "$PWD/.run/peer/fleet.json" <<'PY'
+import json, sys
+fleet = json.load(open(sys.argv[1]))
+for a in fleet.get("accounts", []):
+    regions = ", ".join(f"{r} ({n} keys)" for r, n in a.get("key_counts", {}).items())
+    note = "" if a.get("assumable", True) else "   <- its role does not trust the demo user"
+    print(f"  {a['id']}  {a.get('name', '')}: {regions}{note}")
+ext = fleet.get("external_id_role")
+if ext:
+    print(f"  role {ext['arn']} needs external id {ext['external_id']}")
+PY
+)
+
 Cross-check with the AWS CLI v1:
   AWS_ACCESS_KEY_ID=... .venv/bin/aws kms list-keys --region us-east-1 --endpoint-url http://127.0.0.1:$PEER_PORT
 Ctrl-C stops the console and the peer.

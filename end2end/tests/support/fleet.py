@@ -6,6 +6,15 @@ values the tests assert on are cross-checked with the AWS CLI itself in the test
 
 Usage: fleet.py ENDPOINT_URL REGION [REGION...]; credentials come from the AWS_* environment.
 Prints JSON: {region: [key, ...]}.
+
+Or: fleet.py --scopes ENDPOINT_URL SPEC_JSON, for the organisation's scopes (fleet.spec.ts).
+SPEC_JSON is a list of {"account", "role_arn" (null: the credentials in the environment),
+"external_id" (optional), "regions": [...], "rotations": bool}; each role is assumed with STS
+AssumeRole through the same endpoint. Prints a list of
+{"account", "region", "error" (the AWS error code, or null), "keys": [...]} where a key is
+{"KeyId", "Aliases", "MultiRegionKeyType", "PrimaryRegion"} and, with "rotations",
+"RotationCount" and "OnDemandCount". Only multi-Region keys (mrk-) are described unless
+"rotations" is set, so 1,000+ keys read in seconds.
 """
 
 import json
@@ -102,7 +111,88 @@ def describe_region(endpoint: str, region: str) -> list:
     return out
 
 
+def kms_client(endpoint: str, region: str, creds: dict | None):
+    extra = {}
+    if creds:
+        extra = {
+            "aws_access_key_id": creds["AccessKeyId"],
+            "aws_secret_access_key": creds["SecretAccessKey"],
+            "aws_session_token": creds["SessionToken"],
+        }
+    return boto3.client(
+        "kms",
+        region_name=region,
+        endpoint_url=endpoint,
+        config=Config(retries={"mode": "standard", "max_attempts": 1}),
+        **extra,
+    )
+
+
+def assume(endpoint: str, role_arn: str, external_id: str | None):
+    sts = boto3.client(
+        "sts",
+        region_name="us-east-1",
+        endpoint_url=endpoint,
+        config=Config(retries={"mode": "standard", "max_attempts": 1}),
+    )
+    kwargs = {"RoleArn": role_arn, "RoleSessionName": "keyturn-e2e-check", "DurationSeconds": 3600}
+    if external_id:
+        kwargs["ExternalId"] = external_id
+    return call(sts.assume_role, **kwargs)
+
+
+def scope_keys(client, rotations: bool) -> list:
+    keys = pages(client, "list_keys", "Keys")
+    aliases = pages(client, "list_aliases", "Aliases")
+    out = []
+    for key in keys:
+        key_id = key["KeyId"]
+        entry = {
+            "KeyId": key_id,
+            "Aliases": sorted(a["AliasName"] for a in aliases if a.get("TargetKeyId") == key_id),
+            "MultiRegionKeyType": None,
+            "PrimaryRegion": None,
+        }
+        if key_id.startswith("mrk-") or rotations:
+            described, _ = call(client.describe_key, KeyId=key_id)
+            if described:
+                mrc = described["KeyMetadata"].get("MultiRegionConfiguration") or {}
+                entry["MultiRegionKeyType"] = mrc.get("MultiRegionKeyType")
+                entry["PrimaryRegion"] = (mrc.get("PrimaryKey") or {}).get("Region")
+        if rotations:
+            try:
+                rots = pages(client, "list_key_rotations", "Rotations", KeyId=key_id)
+                entry["RotationCount"] = len(rots)
+                entry["OnDemandCount"] = sum(1 for r in rots if r.get("RotationType") == "ON_DEMAND")
+            except ClientError as error:
+                entry["RotationError"] = error_code(error)
+        out.append(entry)
+    return out
+
+
+def describe_scopes(endpoint: str, spec: list) -> list:
+    out = []
+    for account in spec:
+        creds, err = None, None
+        if account.get("role_arn"):
+            assumed, err = assume(endpoint, account["role_arn"], account.get("external_id"))
+            if assumed:
+                creds = assumed["Credentials"]
+        for region in account["regions"]:
+            row = {"account": account["account"], "region": region, "error": err, "keys": []}
+            if not err:
+                try:
+                    row["keys"] = scope_keys(kms_client(endpoint, region, creds), bool(account.get("rotations")))
+                except ClientError as error:
+                    row["error"] = error_code(error)
+            out.append(row)
+    return out
+
+
 def main() -> None:
+    if sys.argv[1] == "--scopes":
+        print(json.dumps(describe_scopes(sys.argv[2], json.loads(sys.argv[3])), default=str))
+        return
     endpoint, regions = sys.argv[1], sys.argv[2:]
     print(json.dumps({region: describe_region(endpoint, region) for region in regions}, default=str))
 

@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { PYTHON, REPO_ROOT, StsCredentials, ON_DEMAND_LIMIT, peerUrl } from './peer';
+import { awsCli, PYTHON, REPO_ROOT, StsCredentials, ON_DEMAND_LIMIT, peerUrl } from './peer';
 
 const execFileAsync = promisify(execFile);
 
@@ -237,4 +237,187 @@ export async function loadFleet(creds: StsCredentials, regions = ['us-east-1', '
     const e = error as { stderr?: string; message: string };
     throw new Error(`reading the fleet with ${script} failed: ${e.stderr || e.message}`);
   }
+}
+
+// ---- The organisation's scopes (fleet.spec.ts): every (account, Region) pair the console can be
+// pointed at, read with boto3 through the peer after assuming each account's role.
+
+/** The demo organisation's accounts (docs/peer.md "The demo organisation"). */
+export const ACCOUNT_A = '123456789012';
+export const ACCOUNT_B = '210987654321';
+export const ACCOUNT_C = '345678901234';
+export const ACCOUNT_D = '456789012345';
+export const DEFAULT_ROLE_NAME = 'OrganizationAccountAccessRole';
+
+export const memberRoleArn = (account: string, roleName = DEFAULT_ROLE_NAME): string =>
+  `arn:aws:iam::${account}:role/${roleName}`;
+
+/** One account to read: with the test session itself (`roleArn` null) or a role assumed from it. */
+export interface ScopeSpec {
+  account: string;
+  roleArn: string | null;
+  externalId?: string;
+  regions: string[];
+  /** Also count every key's rotations (ListKeyRotations); off for large fleets. */
+  rotations?: boolean;
+}
+
+export interface ScopeKey {
+  KeyId: string;
+  Aliases: string[];
+  MultiRegionKeyType: 'PRIMARY' | 'REPLICA' | null;
+  PrimaryRegion: string | null;
+  RotationCount?: number;
+  OnDemandCount?: number;
+  RotationError?: string;
+}
+
+export interface ScopeListing {
+  account: string;
+  region: string;
+  /** The AWS error code that stopped the read (AssumeRole or ListKeys), or null. */
+  error: string | null;
+  keys: ScopeKey[];
+}
+
+/** (account, Region, key id): how a row of a multi-scope inventory is told apart. */
+export const rowId = (account: string, region: string, keyId: string): string => `${account}/${region}/${keyId}`;
+
+function sessionEnv(creds: StsCredentials): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_ACCESS_KEY_ID: creds.Credentials.AccessKeyId,
+    AWS_SECRET_ACCESS_KEY: creds.Credentials.SecretAccessKey,
+    AWS_SESSION_TOKEN: creds.Credentials.SessionToken,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  };
+}
+
+/** Lists the keys of every scope of `specs` with boto3 (fleet.py --scopes), one process. */
+export async function listScopes(creds: StsCredentials, specs: ScopeSpec[]): Promise<ScopeListing[]> {
+  const script = path.join(__dirname, 'fleet.py');
+  const spec = specs.map((s) => ({
+    account: s.account,
+    role_arn: s.roleArn,
+    external_id: s.externalId ?? null,
+    regions: s.regions,
+    rotations: !!s.rotations,
+  }));
+  try {
+    const { stdout } = await execFileAsync(PYTHON, [script, '--scopes', peerUrl(), JSON.stringify(spec)], {
+      cwd: REPO_ROOT,
+      timeout: 120_000,
+      maxBuffer: 64 * 1024 * 1024,
+      env: sessionEnv(creds),
+    });
+    return JSON.parse(stdout) as ScopeListing[];
+  } catch (error) {
+    const e = error as { stderr?: string; message: string };
+    throw new Error(`reading the scopes with ${script} --scopes failed: ${e.stderr || e.message}`);
+  }
+}
+
+/**
+ * The scopes of the connected account (A, the test session) and of member accounts reached
+ * through `roleName`, in every one of `regions`: what the console's scope editor chooses for
+ * those bare account ids.
+ */
+export function scopeSpecs(
+  regions: string[],
+  members: string[],
+  opts: { roleName?: string; externalId?: string; rotations?: boolean } = {},
+): ScopeSpec[] {
+  return [
+    { account: ACCOUNT_A, roleArn: null, regions, rotations: opts.rotations },
+    ...members.map((account) => ({
+      account,
+      roleArn: memberRoleArn(account, opts.roleName),
+      externalId: opts.externalId,
+      regions,
+      rotations: opts.rotations,
+    })),
+  ];
+}
+
+/**
+ * The rows the console must list for the scopes that loaded: every key of every scope read
+ * without error, except a multi-Region replica whose primary's scope (same account, the
+ * primary's Region) is among them: that set is listed once, on its primary's row.
+ */
+export function expectedRowIds(listings: ScopeListing[]): string[] {
+  const loaded = new Set(listings.filter((l) => !l.error).map((l) => `${l.account}/${l.region}`));
+  const out: string[] = [];
+  for (const l of listings) {
+    if (l.error) continue;
+    for (const k of l.keys) {
+      if (k.MultiRegionKeyType === 'REPLICA' && k.PrimaryRegion && loaded.has(`${l.account}/${k.PrimaryRegion}`)) continue;
+      out.push(rowId(l.account, l.region, k.KeyId));
+    }
+  }
+  return out.sort();
+}
+
+/** The key of one scope with this alias, or a failure naming what the scope holds. */
+export function scopeKeyByAlias(listings: ScopeListing[], account: string, region: string, alias: string): ScopeKey {
+  const scope = listings.find((l) => l.account === account && l.region === region);
+  if (!scope) throw new Error(`scope ${account}/${region} was not read`);
+  if (scope.error) throw new Error(`scope ${account}/${region} could not be read: ${scope.error}`);
+  const key = scope.keys.find((k) => k.Aliases.includes(alias));
+  if (!key) {
+    throw new Error(`no ${alias} in ${account}/${region}; aliases there: ${scope.keys.flatMap((k) => k.Aliases).join(', ')}`);
+  }
+  return key;
+}
+
+/** `aws sts assume-role` through the peer with the test session: the role's session credentials. */
+export async function assumeRole(creds: StsCredentials, roleArn: string, externalId?: string): Promise<StsCredentials> {
+  const args = ['sts', 'assume-role', '--role-arn', roleArn, '--role-session-name', 'keyturn-e2e-cli', '--duration-seconds', '3600'];
+  if (externalId) args.push('--external-id', externalId);
+  const out = (await awsCli(creds, 'us-east-1', args)) as StsCredentials;
+  if (!out?.Credentials?.AccessKeyId) throw new Error(`aws sts assume-role ${roleArn} returned ${JSON.stringify(out)}`);
+  return out;
+}
+
+/** The demo organisation as the peer seeded it (`GET /_keyturn/fleet`). */
+export interface SeededFleet {
+  management: string;
+  organization_id: string;
+  accounts: { id: string; name: string; role_arn: string; assumable: boolean; regions: string[]; key_counts: Record<string, number> }[];
+  denied_regions: { account: string; region: string }[];
+  external_id_role: { arn: string; external_id: string };
+  multi_region_sets: { account: string; primary: { region: string; key_id: string }; replicas: { region: string; key_id: string }[] }[];
+}
+
+export async function seededFleet(): Promise<SeededFleet> {
+  const response = await fetch(`${peerUrl()}/_keyturn/fleet`);
+  if (!response.ok) throw new Error(`GET /_keyturn/fleet -> ${response.status}: ${await response.text()}`);
+  return (await response.json()) as SeededFleet;
+}
+
+export interface OrgAccounts {
+  accounts: { Id: string; Status: string; Name: string }[];
+  /** How many ListAccounts pages boto3's paginator followed. */
+  pages: number;
+}
+
+/** Organizations ListAccounts, every page, with boto3 through the peer. */
+export async function orgAccounts(creds: StsCredentials): Promise<OrgAccounts> {
+  const code = [
+    'import boto3, json, sys',
+    'from botocore.config import Config',
+    'c = boto3.client("organizations", region_name="us-east-1", endpoint_url=sys.argv[1], config=Config(retries={"max_attempts": 1}))',
+    'out, pages = [], 0',
+    'for p in c.get_paginator("list_accounts").paginate():',
+    '    pages += 1',
+    '    out += [{"Id": a["Id"], "Status": a["Status"], "Name": a["Name"]} for a in p["Accounts"]]',
+    'print(json.dumps({"accounts": out, "pages": pages}))',
+  ].join('\n');
+  const { stdout } = await execFileAsync(PYTHON, ['-c', code, peerUrl()], {
+    cwd: REPO_ROOT,
+    timeout: 60_000,
+    env: sessionEnv(creds),
+  });
+  return JSON.parse(stdout) as OrgAccounts;
 }

@@ -63,6 +63,12 @@ export async function peerCredentials(): Promise<StsCredentials> {
 
 /** Options of `POST /_keyturn/reset` (peer/README.md); each one left out keeps its start-up value. */
 export interface ResetOptions {
+  /** `demo` (the four-account organisation, the default here) or `none`. */
+  seed?: 'demo' | 'none';
+  /** Extra, empty accounts in the organisation (ListAccounts past its first page). */
+  org_extra?: number;
+  /** Extra keys `alias/fleet-NNNN` in each of {A, B, C} x {us-east-1, us-west-2}. */
+  bulk_fleet?: number;
   /** Extra symmetric keys `alias/bulk-NNNN`, plus `alias/bulk-history` (110 rotations). */
   bulk?: number;
   /** How long an on-demand rotation stays in progress. */
@@ -203,7 +209,7 @@ export async function cliRemaining(creds: StsCredentials, region: string, keyId:
 
 /** A failure the peer gives instead of its normal answer (peer/keyturn_peer/faults.py). */
 export interface Fault {
-  /** The KMS operation (X-Amz-Target suffix) or STS Action, e.g. DescribeKey, GetCallerIdentity. */
+  /** The KMS operation (X-Amz-Target suffix), STS Action or `ListAccounts`, e.g. DescribeKey. */
   operation: string;
   /**
    * `throttle`: ThrottlingException, nothing done. `internal-after`: done, then a 500.
@@ -211,9 +217,10 @@ export interface Fault {
    * JSON. `drop-after`: done, then the connection is closed without an answer (a network error).
    * `cut-body`: done, then a 200 whose body the connection drops half way.
    * `slow`: done, answered after `delay_ms`. `no-date-cors`: the normal answer, but `Date` is not
-   * in Access-Control-Expose-Headers.
+   * in Access-Control-Expose-Headers. `no-cors`: the normal answer without any CORS header, so
+   * the browser sees a network error (with ListAccounts: "could not reach Organizations").
    */
-  fault: 'throttle' | 'internal-after' | 'html-502' | 'bad-body' | 'drop-after' | 'cut-body' | 'slow' | 'no-date-cors';
+  fault: 'throttle' | 'internal-after' | 'html-502' | 'bad-body' | 'drop-after' | 'cut-body' | 'slow' | 'no-date-cors' | 'no-cors';
   /** How many requests get it (default 1). */
   count?: number;
   /** Only requests for this KeyId. */

@@ -274,3 +274,151 @@ export function expectNoneOf(haystack: string, needles: string[], where: string)
     expect(haystack.includes(needle), `a credential string (${needle.slice(0, 6)}…) was found in ${where}`).toBe(false);
   }
 }
+
+// ---- Scopes (design.md "turn 2"): the accounts and Regions the console looks at.
+
+export interface ScopeChoice {
+  /** The Regions to check in the editor; every other "scope-region" is unchecked. */
+  regions: string[];
+  /** Lines for "scope-accounts": role ARNs or 12-digit account ids (the connected account is implied). */
+  accounts: string[];
+  /** "scope-role-name" for bare account ids; left as the console has it when not given. */
+  roleName?: string;
+  /** "scope-external-id"; emptied when not given. */
+  externalId?: string;
+}
+
+/** Opens the scope editor ("scopes") unless it is open already. */
+export async function openScopeEditor(page: Page): Promise<void> {
+  const apply = page.getByTestId('scope-apply');
+  if (await apply.isVisible()) return;
+  await page.getByTestId('scopes').click();
+  await expect(apply, '"scope-apply" not shown after clicking "scopes"').toBeVisible();
+}
+
+/** Chooses the scopes in the editor as a user would, then applies them. */
+export async function chooseScopes(page: Page, choice: ScopeChoice): Promise<void> {
+  await openScopeEditor(page);
+  // Read every checkbox at once (one round trip: the page may be busy loading), then click only
+  // the ones to change.
+  const offered = await page
+    .getByTestId('scope-region')
+    .evaluateAll((els) => els.map((el) => ({ region: el.getAttribute('data-region') ?? '', checked: (el as HTMLInputElement).checked })));
+  for (const region of choice.regions) {
+    expect(offered.map((o) => o.region), `the scope editor offers no "scope-region" for ${region}`).toContain(region);
+  }
+  for (const { region, checked } of offered) {
+    const want = choice.regions.includes(region);
+    if (checked !== want) await page.locator(`[data-testid="scope-region"][data-region="${region}"]`).setChecked(want);
+  }
+  await page.getByTestId('scope-accounts').fill(choice.accounts.join('\n'));
+  if (choice.roleName !== undefined) await page.getByTestId('scope-role-name').fill(choice.roleName);
+  await page.getByTestId('scope-external-id').fill(choice.externalId ?? '');
+  await page.getByTestId('scope-apply').click();
+}
+
+export interface ScopeStatus {
+  account: string;
+  region: string;
+  state: string;
+  text: string;
+}
+
+/** Every "scope-status-row", sorted by account then Region. */
+export async function scopeStatuses(page: Page): Promise<ScopeStatus[]> {
+  const rows = await page.getByTestId('scope-status-row').evaluateAll((els) =>
+    els.map((el) => ({
+      account: el.getAttribute('data-account') ?? '(missing data-account)',
+      region: el.getAttribute('data-region') ?? '(missing data-region)',
+      state: el.getAttribute('data-state') ?? '(missing data-state)',
+      text: (el.textContent ?? '').replace(/\s+/g, ' ').trim(),
+    })),
+  );
+  return rows.sort((a, b) => `${a.account}/${a.region}`.localeCompare(`${b.account}/${b.region}`));
+}
+
+export function scopeStatusRow(page: Page, account: string, region: string): Locator {
+  return page.locator(`[data-testid="scope-status-row"][data-account="${account}"][data-region="${region}"]`);
+}
+
+/**
+ * Waits until the scope list holds exactly these (account, Region) pairs, none of them loading,
+ * and returns them with their states.
+ */
+export async function waitForScopes(page: Page, expected: { account: string; region: string }[], timeout = 90_000): Promise<ScopeStatus[]> {
+  const want = expected.map((s) => `${s.account}/${s.region}`).sort();
+  await expect
+    .poll(async () => (await scopeStatuses(page)).map((s) => `${s.account}/${s.region}`), {
+      message: 'the "scope-status-row"s are not the scopes chosen',
+      timeout: 30_000,
+    })
+    .toEqual(want);
+  await expect
+    .poll(async () => (await scopeStatuses(page)).filter((s) => s.state === 'loading').map((s) => `${s.account}/${s.region}`), {
+      message: 'scopes still "loading"',
+      timeout,
+    })
+    .toEqual([]);
+  return scopeStatuses(page);
+}
+
+/** Every (account, Region) pair of these accounts and Regions. */
+export function scopePairs(accounts: string[], regions: string[]): { account: string; region: string }[] {
+  return accounts.flatMap((account) => regions.map((region) => ({ account, region })));
+}
+
+export interface ShownRow {
+  id: string;
+  account: string;
+  region: string;
+  /** "key-account" / "key-region" cell text, or null when the cell is absent. */
+  accountCell: string | null;
+  regionCell: string | null;
+  replicas: string | null;
+}
+
+/** Every shown "key-row" of the current table page, in page order. */
+export async function shownRows(page: Page): Promise<ShownRow[]> {
+  return page.getByTestId('key-row').evaluateAll((rows) =>
+    rows
+      .filter((r) => r.checkVisibility())
+      .map((r) => {
+        const cell = (id: string) => {
+          const el = r.querySelector(`[data-testid="${id}"]`);
+          return el ? (el.textContent ?? '').trim() : null;
+        };
+        return {
+          id: r.getAttribute('data-key-id') ?? '(missing data-key-id)',
+          account: r.getAttribute('data-account') ?? '(missing data-account)',
+          region: r.getAttribute('data-region') ?? '(missing data-region)',
+          accountCell: cell('key-account'),
+          regionCell: cell('key-region'),
+          replicas: cell('key-replicas'),
+        };
+      }),
+  );
+}
+
+/** `account/region/key-id` of every shown row of the current page, sorted. */
+export async function shownRowIds(page: Page): Promise<string[]> {
+  return (await shownRows(page)).map((r) => `${r.account}/${r.region}/${r.id}`).sort();
+}
+
+/**
+ * Waits until the table (all on one page: at most 100 rows) lists exactly `ids`
+ * (`account/region/key-id`) and loading has finished.
+ */
+export async function waitForFleetRows(page: Page, ids: string[]): Promise<void> {
+  await expect(page.getByTestId('key-table')).toBeVisible();
+  await expect
+    .poll(() => shownRowIds(page), { message: 'the inventory rows differ from the keys of the scopes', timeout: 60_000 })
+    .toEqual([...ids].sort());
+  await expect(page.getByTestId('inventory-progress'), '"inventory-progress" still shown: loading never finished').toBeHidden({
+    timeout: 90_000,
+  });
+}
+
+/** The "key-row" of a key in one scope. */
+export function scopedKeyRow(page: Page, account: string, region: string, keyId: string): Locator {
+  return page.locator(`[data-testid="key-row"][data-key-id="${keyId}"][data-account="${account}"][data-region="${region}"]`);
+}

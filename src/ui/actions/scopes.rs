@@ -192,10 +192,45 @@ pub fn apply(app: App) {
             stays
         })
     });
-    let fresh = app
+    // An account whose role or external id changed is assumed again.
+    let changed: std::collections::HashSet<String> = app.accounts.with_value(|m| {
+        accounts
+            .iter()
+            .filter_map(|a| match (&a.access, m.get(&a.account)) {
+                (Access::Role(role), Some(had)) if had.role.as_ref() != Some(role) => {
+                    Some(a.account.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    });
+    app.accounts
+        .update_value(|m| m.retain(|acct, _| !changed.contains(acct)));
+    let mut fresh = app
         .fleet
         .try_update(|f| f.set_scopes(chosen))
         .unwrap_or_default();
+    // Apply also retries what failed (an AssumeRole refused, a Region denied) and reloads the
+    // scopes of an account reached another way now.
+    app.fleet.with_untracked(|f| {
+        for e in f.scopes() {
+            let again = matches!(e.phase, ScopePhase::Failed(_)) || changed.contains(&e.id.account);
+            if again && !fresh.contains(&e.id) {
+                fresh.push(e.id.clone());
+            }
+        }
+    });
+    let reached: std::collections::HashSet<String> =
+        app.accounts.with_value(|m| m.keys().cloned().collect());
+    app.fleet.update(|f| {
+        for id in &fresh {
+            if let Some(e) = f.scope_mut(id) {
+                if e.assumed && !reached.contains(&id.account) {
+                    e.phase = ScopePhase::Assuming;
+                }
+            }
+        }
+    });
     if app
         .selected
         .get_untracked()
