@@ -53,3 +53,13 @@ start_static() {
   done
   echo "the static server did not start; its log:" >&2; cat "$KEYTURN_ROOT/.run/static-$port.log" >&2; exit 1
 }
+
+# stop_last: stops the service started last (start_peer or start_static) and waits until it exits,
+# so its port is free again (scripts/bench-browser.sh restarts the peer per setting).
+stop_last() {
+  local pid=${PIDS[-1]:-}
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  unset 'PIDS[-1]'
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The browser benchmarks (issue 9; benches/browser/README.md), run by scripts/bench.sh after the
+# native ones, or alone. In one Debian Chromium: keyturn (dist/), a DIY app on the AWS SDK for
+# JavaScript v3 and a raw signed-fetch floor load the same inventory from the local KMS peer, each
+# 3 times interleaved; then the filter keystroke over 10,000 keys. Prints markdown tables.
+#   one scope:  1,000 keys (+ alias/bulk-history) in 123456789012 us-east-1 (--seed none --bulk 1000)
+#   fleet:      3 accounts x 2 Regions x 500 keys (--seed demo --bulk-fleet 500), AssumeRole into
+#               OrganizationAccountAccessRole
+#   each with the peer's --quotas off and on (the peer is restarted per setting), and
+#   KEYTURN_BENCH_LATENCY_MS (default 40) added to every answer.
+# Needs what scripts/install.sh installs (Chromium, .venv); builds dist/ only if it is missing.
+# Usage: bash scripts/bench-browser.sh [one|fleet|filter ...]   (default: all three)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+mkdir -p .run
+
+latency=${KEYTURN_BENCH_LATENCY_MS:-40}
+peer_port=${KEYTURN_BENCH_BROWSER_PEER_PORT:-4621}
+web_port=${KEYTURN_BENCH_WEB_PORT:-8621}
+runs=${KEYTURN_BENCH_RUNS:-3}
+scenarios=("$@")
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(one fleet filter)
+
+[ -x /usr/bin/chromium ] && [ -x "$KEYTURN_PYTHON" ] || { echo "bench-browser: run scripts/install.sh first (Chromium, .venv)" >&2; exit 1; }
+[ -f dist/index.html ] || trunk build --release --offline
+
+# The bench's node packages from their lockfile (re-installed when it changes), and its bundle.
+stamp=benches/browser/node_modules/.lock.sha256
+want=$(sha256sum benches/browser/package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "bench-browser: npm ci in benches/browser/"
+  (cd benches/browser && npm ci --no-audit --no-fund --silent)
+  echo "$want" > "$stamp"
+fi
+(cd benches/browser && npm run --silent build >/dev/null)
+
+# The bench page on the console's origin, with the console's security headers: dist/ plus bench/.
+web=.run/bench-web
+rm -rf "$web"; mkdir -p "$web/bench"
+cp -r dist/. "$web/"
+cp -r benches/browser/build/. "$web/bench/"
+peer_url="http://127.0.0.1:$peer_port"
+start_static "$web_port" "$web" --security-headers --local-peer "$peer_url"
+
+results=.run/bench-browser.jsonl
+rm -f "$results"
+state=.run/bench-browser-peer
+bench() {
+  node benches/browser/run.mjs --peer "$peer_url" --state-dir "$state" --runs "$runs" \
+    --keyturn-url "http://127.0.0.1:$web_port" --bench-url "http://127.0.0.1:$web_port/bench/bench.html" \
+    --out "$results" "$@" >/dev/null || echo "bench-browser: run.mjs $* failed (see above)" >&2
+}
+for scenario in "${scenarios[@]}"; do
+  case $scenario in
+    one) seed=(--seed none --bulk 1000) ;;
+    fleet) seed=(--seed demo --bulk-fleet 500) ;;
+    filter)
+      start_peer "$peer_port" "$state" --seed none --bulk 10000 --latency-ms "$latency"
+      echo "bench-browser: filter keystroke, 10,001 keys, ${latency} ms added to every answer, quotas off"
+      bench --filter
+      stop_last
+      continue ;;
+    *) echo "bench-browser: unknown scenario $scenario (one, fleet, filter)" >&2; exit 2 ;;
+  esac
+  for quotas in off on; do
+    flags=()
+    [ "$quotas" = on ] && flags=(--quotas)
+    start_peer "$peer_port" "$state" "${seed[@]}" --latency-ms "$latency" "${flags[@]}"
+    echo "bench-browser: $scenario, ${latency} ms added to every answer, quotas $quotas"
+    bench --scopes "$scenario"
+    stop_last
+  done
+done
+
+[ -s "$results" ] && node benches/browser/run.mjs --report "$results"
