@@ -329,7 +329,9 @@ def test_every_console_endpoint_is_allowed_and_nothing_else() -> None:
     urls = csp.endpoint_urls()
     # 48 regions x {kms, kms-fips, sts, sts-fips} x 2 suffixes, less GovCloud's two sts-fips hosts
     # (resolve() sends STS FIPS there to sts., which is a FIPS endpoint).
-    assert len(urls) == len(set(urls)) == 48 * 4 * 2 - 2
+    # KMS/STS: 48 regions x 4 prefixes x 2 suffixes, less GovCloud's 2 plain-FIPS STS hosts;
+    # Organizations: 30 (one home Region per partition, plain + FIPS x 2 suffixes, GovCloud plain).
+    assert len(urls) == len(set(urls)) == 48 * 4 * 2 - 2 + 30
     blocked = [u for u in urls if not csp.connect_allows(policy, u)]
     assert blocked == []
     for url in (
@@ -405,9 +407,9 @@ def test_meta_policy_is_connect_src_with_every_endpoint_and_no_wildcard() -> Non
     assert list(d) == ["connect-src"], "a <meta> policy ignores frame-ancestors, report-uri, sandbox"
     sources = d["connect-src"]
     assert sources == ["'self'", *[u.rstrip("/") for u in csp.endpoint_urls()]]
-    assert len(sources) == len(set(sources)) == 1 + 382
+    assert len(sources) == len(set(sources)) == 1 + 412
     for source in sources[1:]:
-        assert re.fullmatch(r"https://(kms|kms-fips|sts|sts-fips)\.[a-z0-9-]+\.[a-z0-9.-]+", source), source
+        assert re.fullmatch(r"https://(kms|kms-fips|sts|sts-fips|organizations|organizations-fips)\.[a-z0-9-]+\.[a-z0-9.-]+", source), source
         assert "*" not in source
     header = csp.csp()
     for url in csp.endpoint_urls():
@@ -435,7 +437,7 @@ def test_meta_tag_and_its_size() -> None:
     assert page.meta_policies == [(csp.meta_csp(), True, 0)], "the attribute round-trips through an HTML parser"
     size = len(tag.encode())
     # deploy/README.md says "about 15 KB".
-    assert 14_000 < size < 16_000, f"{size} bytes: the endpoint list changed a lot, update deploy/README.md"
+    assert 16_000 < size < 18_000, f"{size} bytes: the endpoint list changed a lot, update deploy/README.md"
 
 
 def test_index_html_carries_the_generated_meta_first_in_head() -> None:
@@ -443,7 +445,7 @@ def test_index_html_carries_the_generated_meta_first_in_head() -> None:
         "run: python3 scripts/csp.py meta --write"
     checked = run_csp("meta", "--check")
     assert checked.returncode == 0, checked.stderr
-    assert f"(meta tag {len(csp.meta_tag().encode())} bytes, 382 endpoints)" in checked.stdout
+    assert f"(meta tag {len(csp.meta_tag().encode())} bytes, 412 endpoints)" in checked.stdout
     source = csp.INDEX_HTML.read_text()
     page = csp.read_page(source)
     assert page.meta_policies == [(csp.meta_csp(), True, 0)]
