@@ -166,7 +166,7 @@ mod native {
         if let Some(l) = &limiters {
             client = client.with_limiters(Rc::clone(l));
         }
-        let mut inventory = Inventory::new("us-east-1", 1);
+        let mut inventory = Inventory::new("us-east-1");
         let started = Instant::now();
         let outcome = futures::executor::block_on(load_inventory(
             &client,

@@ -228,13 +228,16 @@ def aws_connect_sources(parts: list[Partition] | None = None) -> list[str]:
 
 
 def peer_origin(url: str) -> str:
-    """`http://127.0.0.1:4599/` -> `http://127.0.0.1:4599` (a CSP source must be an origin)."""
+    """`http://127.0.0.1:4599/` -> `http://127.0.0.1:4599` (a CSP source must be an origin, or
+    a host-source with a leading `*.` wildcard)."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.username:
         raise CspError(f"--local-peer {url!r}: expected an http(s)://host:port URL")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise CspError(f"--local-peer {url!r}: give the origin only, without a path")
-    if not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+", parts.netloc):
+    # `*.localhost:PORT` allows the peer's per-Region host names (`{region}.localhost`, which
+    # Chromium resolves to loopback): each Region its own connections, as on AWS.
+    if not re.fullmatch(r"(\*\.)?[A-Za-z0-9.\-\[\]:]+", parts.netloc):
         raise CspError(f"--local-peer {url!r}: host has characters a CSP source cannot carry")
     return f"{parts.scheme}://{parts.netloc.lower()}"
 

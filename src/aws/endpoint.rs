@@ -279,6 +279,9 @@ impl fmt::Display for Service {
     }
 }
 
+/// Replaced, in a custom endpoint URL, by the Region a request is for.
+pub const REGION_PLACEHOLDER: &str = "{region}";
+
 /// What the user chose on the connect form.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EndpointConfig {
@@ -364,6 +367,10 @@ pub fn resolve(service: Service, config: &EndpointConfig) -> Result<Endpoint, En
         if config.dual_stack {
             return Err(EndpointError::CustomUrlWithVariant("dual-stack"));
         }
+        // `{region}` in the URL names each Region's own host (a per-Region VPC endpoint or
+        // proxy; the local peer as `http://{region}.localhost:PORT`), so each Region gets its
+        // own connections, as it does on AWS.
+        let url = normalize_custom_url(&url.replace(REGION_PLACEHOLDER, &region))?;
         // Any well-formed region is accepted here: a local peer or proxy decides what it wants.
         // Organizations is still signed for its partition's home Region.
         let signing_region = match (service, partition_of(&region)) {
@@ -371,7 +378,7 @@ pub fn resolve(service: Service, config: &EndpointConfig) -> Result<Endpoint, En
             _ => region,
         };
         return Ok(Endpoint {
-            url: normalize_custom_url(url)?,
+            url,
             signing_region,
         });
     }
@@ -944,6 +951,30 @@ mod tests {
             resolve(Service::Kms, &cfg).unwrap().url,
             "https://kms.us-east-1.amazonaws.com/"
         );
+    }
+
+    #[test]
+    fn region_placeholder_names_each_regions_host() {
+        let config = |region: &str| EndpointConfig {
+            region: region.into(),
+            custom_url: Some("http://{region}.localhost:4610".into()),
+            ..Default::default()
+        };
+        let west = resolve(Service::Kms, &config("us-west-2")).unwrap();
+        assert_eq!(west.url, "http://us-west-2.localhost:4610/");
+        assert_eq!(west.signing_region, "us-west-2");
+        let east = resolve(Service::Sts, &config("us-east-1")).unwrap();
+        assert_eq!(east.url, "http://us-east-1.localhost:4610/");
+        // Organizations is signed for the partition's home Region, on the chosen Region's host.
+        let org = resolve(Service::Organizations, &config("eu-west-1")).unwrap();
+        assert_eq!(org.url, "http://eu-west-1.localhost:4610/");
+        assert_eq!(org.signing_region, "us-east-1");
+        // A placeholder anywhere but the host still has to make a valid URL.
+        let bad = EndpointConfig {
+            custom_url: Some("http://peer:4610/{region}?x".into()),
+            ..config("us-east-1")
+        };
+        assert!(resolve(Service::Kms, &bad).is_err());
     }
 
     #[test]

@@ -44,7 +44,11 @@ impl From<&crate::aws::endpoint::EndpointConfig> for CliTarget {
     fn from(c: &crate::aws::endpoint::EndpointConfig) -> Self {
         CliTarget {
             region: c.region.clone(),
-            endpoint_url: c.custom_url.clone(),
+            // The URL as keyturn sends it: `{region}` is this Region's host (endpoint.rs).
+            endpoint_url: c
+                .custom_url
+                .as_ref()
+                .map(|u| u.replace(crate::aws::endpoint::REGION_PLACEHOLDER, c.region.trim())),
             fips: c.fips,
             dual_stack: c.dual_stack,
         }

@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use crate::aws::kms::Timestamp;
+use crate::aws::kms::{MultiRegionKeyType, Timestamp};
 use crate::console::fleet::{Fleet, ScopeEntry};
 use crate::console::format::thousands;
 use crate::console::inventory::{AutoRotation, KeyRow};
@@ -53,43 +53,105 @@ struct Matcher<'a> {
 }
 
 impl Matcher<'_> {
-    fn matches(&self, scope: &ScopeEntry, row: &KeyRow) -> bool {
+    /// Which words the scope itself matches (its account id, Region or account name): those
+    /// need not appear in the scope's rows.
+    fn scope_hits(&self, scope: &ScopeEntry) -> Vec<bool> {
+        let name = scope.account_name.as_deref().map(str::to_lowercase);
+        self.words
+            .iter()
+            .map(|w| {
+                scope.id.account.contains(w.as_str())
+                    || scope.id.region.contains(w.as_str())
+                    || name.as_deref().is_some_and(|n| n.contains(w.as_str()))
+            })
+            .collect()
+    }
+
+    fn matches(&self, scope_hits: &[bool], facts: &RowFacts) -> bool {
         let f = self.filter;
-        if f.rotatable && row.rotate_now().is_err() {
+        if (f.rotatable && !facts.rotatable)
+            || (f.auto_off && !facts.auto_off)
+            || (f.customer_managed && !facts.customer_managed)
+            || (f.quota_low && !facts.quota_low)
+        {
             return false;
         }
-        if f.auto_off && row.auto_rotation() != AutoRotation::Off {
-            return false;
-        }
-        if f.customer_managed && !row.is_customer_managed() {
-            return false;
-        }
-        if f.quota_low && row.remaining().is_none_or(|r| r > QUOTA_LOW_THRESHOLD) {
-            return false;
-        }
-        self.words.iter().all(|w| {
-            contains_lowercase(&row.key_id, w)
-                || row.aliases.iter().any(|a| contains_lowercase(a, w))
-                || row.arn.as_deref().is_some_and(|a| contains_lowercase(a, w))
-                || row.description().is_some_and(|d| contains_lowercase(d, w))
-                || scope.id.account.contains(w.as_str())
-                || scope.id.region.contains(w.as_str())
-                || scope
-                    .account_name
-                    .as_deref()
-                    .is_some_and(|n| contains_lowercase(n, w))
-        })
+        self.words
+            .iter()
+            .zip(scope_hits)
+            .all(|(w, &hit)| hit || facts.hay.contains(w.as_str()))
     }
 }
 
-/// `haystack.to_lowercase().contains(word)` for a lowercase `word`, without the copy when the
-/// haystack is ASCII (key ids, ARNs and aliases always are).
-fn contains_lowercase(haystack: &str, word: &str) -> bool {
-    if !haystack.is_ascii() {
-        return haystack.to_lowercase().contains(word);
+/// What the filter and the sort read of a row, derived once per change of the row (the row
+/// keeps it: inventory.rs `RowMut`), so a keystroke over 10,000 rows is one substring search
+/// per row and no case conversion.
+#[derive(Clone, Debug, Default)]
+pub struct RowFacts {
+    /// The key id, the alias names, the ARN and the description, lowercased and joined with
+    /// NUL (which no typed word holds). The key id comes first.
+    hay: String,
+    key_id_len: usize,
+    /// Where the first alias (the Alias column's value) sits in `hay`.
+    alias: Option<(usize, usize)>,
+    rotatable: bool,
+    auto_off: bool,
+    customer_managed: bool,
+    quota_low: bool,
+    /// A multi-Region replica's primary Region: the table lists the replica only when its
+    /// primary's scope is not loaded (fleet.rs).
+    replica_of: Option<String>,
+}
+
+impl RowFacts {
+    pub(crate) fn of(row: &KeyRow) -> RowFacts {
+        let mut hay = row.key_id.to_lowercase();
+        let key_id_len = hay.len();
+        let mut alias = None;
+        for (i, a) in row.aliases.iter().enumerate() {
+            hay.push('\0');
+            let start = hay.len();
+            hay.push_str(&a.to_lowercase());
+            if i == 0 {
+                alias = Some((start, hay.len()));
+            }
+        }
+        for text in [row.arn.as_deref(), row.description()]
+            .into_iter()
+            .flatten()
+        {
+            hay.push('\0');
+            hay.push_str(&text.to_lowercase());
+        }
+        let meta = row.meta();
+        RowFacts {
+            hay,
+            key_id_len,
+            alias,
+            rotatable: row.rotate_now().is_ok(),
+            auto_off: row.auto_rotation() == AutoRotation::Off,
+            customer_managed: row.is_customer_managed(),
+            quota_low: row.remaining().is_some_and(|r| r <= QUOTA_LOW_THRESHOLD),
+            replica_of: meta
+                .filter(|m| m.multi_region_key_type() == Some(&MultiRegionKeyType::Replica))
+                .and_then(|m| m.multi_region_configuration.as_ref())
+                .and_then(|c| c.primary_key.as_ref())
+                .and_then(|p| p.region.clone()),
+        }
     }
-    let (h, w) = (haystack.as_bytes(), word.as_bytes());
-    w.is_empty() || h.windows(w.len()).any(|win| win.eq_ignore_ascii_case(w))
+
+    fn key_id(&self) -> &str {
+        &self.hay[..self.key_id_len]
+    }
+
+    fn alias(&self) -> Option<&str> {
+        self.alias.map(|(a, b)| &self.hay[a..b])
+    }
+
+    /// The primary Region of a multi-Region replica.
+    pub fn replica_of(&self) -> Option<&str> {
+        self.replica_of.as_deref()
+    }
 }
 
 /// Rows of one account (or Region) together, in the account list's (or Region code's) order;
@@ -235,22 +297,23 @@ impl Sort {
 
 /// A sortable value; `None` (unknown, not applicable) always sorts last, in both directions.
 #[derive(PartialEq, PartialOrd)]
-enum Value {
-    Text(String),
+enum Value<'a> {
+    Text(&'a str),
     Number(f64),
     Pair(u8, u32),
 }
 
-fn value(row: &KeyRow, column: SortColumn) -> Option<Value> {
+fn value(row: &KeyRow, column: SortColumn) -> Option<Value<'_>> {
     let ts = |t: Option<Timestamp>| t.map(|t| Value::Number(t.epoch_seconds()));
+    let facts = row.facts();
     match column {
-        SortColumn::Alias => row.alias().map(|a| Value::Text(a.to_lowercase())),
-        SortColumn::KeyId => Some(Value::Text(row.key_id.to_lowercase())),
-        SortColumn::State => row.state().map(|s| Value::Text(s.to_string())),
+        SortColumn::Alias => facts.alias().map(Value::Text),
+        SortColumn::KeyId => Some(Value::Text(facts.key_id())),
+        SortColumn::State => row.state().map(|s| Value::Text(s.as_str())),
         SortColumn::Spec => row
             .meta()
             .and_then(|m| m.spec())
-            .map(|s| Value::Text(s.to_string())),
+            .map(|s| Value::Text(s.as_str())),
         SortColumn::AutoRotation => match row.auto_rotation() {
             AutoRotation::Unknown => None,
             a => {
@@ -264,24 +327,51 @@ fn value(row: &KeyRow, column: SortColumn) -> Option<Value> {
     }
 }
 
-/// The rows that pass `filter`, in fleet order. A multi-Region replica whose primary is loaded
-/// is not a row of its own (its set is listed once, fleet.rs).
-pub fn filtered<'a, 'f>(
-    fleet: &'a Fleet,
-    filter: &'f Filter,
-) -> impl Iterator<Item = Listed<'a>> + use<'a, 'f> {
-    let matcher = filter.matcher();
-    fleet
-        .rows()
-        .filter(move |(e, r)| fleet.is_listed(&e.id, r) && matcher.matches(e, r))
+/// A row's place in the fleet, `(scope, row)` by position: a `Copy` handle the table's memos
+/// keep instead of cloning 10,000 keys. Valid only for the fleet it was taken from; the table
+/// takes new ones whenever the fleet changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RowRef {
+    scope: u32,
+    row: u32,
+}
+
+impl RowRef {
+    pub fn get(self, fleet: &Fleet) -> Option<Listed<'_>> {
+        let e = fleet.scopes().get(self.scope as usize)?;
+        Some((e, e.inventory.rows().get(self.row as usize)?))
+    }
+
+    pub fn key(self, fleet: &Fleet) -> Option<crate::console::fleet::RowKey> {
+        self.get(fleet)
+            .map(|(e, r)| crate::console::fleet::RowKey::new(e.id.clone(), r.key_id.clone()))
+    }
+}
+
+/// Every row the table lists (a multi-Region replica whose primary is loaded is not a row of
+/// its own, fleet.rs), in fleet order.
+fn listed(fleet: &Fleet) -> impl Iterator<Item = (RowRef, Listed<'_>)> {
+    fleet.scopes().iter().enumerate().flat_map(move |(s, e)| {
+        e.inventory
+            .rows()
+            .iter()
+            .enumerate()
+            .filter(move |(_, r)| fleet.is_listed(&e.id, r))
+            .map(move |(i, r)| {
+                (
+                    RowRef {
+                        scope: s as u32,
+                        row: i as u32,
+                    },
+                    (e, r),
+                )
+            })
+    })
 }
 
 /// How many rows the table lists without a filter.
 pub fn listed_len(fleet: &Fleet) -> usize {
-    fleet
-        .rows()
-        .filter(|(e, r)| fleet.is_listed(&e.id, r))
-        .count()
+    listed(fleet).count()
 }
 
 /// The inventory's order: by the sort column, unknowns last, ties by key id. [`view`] gives the
@@ -311,34 +401,89 @@ fn compare_values(a: Option<&Value>, b: Option<&Value>, direction: SortDirection
     }
 }
 
-/// The rows to show, filtered and sorted. Each row's sort value is computed once, not once per
-/// comparison: with text columns that is one lowercase copy per row instead of ~2 log n
-/// (`cargo bench --bench inventory_view` measures it against [`compare`]).
-pub fn view<'a>(fleet: &'a Fleet, filter: &Filter, sort: Sort, group: Group) -> Vec<Listed<'a>> {
+/// Every listed row in the table's order: grouped, then by the sort column, unknowns last,
+/// ties by key id (as [`compare`] defines it). Runs when the fleet or the order changes, not on
+/// a keystroke: [`filter_sorted`] keeps this order.
+pub fn sorted(fleet: &Fleet, sort: Sort, group: Group) -> Vec<RowRef> {
     let order: std::collections::HashMap<&str, usize> = fleet
         .accounts_in_order()
         .into_iter()
         .enumerate()
         .map(|(i, a)| (a, i))
         .collect();
-    let group_rank = |e: &'a ScopeEntry| -> (usize, &'a str) {
-        match group {
+    // Per scope, not per row: its group's rank and its rank among scopes (the last tie-break).
+    let scopes = fleet.scopes();
+    let keys: Vec<(usize, &str)> = scopes
+        .iter()
+        .map(|e| match group {
             Group::None => (0, ""),
             Group::Account => (order.get(e.id.account.as_str()).copied().unwrap_or(0), ""),
             Group::Region => (0, e.id.region.as_str()),
-        }
-    };
-    let mut keyed: Vec<(Option<Value>, Listed<'a>)> = filtered(fleet, filter)
-        .map(|(e, r)| (value(r, sort.column), (e, r)))
+        })
         .collect();
-    keyed.sort_by(|(va, (ea, a)), (vb, (eb, b))| {
-        group_rank(ea)
-            .cmp(&group_rank(eb))
+    let mut distinct = keys.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let group_rank: Vec<u32> = keys
+        .iter()
+        .map(|k| distinct.binary_search(k).unwrap_or(0) as u32)
+        .collect();
+    let mut by_id: Vec<usize> = (0..scopes.len()).collect();
+    by_id.sort_by(|&a, &b| scopes[a].id.cmp(&scopes[b].id));
+    let mut scope_rank = vec![0u32; scopes.len()];
+    for (r, &i) in by_id.iter().enumerate() {
+        scope_rank[i] = r as u32;
+    }
+    let mut keyed: Vec<(u32, Option<Value<'_>>, &str, u32, RowRef)> = listed(fleet)
+        .map(|(at, (_, r))| {
+            let s = at.scope as usize;
+            (
+                group_rank[s],
+                value(r, sort.column),
+                r.key_id.as_str(),
+                scope_rank[s],
+                at,
+            )
+        })
+        .collect();
+    // The key is total (a key id is unique within its scope), so an unstable sort is exact.
+    keyed.sort_unstable_by(|(ga, va, ka, sa, _), (gb, vb, kb, sb, _)| {
+        ga.cmp(gb)
             .then_with(|| compare_values(va.as_ref(), vb.as_ref(), sort.direction))
-            .then_with(|| a.key_id.cmp(&b.key_id))
-            .then_with(|| ea.id.cmp(&eb.id))
+            .then_with(|| ka.cmp(kb))
+            .then_with(|| sa.cmp(sb))
     });
-    keyed.into_iter().map(|(_, l)| l).collect()
+    keyed.into_iter().map(|(_, _, _, _, at)| at).collect()
+}
+
+/// The rows of `sorted` (from [`sorted`] on the same fleet) that pass `filter`, in that order.
+pub fn filter_sorted(fleet: &Fleet, sorted: &[RowRef], filter: &Filter) -> Vec<RowRef> {
+    if !filter.is_active() {
+        return sorted.to_vec();
+    }
+    let matcher = filter.matcher();
+    let hits: Vec<Vec<bool>> = fleet
+        .scopes()
+        .iter()
+        .map(|e| matcher.scope_hits(e))
+        .collect();
+    sorted
+        .iter()
+        .copied()
+        .filter(|at| {
+            at.get(fleet)
+                .is_some_and(|(_, r)| matcher.matches(&hits[at.scope as usize], r.facts()))
+        })
+        .collect()
+}
+
+/// The rows to show, filtered and sorted ([`sorted`] then [`filter_sorted`]).
+pub fn view<'a>(fleet: &'a Fleet, filter: &Filter, sort: Sort, group: Group) -> Vec<Listed<'a>> {
+    let order = sorted(fleet, sort, group);
+    filter_sorted(fleet, &order, filter)
+        .into_iter()
+        .filter_map(|at| at.get(fleet))
+        .collect()
 }
 
 /// "12 of 40 keys", or "40 keys" when nothing is filtered out.
@@ -368,7 +513,7 @@ mod tests {
     }
 
     fn inventory_of_one_scope() -> Inventory {
-        let mut inv = Inventory::new("us-east-1", 0);
+        let mut inv = Inventory::new("us-east-1");
         let ids = ["k-a", "k-b", "k-c", "k-d", "k-e"];
         inv.apply(InventoryEvent::KeysPage(
             ids.iter()
@@ -607,12 +752,47 @@ mod tests {
             ("abc", ""),
             ("", "a"),
         ];
-        for (hay, word) in cases {
+        for (text, word) in cases {
+            let mut row = KeyRow::new("k-1", None);
+            let mut meta = symmetric("k-1");
+            meta.description = Some(text.into());
+            row.metadata = crate::console::inventory::Load::Loaded(meta);
+            let facts = RowFacts::of(&row);
+            let in_text = facts.hay.split('\0').any(|field| field.contains(word));
             assert_eq!(
-                contains_lowercase(hay, word),
-                hay.to_lowercase().contains(word),
-                "{hay:?} {word:?}"
+                in_text,
+                text.to_lowercase().contains(word) || "k-1".contains(word),
+                "{text:?} {word:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_changed_row_is_found_by_its_new_text() {
+        let mut inv = inventory_of_one_scope();
+        inv.apply(InventoryEvent::AliasesPage(vec![
+            crate::aws::kms::AliasListEntry {
+                alias_name: "alias/Renamed".into(),
+                target_key_id: Some("k-d".into()),
+                ..Default::default()
+            },
+        ]));
+        let fleet = Fleet::single(
+            crate::console::scope::ScopeId::new("111122223333", "us-east-1"),
+            inv,
+        );
+        let f = Filter {
+            text: "renamed".into(),
+            ..Default::default()
+        };
+        assert_eq!(ids(&view(&fleet, &f, Sort::default())), ["k-d"]);
+        // The account and the Region match every row of their scope.
+        for t in ["111122223333", "US-EAST-1"] {
+            let f = Filter {
+                text: t.into(),
+                ..Default::default()
+            };
+            assert_eq!(view(&fleet, &f, Sort::default()).len(), 5, "{t}");
         }
     }
 

@@ -13,6 +13,7 @@ use crate::aws::error::AwsError;
 use crate::aws::kms::MultiRegionKeyType;
 use crate::console::inventory::{Inventory, InventoryEvent, KeyRow, Progress};
 use crate::console::scope::ScopeId;
+use crate::console::session::CancelToken;
 
 /// A key in its scope: what the selection, the URL and the rotation flows are keyed by. A
 /// multi-Region key has the same id in every Region, and its primary and replicas are
@@ -71,7 +72,7 @@ pub struct ScopeEntry {
 
 impl ScopeEntry {
     fn new(id: ScopeId, account_name: Option<String>, assumed: bool) -> Self {
-        let inventory = Inventory::new(id.region.clone(), 0);
+        let inventory = Inventory::new(id.region.clone());
         ScopeEntry {
             id,
             account_name,
@@ -158,9 +159,9 @@ impl Fleet {
     }
 
     /// Start a scope over (a reload): its keys are forgotten.
-    pub fn restart(&mut self, id: &ScopeId, generation: u64) {
+    pub fn restart(&mut self, id: &ScopeId) {
         if let Some(e) = self.scope_mut(id) {
-            e.inventory = Inventory::new(id.region.clone(), generation);
+            e.inventory = Inventory::new(id.region.clone());
             e.phase = ScopePhase::Loading;
         }
     }
@@ -225,15 +226,23 @@ impl Fleet {
         self.len() == 0
     }
 
-    /// Fold one loader event of `scope` into its inventory (dropped when the scope is gone or
-    /// the event belongs to an older load of it). The scope's phase follows.
-    pub fn apply(&mut self, scope: &ScopeId, generation: u64, event: InventoryEvent) {
+    /// Fold a batch of one load's events into `scope`, unless that load was cancelled (a
+    /// reload, the scope dropped, the session ended): late answers never land.
+    pub fn apply_load(&mut self, scope: &ScopeId, load: &CancelToken, events: Vec<InventoryEvent>) {
+        if load.is_cancelled() {
+            return;
+        }
+        for ev in events {
+            self.apply(scope, ev);
+        }
+    }
+
+    /// Fold one loader event of `scope` into its inventory (dropped when the scope is gone).
+    /// The scope's phase follows.
+    pub fn apply(&mut self, scope: &ScopeId, event: InventoryEvent) {
         let Some(e) = self.scope_mut(scope) else {
             return;
         };
-        if e.inventory.generation != generation {
-            return;
-        }
         e.inventory.apply(event);
         if let Some(err) = e
             .inventory
@@ -277,27 +286,13 @@ impl Fleet {
     /// The row that stands for `key`'s multi-Region set in the table: the primary when it is
     /// loaded in one of the chosen scopes, else the key itself.
     pub fn is_listed(&self, scope: &ScopeId, row: &KeyRow) -> bool {
-        if row
-            .meta()
-            .and_then(|m| m.multi_region_key_type())
-            .is_none_or(|t| *t != MultiRegionKeyType::Replica)
-        {
+        let Some(region) = row.facts().replica_of() else {
             return true;
-        }
-        match self.primary_region(row) {
-            Some(region) => {
-                let primary = ScopeId::new(scope.account.clone(), region);
-                self.scope(&primary)
-                    .and_then(|e| e.inventory.row(&row.key_id))
-                    .is_none()
-            }
-            None => true,
-        }
-    }
-
-    fn primary_region(&self, row: &KeyRow) -> Option<String> {
-        let cfg = row.meta()?.multi_region_configuration.as_ref()?;
-        cfg.primary_key.as_ref()?.region.clone()
+        };
+        let primary = ScopeId::new(scope.account.clone(), region);
+        self.scope(&primary)
+            .and_then(|e| e.inventory.row(&row.key_id))
+            .is_none()
     }
 
     /// The other members of `key`'s multi-Region set that are loaded: (scope, is primary).
@@ -348,7 +343,6 @@ mod tests {
         let key_id = meta.key_id.clone();
         f.apply(
             scope,
-            0,
             InventoryEvent::KeysPage(vec![KeyListEntry {
                 key_id: key_id.clone(),
                 key_arn: meta.arn.clone(),
@@ -356,7 +350,6 @@ mod tests {
         );
         f.apply(
             scope,
-            0,
             InventoryEvent::Described {
                 key_id,
                 result: Ok(meta),
@@ -418,11 +411,18 @@ mod tests {
         let mut f = Fleet::default();
         let a = id("111122223333", "us-east-1");
         f.set_scopes(vec![(a.clone(), None, false)]);
-        f.restart(&a, 7);
-        f.apply(&a, 6, InventoryEvent::KeysDone);
+        let loads = crate::console::session::Generation::new();
+        let old = loads.token();
+        loads.bump();
+        f.restart(&a);
+        f.apply_load(&a, &old, vec![InventoryEvent::KeysDone]);
         assert!(!f.scope(&a).unwrap().inventory.keys_done);
-        f.apply(&a, 7, InventoryEvent::KeysDone);
-        f.apply(&a, 7, InventoryEvent::Finished);
+        let current = loads.token();
+        f.apply_load(
+            &a,
+            &current,
+            vec![InventoryEvent::KeysDone, InventoryEvent::Finished],
+        );
         assert_eq!(f.scope(&a).unwrap().state(), "done");
         assert!(f.progress().finished);
         let b = id("210987654321", "us-east-1");

@@ -24,6 +24,7 @@ use crate::aws::kms::{
 };
 use crate::aws::transport::Transport;
 use crate::console::eligibility::{self, Blocked, RotationStatus};
+use crate::console::filter::RowFacts;
 use crate::console::format::thousands;
 use crate::console::quota::{self, Quota};
 use crate::console::session::{ends_session, CancelToken};
@@ -130,11 +131,55 @@ pub struct KeyRow {
     pub rotations: Load<Vec<RotationsListEntry>>,
     /// RotateKeyOnDemand answered LimitExceededException: the quota is 0 whatever the count.
     pub server_limit_exceeded: bool,
+    /// What the table derives from the row, refreshed on every change ([`RowMut`]).
+    derived: Derived,
+}
+
+/// What the table derives from a row, computed once per change of the row instead of once per
+/// keystroke or batch: the filter's facts and a revision. Derived data is not part of the
+/// row's equality (two rows with the same data are equal whatever their revisions).
+#[derive(Clone, Debug, Default)]
+struct Derived {
+    rev: u64,
+    facts: RowFacts,
+}
+
+impl PartialEq for Derived {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// Revisions are unique across every inventory of the page (a reload builds a new inventory
+/// whose rows must not reuse an old row's revision).
+static NEXT_REV: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// A row being changed: its derived facts and revision are refreshed when the change ends.
+/// The only way to get a `&mut KeyRow` out of an [`Inventory`].
+pub struct RowMut<'a>(&'a mut KeyRow);
+
+impl std::ops::Deref for RowMut<'_> {
+    type Target = KeyRow;
+    fn deref(&self) -> &KeyRow {
+        self.0
+    }
+}
+
+impl std::ops::DerefMut for RowMut<'_> {
+    fn deref_mut(&mut self) -> &mut KeyRow {
+        self.0
+    }
+}
+
+impl Drop for RowMut<'_> {
+    fn drop(&mut self) {
+        self.0.derive();
+    }
 }
 
 impl KeyRow {
     pub fn new(key_id: impl Into<String>, arn: Option<String>) -> Self {
-        KeyRow {
+        let mut row = KeyRow {
             key_id: key_id.into(),
             arn,
             aliases: Vec::new(),
@@ -142,7 +187,27 @@ impl KeyRow {
             status: Load::Pending,
             rotations: Load::Pending,
             server_limit_exceeded: false,
-        }
+            derived: Derived::default(),
+        };
+        row.derive();
+        row
+    }
+
+    fn derive(&mut self) {
+        self.derived = Derived {
+            rev: NEXT_REV.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            facts: RowFacts::of(self),
+        };
+    }
+
+    /// Changes whenever the row does: a table row compares this, not the row.
+    pub fn rev(&self) -> u64 {
+        self.derived.rev
+    }
+
+    /// The filter's and the sort's view of the row (filter.rs).
+    pub fn facts(&self) -> &RowFacts {
+        &self.derived.facts
     }
 
     pub fn meta(&self) -> Option<&KeyMetadata> {
@@ -415,8 +480,6 @@ pub enum InventoryEvent {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Inventory {
     pub region: String,
-    /// The [`crate::console::session::Generation`] this inventory belongs to.
-    pub generation: u64,
     rows: Vec<KeyRow>,
     index: HashMap<String, usize>,
     /// TargetKeyId -> alias names, kept so rows created later still get their aliases.
@@ -479,10 +542,9 @@ impl Progress {
 }
 
 impl Inventory {
-    pub fn new(region: impl Into<String>, generation: u64) -> Self {
+    pub fn new(region: impl Into<String>) -> Self {
         Inventory {
             region: region.into(),
-            generation,
             ..Default::default()
         }
     }
@@ -503,9 +565,9 @@ impl Inventory {
         self.index.get(key_id).and_then(|&i| self.rows.get(i))
     }
 
-    pub fn row_mut(&mut self, key_id: &str) -> Option<&mut KeyRow> {
+    pub fn row_mut(&mut self, key_id: &str) -> Option<RowMut<'_>> {
         match self.index.get(key_id) {
-            Some(&i) => self.rows.get_mut(i),
+            Some(&i) => self.rows.get_mut(i).map(RowMut),
             None => None,
         }
     }
@@ -544,7 +606,7 @@ impl Inventory {
         }
     }
 
-    fn ensure_row(&mut self, key_id: &str, arn: Option<String>) -> &mut KeyRow {
+    fn ensure_row(&mut self, key_id: &str, arn: Option<String>) -> RowMut<'_> {
         let i = match self.index.get(key_id) {
             Some(&i) => i,
             None => {
@@ -558,7 +620,7 @@ impl Inventory {
                 i
             }
         };
-        &mut self.rows[i]
+        RowMut(&mut self.rows[i])
     }
 
     fn add_alias(&mut self, target: &str, name: &str) {
@@ -568,7 +630,7 @@ impl Inventory {
             names.sort();
         }
         let names = names.clone();
-        if let Some(row) = self.row_mut(target) {
+        if let Some(mut row) = self.row_mut(target) {
             row.aliases = names;
         }
     }
@@ -1079,7 +1141,7 @@ mod tests {
         token: &CancelToken,
         config: &LoadConfig,
     ) -> (Inventory, Vec<InventoryEvent>, LoadOutcome) {
-        let mut inv = Inventory::new("us-east-1", token.generation());
+        let mut inv = Inventory::new("us-east-1");
         let mut events = Vec::new();
         let outcome = block_on(load_inventory(client, token, config, |ev| {
             events.push(ev.clone());
@@ -1665,7 +1727,7 @@ mod tests {
         t.always("DescribeKey", Some(A), symmetric_key(A));
         t.always("GetKeyRotationStatus", None, status(true, Some(90), true));
         t.always("ListKeyRotations", None, rotations(24, 0, None));
-        let mut inv = Inventory::new("us-east-1", 0);
+        let mut inv = Inventory::new("us-east-1");
         let outcome = block_on(load_key_details(
             &c,
             vec![A.to_string()],
@@ -1684,7 +1746,7 @@ mod tests {
 
     #[test]
     fn model_events_in_any_order() {
-        let mut inv = Inventory::new("eu-west-1", 3);
+        let mut inv = Inventory::new("eu-west-1");
         // Aliases before their key's page, an empty target, duplicates.
         inv.apply(InventoryEvent::AliasesPage(vec![
             AliasListEntry {

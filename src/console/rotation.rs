@@ -1130,7 +1130,7 @@ mod tests {
     ) -> (RotateFlow, Vec<RotateUpdate>, RotateOutcome, Inventory) {
         let mut flow = RotateFlow::new(K);
         let ticket = confirmed(&mut flow);
-        let mut inv = Inventory::new("us-east-1", 0);
+        let mut inv = Inventory::new("us-east-1");
         inv.upsert_metadata(crate::console::eligibility::tests::symmetric(K));
         let mut updates = Vec::new();
         let outcome = block_on(rotate(client, ticket, token, &PollPolicy::default(), |u| {
@@ -1434,7 +1434,7 @@ mod tests {
 
     #[test]
     fn one_answer_to_is_it_busy() {
-        let mut inv = Inventory::new("us-east-1", 0);
+        let mut inv = Inventory::new("us-east-1");
         inv.upsert_metadata(crate::console::eligibility::tests::symmetric(K));
         inv.set_status(
             K,
@@ -1702,7 +1702,7 @@ mod tests {
         let mut seen_in_progress = false;
         let mut flow = RotateFlow::new(K);
         let ticket = confirmed(&mut flow);
-        let mut inv = Inventory::new("us-east-1", 0);
+        let mut inv = Inventory::new("us-east-1");
         inv.upsert_metadata(crate::console::eligibility::tests::symmetric(K));
         let outcome = block_on(rotate(
             &c,

@@ -1,5 +1,10 @@
 //! The connection: who is connected, where, until when; and the generation counter that cancels
-//! work belonging to an older connection or region.
+//! work.
+//!
+//! Cancellation is one mechanism: each owner of work (a scope's loads, the session's
+//! rotations) holds a [`Generation`] paired with its transport; ending the work bumps the
+//! generation and aborts the transport (ui/state.rs `ScopeRuntime::cancel`). Work checks its
+//! [`CancelToken`] before it writes anything; nothing else compares generations.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -9,9 +14,9 @@ use crate::aws::endpoint::EndpointConfig;
 use crate::aws::error::{AwsError, ErrorCode, ErrorKind};
 use crate::aws::sts::CallerIdentity;
 
-/// A counter shared by everything that loads data for the current connection and region.
-/// Disconnecting or switching region bumps it; every [`CancelToken`] taken before then reports
-/// cancelled, so loaders stop and late answers are dropped instead of landing in the new view.
+/// A counter shared by everything one owner runs (a scope's loads, the rotations). Bumping it
+/// cancels: every [`CancelToken`] taken before then reports cancelled, so loaders stop and late
+/// answers are dropped instead of landing in the new view.
 ///
 /// Atomics (not `Rc<Cell>`) so the UI may keep it in `Send + Sync` reactive storage; on wasm32
 /// they compile to plain loads and stores.
@@ -120,14 +125,13 @@ pub fn ends_session(err: &AwsError) -> bool {
         || matches!(err.kind, ErrorKind::Credentials(_))
 }
 
-/// A live connection: identity from STS GetCallerIdentity, the endpoint settings, the
-/// credentials' expiry, and the generation that scopes loads to this connection and region.
+/// A live connection: identity from STS GetCallerIdentity, the endpoint settings and the
+/// credentials' expiry.
 #[derive(Clone, Debug)]
 pub struct Session {
     pub identity: CallerIdentity,
     pub endpoint: EndpointConfig,
     pub expiration: Option<SystemTime>,
-    generation: Generation,
 }
 
 impl Session {
@@ -140,7 +144,6 @@ impl Session {
             identity,
             endpoint,
             expiration,
-            generation: Generation::new(),
         }
     }
 
@@ -148,28 +151,11 @@ impl Session {
         &self.endpoint.region
     }
 
-    pub fn generation(&self) -> &Generation {
-        &self.generation
-    }
-
-    /// A token for loads that belong to this connection and region.
-    pub fn token(&self) -> CancelToken {
-        self.generation.token()
-    }
-
-    /// Switch region, keeping the credentials. Everything loading for the old region is
-    /// cancelled; the caller starts a fresh inventory with the returned token. A custom
-    /// endpoint URL is kept (it is the user's choice of server; the region is then only the
-    /// signing region).
-    pub fn switch_region(&mut self, region: &str) -> CancelToken {
+    /// Switch the home region, keeping the credentials (the caller cancels and restarts the
+    /// scopes). A custom endpoint URL is kept (it is the user's choice of server; the region is
+    /// then only the signing region).
+    pub fn switch_region(&mut self, region: &str) {
         self.endpoint.region = region.to_string();
-        self.generation.bump();
-        self.generation.token()
-    }
-
-    /// Cancel everything (disconnect).
-    pub fn cancel_all(&self) {
-        self.generation.bump();
     }
 
     pub fn expiry(&self, now: SystemTime) -> Expiry {
@@ -220,17 +206,11 @@ impl Connection {
 
     /// The user pressed "Disconnect": cancel loads, forget the session.
     pub fn disconnect(&mut self) {
-        if let Connection::Connected(s) = self {
-            s.cancel_all();
-        }
         *self = Connection::Disconnected;
     }
 
     /// The credentials stopped working (expired, rejected): back to connect, with the reason.
     pub fn end(&mut self, reason: impl Into<String>) {
-        if let Connection::Connected(s) = self {
-            s.cancel_all();
-        }
         *self = Connection::Ended {
             reason: reason.into(),
         };
@@ -322,13 +302,10 @@ mod tests {
     }
 
     #[test]
-    fn region_switch_keeps_credentials_and_cancels_loads() {
+    fn region_switch_keeps_credentials() {
         let mut s = session(Some(t(3600)));
-        let old = s.token();
-        let new = s.switch_region("eu-west-1");
+        s.switch_region("eu-west-1");
         assert_eq!(s.region(), "eu-west-1");
-        assert!(old.is_cancelled());
-        assert!(!new.is_cancelled());
         assert_eq!(s.identity.account, "111122223333");
         assert_eq!(s.expiry_text(t(0)), "expires in 1 h 00 min");
         assert!(!s.is_expired(t(0)));
@@ -342,16 +319,12 @@ mod tests {
         c = Connection::Connecting;
         assert!(c.session().is_none());
         c = Connection::Connected(Box::new(session(Some(t(60)))));
-        let token = c.session().map(Session::token).unwrap();
         assert!(!c.check_expiry(t(0)));
         assert!(c.check_expiry(t(61)));
-        assert!(token.is_cancelled());
         assert!(c.reason().unwrap().contains("expired"));
 
         let mut c = Connection::Connected(Box::new(session(None)));
-        let token = c.session().map(Session::token).unwrap();
         c.disconnect();
-        assert!(token.is_cancelled());
         assert!(matches!(c, Connection::Disconnected));
         assert!(c.reason().is_none());
     }

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 
 use crate::aws::client::{Client, RequestRecord};
 use crate::aws::credentials::Credentials;
-use crate::aws::error::{AwsError, ErrorCode, ErrorKind};
+
 use crate::aws::limiter::{Limiters, DEFAULT_SHARE};
 use crate::aws::transport::FetchTransport;
 use std::collections::HashMap;
@@ -22,7 +22,7 @@ use crate::console::fleet::{Fleet, RowKey};
 use crate::console::inventory::Priority;
 use crate::console::rotation::RotateFlow;
 use crate::console::scope::{RoleTarget, ScopeId, ScopeRequest, DEFAULT_ROLE_NAME};
-use crate::console::session::{ends_session, CancelToken, Connection, Generation};
+use crate::console::session::{CancelToken, Connection, Generation};
 
 use super::locks::KeyLock;
 
@@ -211,7 +211,7 @@ impl App {
             .then(|| self.rotation_gen.with_value(Generation::token))
     }
 
-    pub(super) fn fresh_id(&self) -> u64 {
+    pub fn fresh_id(&self) -> u64 {
         let id = self.next_id.get_value().wrapping_add(1);
         self.next_id.set_value(id);
         id
@@ -296,30 +296,9 @@ impl App {
         }));
     }
 
-    /// Show an AWS error in the banner (code, request id, and a sentence with the next step).
-    /// Errors that mean the credentials stopped working end the session instead: back to
-    /// connect with the reason. Cancelled requests are not errors.
-    pub fn report(&self, err: &AwsError) {
-        self.report_sentence(err.user_message(), err);
-    }
-
-    /// Show a sentence (already written for a person) with the AWS code and request id of the
-    /// error behind it; session-ending errors go back to connect.
-    pub fn report_sentence(&self, sentence: String, err: &AwsError) {
-        if matches!(err.kind, ErrorKind::Aborted) {
-            return;
-        }
-        let id = self.fresh_id();
-        let ui = UiError {
-            id,
-            sentence,
-            code: err.code().map(ErrorCode::to_string),
-            request_id: err.request_id().map(str::to_string),
-            status: err.status(),
-        };
-        if self.connection.with_untracked(|c| c.is_connected()) && ends_session(err) {
-            super::actions::session::end_session(*self, ui.sentence.clone());
-        }
+    /// Show an error in the banner (ui/actions/session.rs `report` decides whether it also
+    /// ends the session).
+    pub fn show_error(&self, ui: UiError) {
         self.error.set(Some(ui));
     }
 

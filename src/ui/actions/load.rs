@@ -1,6 +1,6 @@
 //! Loading: a scope's whole inventory, a reload, the keys whose reads failed, one key.
 //! Events are folded into the fleet in batches; events of a cancelled load (its scope's
-//! generation moved on) are dropped by `Fleet::apply`.
+//! generation moved on) are dropped by `Fleet::apply_load`.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::super::state::App;
-use super::navigate;
+use super::{navigate, session};
 use crate::aws::error::{AwsError, ErrorCode};
 use crate::console::fleet::RowKey;
 use crate::console::inventory::{
@@ -64,12 +64,9 @@ impl Batcher {
         if events.is_empty() || self.token.is_cancelled() {
             return;
         }
-        let generation = self.token.generation();
-        self.app.fleet.update(|f| {
-            for ev in events {
-                f.apply(&self.scope, generation, ev);
-            }
-        });
+        self.app
+            .fleet
+            .update(|f| f.apply_load(&self.scope, &self.token, events));
     }
 }
 
@@ -92,7 +89,7 @@ pub fn load_scope(app: App, scope: ScopeId) {
         priority,
         ..LoadConfig::default()
     };
-    app.fleet.update(|f| f.restart(&scope, token.generation()));
+    app.fleet.update(|f| f.restart(&scope));
     let batcher = Batcher::new(app, scope.clone(), token.clone(), false);
     spawn_local(async move {
         let sink = Rc::clone(&batcher);
@@ -108,7 +105,7 @@ pub fn load_scope(app: App, scope: ScopeId) {
 /// and a session-ending error ends the session.
 fn report_scope_failure(app: App, e: &AwsError) {
     if ends_session(e) || !app.fleet.with_untracked(|f| f.is_multi()) {
-        app.report(e);
+        session::report(app, e);
     }
 }
 
@@ -169,7 +166,7 @@ pub fn retry_failed(app: App, busy: RwSignal<bool>) {
                 busy.try_set(false);
             }
             if let LoadOutcome::Failed(e) = outcome {
-                app.report(&e);
+                session::report(app, &e);
             }
         });
     }
@@ -214,7 +211,7 @@ pub fn refresh_key(app: App, key: RowKey) {
             if app.selected.get_untracked().as_ref() == Some(&key) {
                 navigate::select_key(app, None, false);
             }
-            app.report(&e);
+            session::report(app, &e);
         }
     });
 }

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 
 use super::super::dom;
 use super::super::state::App;
-use super::{load, scopes};
+use super::{load, scopes, session};
 use crate::aws::kms::DescribeKey;
 use crate::console::arn::{key_fragment, parse_fragment, parse_key_ref, KeyRef, Route};
 use crate::console::fleet::RowKey;
@@ -179,18 +179,15 @@ pub fn go_to_key(app: App, input: String) {
         match result {
             Ok(out) => {
                 let key = RowKey::new(scope.clone(), out.key_metadata.key_id.clone());
-                let generation = token.generation();
                 app.fleet.update(|f| {
                     if let Some(e) = f.scope_mut(&scope) {
-                        if e.inventory.generation == generation {
-                            e.inventory.upsert_metadata(out.key_metadata);
-                        }
+                        e.inventory.upsert_metadata(out.key_metadata);
                     }
                 });
                 select_key(app, Some(key.clone()), true);
                 load::refresh_key(app, key);
             }
-            Err(e) => app.report(&e),
+            Err(e) => session::report(app, &e),
         }
     });
 }

@@ -14,6 +14,7 @@ use leptos::task::spawn_local;
 use super::super::dom;
 use super::super::locks::{self, Acquired, KeyLock};
 use super::super::state::{App, KmsClient, NoticeKind};
+use super::session;
 use crate::aws::endpoint::EndpointConfig;
 use crate::aws::error::{ApiOperation, AwsError, ErrorKind};
 use crate::aws::kms::{Operation, RotateKeyOnDemand};
@@ -498,7 +499,7 @@ fn settle(
         }
         RotateOutcome::Failed(f) => match f.error() {
             Some(e) if !matches!(e.kind, ErrorKind::Aborted) => {
-                app.report_sentence(f.sentence(), e)
+                session::report_sentence(app, f.sentence(), e)
             }
             _ => app.show_error_text(f.sentence()),
         },

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::super::state::{AccountAccess, App, ScopeRuntime};
+use super::super::state::{AccountAccess, App, KmsClient, ScopeRuntime};
 use super::load;
 use crate::aws::endpoint::partition_of;
 use crate::aws::error::{AwsError, ErrorKind};
@@ -24,18 +24,22 @@ use crate::console::scope::{
 };
 use crate::console::session::Generation;
 
-/// Make (or remake) `scope`'s runtime with `account`'s credentials. A runtime replaced is
-/// cancelled first.
-fn make_runtime(app: App, scope: &ScopeId) -> bool {
-    let (Some(creds), Some(endpoint)) = (
-        app.credentials_for(&scope.account),
-        app.endpoint_for(&scope.region),
-    ) else {
-        return false;
-    };
-    let transport = FetchTransport::new();
-    let client = app.logged_client(&transport, creds, endpoint, Some(scope));
+/// A page client for `scope` with its account's current credentials, on `transport`.
+fn client_for(app: App, scope: &ScopeId, transport: &FetchTransport) -> Option<KmsClient> {
+    let creds = app.credentials_for(&scope.account)?;
+    let endpoint = app.endpoint_for(&scope.region)?;
+    let client = app.logged_client(transport, creds, endpoint, Some(scope));
     client.set_clock_offset_ms(app.clock_offset_ms());
+    Some(client)
+}
+
+/// (Re)start `scope` with its account's credentials: a new runtime (the one it replaces is
+/// cancelled first) and a full load. Nothing happens while the account is not reached.
+fn start_scope(app: App, scope: ScopeId) {
+    let transport = FetchTransport::new();
+    let Some(client) = client_for(app, &scope, &transport) else {
+        return;
+    };
     let rt = ScopeRuntime {
         client,
         transport,
@@ -47,7 +51,7 @@ fn make_runtime(app: App, scope: &ScopeId) -> bool {
             old.cancel();
         }
     });
-    true
+    load::load_scope(app, scope);
 }
 
 /// Right after connecting: the connected account in `home`'s Region (or the scopes the
@@ -61,9 +65,7 @@ pub fn start_home(app: App, home: ScopeId) {
     app.fleet.update(|f| {
         f.set_scopes(vec![(home.clone(), None, false)]);
     });
-    if make_runtime(app, &home) {
-        load::load_scope(app, home);
-    }
+    start_scope(app, home);
 }
 
 /// Add `scope` of an account already reached (a link to another Region) and load it.
@@ -91,9 +93,7 @@ pub fn add_scope(app: App, scope: ScopeId) {
             r.regions.push(scope.region.clone());
         }
     });
-    if make_runtime(app, &scope) {
-        load::load_scope(app, scope);
-    }
+    start_scope(app, scope);
 }
 
 /// The header's Region picker: every chosen account in `region` only (the connected
@@ -252,28 +252,14 @@ pub fn apply(app: App) {
         if scopes.is_empty() {
             continue;
         }
+        let reached = app
+            .accounts
+            .with_value(|m| m.contains_key(&account.account));
         match &account.access {
-            Access::Connected => {
-                for s in scopes {
-                    if make_runtime(app, &s) {
-                        load::load_scope(app, s);
-                    }
-                }
+            Access::Role(role) if !reached => {
+                assume_and_load(app, account.account.clone(), role.clone(), scopes)
             }
-            Access::Role(role) => {
-                let reached = app
-                    .accounts
-                    .with_value(|m| m.contains_key(&account.account));
-                if reached {
-                    for s in scopes {
-                        if make_runtime(app, &s) {
-                            load::load_scope(app, s);
-                        }
-                    }
-                } else {
-                    assume_and_load(app, account.account.clone(), role.clone(), scopes);
-                }
-            }
+            _ => scopes.into_iter().for_each(|s| start_scope(app, s)),
         }
     }
     app.scopes_open.set(false);
@@ -306,9 +292,8 @@ fn assume_and_load(app: App, account: String, role: RoleTarget, scopes: Vec<Scop
                 });
                 super::rotate::reconcile_recorded_for(app, &account);
                 for s in scopes {
-                    if app.fleet.with_untracked(|f| f.scope(&s).is_some()) && make_runtime(app, &s)
-                    {
-                        load::load_scope(app, s);
+                    if app.fleet.with_untracked(|f| f.scope(&s).is_some()) {
+                        start_scope(app, s);
                     }
                 }
             }
@@ -395,16 +380,14 @@ pub fn refresh_due_roles(app: App, now: SystemTime) {
                         m.keys().filter(|s| s.account == account).cloned().collect()
                     });
                     for s in scopes {
-                        let (Some(creds), Some(endpoint)) =
-                            (app.credentials_for(&s.account), app.endpoint_for(&s.region))
-                        else {
+                        let transport = app
+                            .runtimes
+                            .with_value(|m| m.get(&s).map(|rt| rt.transport.clone()));
+                        let Some(client) = transport.and_then(|t| client_for(app, &s, &t)) else {
                             continue;
                         };
                         app.runtimes.update_value(|m| {
                             if let Some(rt) = m.get_mut(&s) {
-                                let client =
-                                    app.logged_client(&rt.transport, creds, endpoint, Some(&s));
-                                client.set_clock_offset_ms(rt.client.clock_offset_ms());
                                 rt.client = client;
                             }
                         });

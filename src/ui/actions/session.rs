@@ -6,14 +6,15 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::super::state::{AccountAccess, App, NoticeKind};
+use super::super::state::{AccountAccess, App, NoticeKind, UiError};
 use super::super::{dom, persist};
 use super::{navigate, rotate, scopes};
 use crate::aws::credentials::Credentials;
 use crate::aws::endpoint::EndpointConfig;
+use crate::aws::error::{AwsError, ErrorCode, ErrorKind};
 use crate::console::filter::Filter;
 use crate::console::fleet::Fleet;
-use crate::console::session::{Connection, Session};
+use crate::console::session::{ends_session, Connection, Session};
 
 /// Check the credentials with STS GetCallerIdentity, then open the console on the connected
 /// account in the chosen Region.
@@ -90,7 +91,7 @@ pub fn connect(app: App, creds: Credentials, endpoint: EndpointConfig, remember:
             Err(err) => {
                 persist::forget();
                 app.connection.set(Connection::Disconnected);
-                app.report(&err);
+                report(app, &err);
             }
         }
     });
@@ -189,4 +190,30 @@ pub fn tick(app: App) {
         return;
     }
     scopes::refresh_due_roles(app, now);
+}
+
+/// Show an AWS error in the banner (code, request id, and a sentence with the next step).
+/// Errors that mean the credentials stopped working end the session instead: back to connect
+/// with the reason. Cancelled requests are not errors.
+pub fn report(app: App, err: &AwsError) {
+    report_sentence(app, err.user_message(), err);
+}
+
+/// Show a sentence (already written for a person) with the AWS code and request id of the
+/// error behind it; session-ending errors go back to connect.
+pub fn report_sentence(app: App, sentence: String, err: &AwsError) {
+    if matches!(err.kind, ErrorKind::Aborted) {
+        return;
+    }
+    let ui = UiError {
+        id: app.fresh_id(),
+        sentence,
+        code: err.code().map(ErrorCode::to_string),
+        request_id: err.request_id().map(str::to_string),
+        status: err.status(),
+    };
+    if app.connection.with_untracked(|c| c.is_connected()) && ends_session(err) {
+        end_session(app, ui.sentence.clone());
+    }
+    app.show_error(ui);
 }

@@ -5,6 +5,7 @@ use leptos::task::spawn_local;
 
 use super::super::dom;
 use super::super::state::{App, NoticeKind};
+use super::session;
 use crate::aws::kms::{ListResourceTags, Tag};
 use crate::console::eligibility::RotationStatus;
 use crate::console::fleet::RowKey;
@@ -32,17 +33,14 @@ pub fn save_rotation_settings(
         saving.set(false);
         match result {
             Ok(s) => {
-                let generation = token.generation();
                 app.fleet.update(|f| {
                     if let Some(e) = f.scope_mut(&key.scope) {
-                        if e.inventory.generation == generation {
-                            e.inventory.set_status(&key.key_id, s.clone());
-                        }
+                        e.inventory.set_status(&key.key_id, s.clone());
                     }
                 });
                 on_saved(&s);
             }
-            Err(e) => app.report_sentence(e.sentence(), e.error()),
+            Err(e) => session::report_sentence(app, e.sentence(), e.error()),
         }
     });
 }

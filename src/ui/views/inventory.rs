@@ -217,11 +217,24 @@ fn KeyTableRow(key: RowKey) -> impl IntoView {
     let flow_key = key.key();
     // The flow lookup is its own memo, so a row re-renders only when its own flow changes.
     let flow = Memo::new(move |_| app.flows.with(|m| m.get(&flow_key).cloned()));
+    // What the row's text depends on besides its flow: its revision, the scope columns and its
+    // multi-Region set. Cheap to compare, so a batch of loader answers re-renders only the rows
+    // whose keys changed (docs/performance.md).
+    let k = key.clone();
+    let signature = Memo::new(move |_| {
+        app.fleet.with(|f| {
+            let rev = f.row(&k)?.rev();
+            let name = f.scope(&k.scope).and_then(|e| e.account_name.clone());
+            Some((rev, f.is_multi(), name, f.set_members(&k)))
+        })
+    });
     let k = key.clone();
     let view_memo = Memo::new(move |_| {
+        // Read, not only tracked: a memo never read has no sources and never changes.
+        signature.with(|_| ());
         let flow = flow.get();
         app.fleet
-            .with(|f| f.row(&k).map(|r| row_view(f, &k, r, flow.as_ref())))
+            .with_untracked(|f| f.row(&k).map(|r| row_view(f, &k, r, flow.as_ref())))
     });
     let k = key.clone();
     let selected = Memo::new(move |_| app.selected.with(|s| s.as_ref() == Some(&k)));
@@ -340,16 +353,16 @@ fn QuickFilter(
 #[component]
 fn InventoryCard() -> impl IntoView {
     let app = use_app();
-    let visible = Memo::new(move |_| {
-        let filter = app.filter.get();
+    // Sorting runs when the fleet or the order changes; a keystroke only filters the sorted
+    // rows, by facts each row derived when it changed (filter.rs).
+    let order = Memo::new(move |_| {
         let sort = app.sort.get();
         let group = app.group.get();
-        app.fleet.with(|f| {
-            filter::view(f, &filter, sort, group)
-                .into_iter()
-                .map(|(e, r)| RowKey::new(e.id.clone(), r.key_id.clone()))
-                .collect::<Vec<RowKey>>()
-        })
+        app.fleet.with(|f| filter::sorted(f, sort, group))
+    });
+    let visible = Memo::new(move |_| {
+        let filter = app.filter.get();
+        order.with(|o| app.fleet.with(|f| filter::filter_sorted(f, o, &filter)))
     });
     let progress = Memo::new(move |_| app.fleet.with(Fleet::progress));
     let total = Memo::new(move |_| app.fleet.with(filter::listed_len));
@@ -420,11 +433,13 @@ fn InventoryCard() -> impl IntoView {
         let size = page_size.get();
         let p = page.get().min(pages.get() - 1);
         visible.with(|v| {
-            v.iter()
-                .skip(p * size)
-                .take(size)
-                .cloned()
-                .collect::<Vec<RowKey>>()
+            app.fleet.with(|f| {
+                v.iter()
+                    .skip(p * size)
+                    .take(size)
+                    .filter_map(|at| at.key(f))
+                    .collect::<Vec<RowKey>>()
+            })
         })
     });
     // The rows on screen are read first by the loads still running.
