@@ -8,6 +8,9 @@
 #               OrganizationAccountAccessRole
 #   each with the peer's --quotas off and on (the peer is restarted per setting), and
 #   KEYTURN_BENCH_LATENCY_MS (default 40) added to every answer.
+# Each Region has its own host, as on AWS: http://{region}.localhost:PORT (Chromium resolves every
+# *.localhost to loopback), so Chromium's 6 connections per host apply per Region.
+# KEYTURN_BENCH_ONE_HOST=1 sends every request to http://127.0.0.1:PORT instead (run.mjs --one-host).
 # Needs what scripts/install.sh installs (Chromium, .venv); builds dist/ only if it is missing.
 # Usage: bash scripts/bench-browser.sh [one|fleet|filter ...]   (default: all three)
 set -euo pipefail
@@ -41,13 +44,18 @@ rm -rf "$web"; mkdir -p "$web/bench"
 cp -r dist/. "$web/"
 cp -r benches/browser/build/. "$web/bench/"
 peer_url="http://127.0.0.1:$peer_port"
-start_static "$web_port" "$web" --security-headers --local-peer "$peer_url"
+# The pages may connect to the peer as 127.0.0.1 (KEYTURN_BENCH_ONE_HOST=1) and as each Region's
+# host ({region}.localhost, the default).
+start_static "$web_port" "$web" --security-headers --local-peer "$peer_url" \
+  --local-peer "http://*.localhost:$peer_port"
 
 results=.run/bench-browser.jsonl
 rm -f "$results"
 state=.run/bench-browser-peer
+hosts=()
+[ "${KEYTURN_BENCH_ONE_HOST:-}" = 1 ] && hosts=(--one-host)
 bench() {
-  node benches/browser/run.mjs --peer "$peer_url" --state-dir "$state" --runs "$runs" \
+  node benches/browser/run.mjs --peer "$peer_url" --state-dir "$state" --runs "$runs" "${hosts[@]}" \
     --keyturn-url "http://127.0.0.1:$web_port" --bench-url "http://127.0.0.1:$web_port/bench/bench.html" \
     --out "$results" "$@" >/dev/null || echo "bench-browser: run.mjs $* failed (see above)" >&2
 }

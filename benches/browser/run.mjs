@@ -9,13 +9,23 @@
 // The peer is started (and restarted per quota setting) by scripts/bench.sh, not here.
 //
 //   node run.mjs --scopes one|fleet --peer URL [--state-dir DIR] --bench-url URL [--keyturn-url URL]
-//                [--runs 3] [--out results.jsonl]
-//   node run.mjs --filter --peer URL [--state-dir DIR] --keyturn-url URL [--out results.jsonl]
+//                [--runs 3] [--out results.jsonl] [--one-host] [--count-hosts]
+//   node run.mjs --filter --peer URL [--state-dir DIR] --keyturn-url URL [--out results.jsonl] [--one-host]
 //   node run.mjs --report results.jsonl        (the markdown tables of every result in the file)
 //
 // --peer defaults to KEYTURN_PEER_URL, --keyturn-url to KEYTURN_URL, --bench-url to
 // KEYTURN_BENCH_URL. The bench page must be served from the console's origin (scripts/bench.sh
 // copies build/ next to dist/); the peer's CORS allows any origin.
+//
+// Every Region has its own host name, as on AWS (kms.us-east-1.amazonaws.com,
+// kms.us-west-2.amazonaws.com, ...), so Chromium's 6 connections per host apply per Region: all
+// three apps send a Region's requests to `http://{region}.localhost:PORT` (PORT: --peer's; Chromium
+// resolves every *.localhost name to loopback), STS to us-east-1's host. keyturn gets that
+// template in its endpoint URL; the page's CSP must allow `http://*.localhost:PORT`
+// (static_server.py --local-peer). --one-host sends everything to --peer instead (the old
+// behaviour: the whole fleet shares 6 connections). The peer's control endpoints (/_keyturn/...)
+// are always called on --peer. --count-hosts logs the requests each run sent per host (seen by
+// Playwright; off by default, so the measured runs carry no extra listener).
 import { readFileSync, appendFileSync, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -43,8 +53,17 @@ const { values: opt } = parseArgs({
     out: { type: 'string' },
     report: { type: 'string' },
     'load-timeout-s': { type: 'string', default: '600' },
+    'one-host': { type: 'boolean', default: false },
+    'count-hosts': { type: 'boolean', default: false },
   },
 });
+
+/** The endpoint URL every app is given: `{region}` in it names each Region's host. */
+function endpointTemplate() {
+  if (opt['one-host']) return opt.peer;
+  const u = new URL(opt.peer);
+  return `${u.protocol}//{region}.localhost${u.port ? `:${u.port}` : ''}`;
+}
 
 const log = (...a) => console.error('bench:', ...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -121,7 +140,23 @@ async function newPage(browser) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.on('pageerror', (e) => log('page error:', e.message));
+  if (opt['count-hosts']) {
+    // Requests per host, the page's own files included (Playwright does not report CORS preflights).
+    context.hosts = {};
+    context.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.protocol.startsWith('http')) context.hosts[u.host] = (context.hosts[u.host] ?? 0) + 1;
+    });
+  }
   return { context, page };
+}
+
+/** The per-host counts of --count-hosts onto a run's result (and the log). */
+function noteHosts(context, r, what) {
+  if (!context.hosts || !r || typeof r !== 'object') return r;
+  r.hosts = context.hosts;
+  log(`${what}: requests by host ${JSON.stringify(context.hosts)}`);
+  return r;
 }
 
 /** DIY or floor: one load of every scope on the bench page. */
@@ -130,7 +165,7 @@ async function runBenchApp(browser, kind, cfg) {
   try {
     await page.goto(opt['bench-url'], { waitUntil: 'load' });
     await page.waitForFunction(() => window.keyturnBench, null, { timeout: 30_000 });
-    return await page.evaluate(({ kind, cfg }) => window.keyturnBench[kind](cfg), { kind, cfg });
+    return noteHosts(context, await page.evaluate(({ kind, cfg }) => window.keyturnBench[kind](cfg), { kind, cfg }), kind);
   } finally {
     await context.close();
   }
@@ -169,7 +204,7 @@ async function fillConnectForm(page, creds) {
   if (!(await endpoint.isVisible()) && (await page.getByTestId('advanced').count()) > 0) {
     await openDisclosure(page, 'advanced');
   }
-  await endpoint.fill(opt.peer);
+  await endpoint.fill(endpointTemplate());
 }
 
 /**
@@ -277,7 +312,7 @@ async function runKeyturn(browser, creds, { expected, exact, fleet }) {
     }
     const r = await page.evaluate(() => window.__ktWatch);
     if (r.timeout) return { failed: `did not finish loading in ${opt['load-timeout-s']} s: ${JSON.stringify(r)}` };
-    return r;
+    return noteHosts(context, r, 'keyturn');
   } finally {
     await context.close();
   }
@@ -298,9 +333,10 @@ async function loadScenario() {
   const runs = Number(opt.runs);
   const health = await peerJson('/_keyturn/health');
   const creds = await peerCredentials();
-  const cfg = { endpoint: opt.peer, credentials: creds, scopes, roleName: ROLE_NAME, sessionName: SESSION_NAME };
+  const endpoint = endpointTemplate();
+  const cfg = { endpoint, credentials: creds, scopes, roleName: ROLE_NAME, sessionName: SESSION_NAME };
   const seeded = await seededCounts(scopes);
-  log(`${name}: ${scopes.length} scope(s), quotas ${health.quotas ? 'on' : 'off'}, seeded keys per scope ${JSON.stringify(seeded)}`);
+  log(`${name}: ${scopes.length} scope(s), quotas ${health.quotas ? 'on' : 'off'}, endpoint ${endpoint}, seeded keys per scope ${JSON.stringify(seeded)}`);
 
   const browser = await launch();
   const result = {
@@ -308,6 +344,7 @@ async function loadScenario() {
     scenario: name,
     quotas: !!health.quotas,
     scopes: scopes.length,
+    endpoint,
     chromium: browser.version(),
     date: new Date().toISOString(),
     runs: { keyturn: [], diy: [], floor: [] },
@@ -413,7 +450,7 @@ async function filterScenario() {
   const [seeded] = await seededCounts([{ account: ACCOUNT_A, region: 'us-east-1' }]);
   const expected = seeded ?? health.keys;
   const browser = await launch();
-  const result = { kind: 'filter', keys: expected, quotas: !!health.quotas, chromium: browser.version(), date: new Date().toISOString() };
+  const result = { kind: 'filter', keys: expected, quotas: !!health.quotas, endpoint: endpointTemplate(), chromium: browser.version(), date: new Date().toISOString() };
   try {
     const { context, page } = await newPage(browser);
     await fillConnectForm(page, creds);
@@ -514,7 +551,11 @@ function table(results) {
       (r.unchanged ? ` (${r.unchanged} left the table unchanged for 10 s)` : '') +
       ' (input event to the animation frame after the key table changed).');
   }
-  if (results[0]) lines.push('', `Chromium ${results[0].chromium}, ${results[0].date.slice(0, 10)}.`);
+  if (results[0]) {
+    const endpoints = [...new Set(results.map((r) => r.endpoint).filter(Boolean))];
+    const hosts = endpoints.map((e) => (e.includes('{region}') ? `one host per Region (${e})` : `every request to one host (${e})`));
+    lines.push('', `Chromium ${results[0].chromium}, ${results[0].date.slice(0, 10)}${hosts.length ? `; ${hosts.join(', ')}` : ''}.`);
+  }
   return lines.join('\n');
 }
 

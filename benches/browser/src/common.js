@@ -12,6 +12,16 @@ export async function pool(tasks, n) {
   await Promise.all(Array.from({ length: Math.min(n, tasks.length) }, worker));
 }
 
+/** The home Region: STS (GetCallerIdentity, AssumeRole) goes to its host, as in the console. */
+export const HOME_REGION = 'us-east-1';
+
+/**
+ * A Region's endpoint URL from the configured one: `{region}` in it names each Region's host
+ * (`http://{region}.localhost:4621` -> `http://us-west-2.localhost:4621`, one host per Region as
+ * on AWS); a URL without it is every Region's.
+ */
+export const endpointFor = (template, region) => template.replaceAll('{region}', region);
+
 export const isThrottling = (code) => /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown/i.test(code ?? '');
 
 export class Tally {

@@ -1,6 +1,7 @@
 // The DIY app: what a team writes in an afternoon on the official SDK. One KMSClient per scope
 // (account × region) with the SDK's defaults ("standard" retries, 3 attempts) and the custom
-// endpoint URL; other accounts through STS AssumeRole on the same URL. Per scope: every ListKeys
+// endpoint URL (`{region}` in it replaced by the scope's Region: one host per Region, as on AWS);
+// other accounts through STS AssumeRole on the home Region's URL. Per scope: every ListKeys
 // and ListAliases page, then DescribeKey, GetKeyRotationStatus and every ListKeyRotations page of
 // each key, 8 requests in flight (a simple promise pool).
 import {
@@ -12,7 +13,7 @@ import {
   paginateListKeys,
 } from '@aws-sdk/client-kms';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { pool, Tally } from './common.js';
+import { endpointFor, HOME_REGION, pool, Tally } from './common.js';
 
 const IN_FLIGHT = 8;
 
@@ -57,7 +58,7 @@ async function loadScope(scope, credentials, cfg, tally) {
   const kms = counted(
     new KMSClient({
       region: scope.region,
-      endpoint: cfg.endpoint,
+      endpoint: endpointFor(cfg.endpoint, scope.region),
       credentials,
       maxAttempts: 3,
       retryMode: 'standard',
@@ -102,12 +103,12 @@ async function loadScope(scope, credentials, cfg, tally) {
   return { account: scope.account, region: scope.region, keys: rows.length, ms: performance.now() - started, rows };
 }
 
-/** Loads every scope; cfg: {endpoint, credentials (STS JSON), scopes: [{account, region}], roleName, sessionName}. */
+/** Loads every scope; cfg: {endpoint (may hold `{region}`), credentials (STS JSON), scopes: [{account, region}], roleName, sessionName}. */
 export async function diyLoad(cfg) {
   const tally = new Tally();
   const started = performance.now();
   const base = sdkCredentials(cfg.credentials.Credentials ?? cfg.credentials);
-  const sts = counted(new STSClient({ region: 'us-east-1', endpoint: cfg.endpoint, credentials: base, maxAttempts: 3 }), tally);
+  const sts = counted(new STSClient({ region: HOME_REGION, endpoint: endpointFor(cfg.endpoint, HOME_REGION), credentials: base, maxAttempts: 3 }), tally);
   const me = await sts.send(new GetCallerIdentityCommand({}));
   const assumed = new Map();
   const credentialsFor = (account) => {

@@ -2,10 +2,11 @@
 // is signed with @smithy/signature-v4 (SHA-256 from @aws-crypto/sha256-js) and sent with fetch;
 // no retries; every key's requests are queued at once, 32 in flight per scope (Chromium itself
 // keeps at most 6 HTTP/1.1 connections per host, so that is the real cap). The fastest a correct
-// signed load of the same data can be in this browser.
+// signed load of the same data can be in this browser. Each Region's requests go to its own host
+// (`{region}` in the endpoint URL), STS to the home Region's.
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { pool, Tally } from './common.js';
+import { endpointFor, HOME_REGION, pool, Tally } from './common.js';
 
 const IN_FLIGHT = 32;
 
@@ -106,7 +107,7 @@ async function allPages(client, operation, input, field) {
 
 async function loadScope(scope, credentials, cfg, tally) {
   const started = performance.now();
-  const kms = new RawClient(cfg.endpoint, scope.region, credentials, tally);
+  const kms = new RawClient(endpointFor(cfg.endpoint, scope.region), scope.region, credentials, tally);
   const [keys, aliases] = await Promise.all([
     call(tally, () => allPages(kms, 'ListKeys', { Limit: 1000 }, 'Keys')),
     call(tally, () => allPages(kms, 'ListAliases', { Limit: 100 }, 'Aliases')),
@@ -137,7 +138,7 @@ export async function floorLoad(cfg) {
   const tally = new Tally();
   const started = performance.now();
   const base = cfg.credentials.Credentials ?? cfg.credentials;
-  const sts = new RawClient(cfg.endpoint, 'us-east-1', base, tally);
+  const sts = new RawClient(endpointFor(cfg.endpoint, HOME_REGION), HOME_REGION, base, tally);
   const me = await sts.sts('GetCallerIdentity');
   const assumed = new Map();
   const credentialsFor = (account) => {
