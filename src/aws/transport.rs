@@ -74,8 +74,7 @@ mod fetch {
 
     use gloo_net::http::RequestBuilder;
     use web_sys::{
-        AbortController, ReferrerPolicy, RequestCache, RequestCredentials, RequestMode,
-        RequestRedirect,
+        AbortController, ReferrerPolicy, RequestCredentials, RequestMode, RequestRedirect,
     };
 
     use super::{is_forbidden_header, Transport, TransportError};
@@ -187,7 +186,9 @@ mod fetch {
                 .mode(RequestMode::Cors)
                 .credentials(RequestCredentials::Omit)
                 .referrer_policy(ReferrerPolicy::NoReferrer)
-                .cache(RequestCache::NoStore)
+                // The default cache mode: a POST's answer is never served from the HTTP cache,
+                // while `no-store` would also skip the CORS-preflight cache and cost an OPTIONS
+                // round trip before every request (docs/kms.md §6).
                 // A redirect would re-send the signed request, session token included, to
                 // wherever the Location header points: KMS never redirects, so fail instead.
                 .redirect(RequestRedirect::Error)

@@ -181,12 +181,12 @@ impl Group {
         }
     }
 
-    /// The group a row belongs to (None when not grouping).
-    pub fn of(self, scope: &ScopeEntry) -> Option<&str> {
+    /// The group a scope's rows belong to: its account id or Region ("" when not grouping).
+    pub fn of_id(self, scope: &crate::console::scope::ScopeId) -> &str {
         match self {
-            Group::None => None,
-            Group::Account => Some(&scope.id.account),
-            Group::Region => Some(&scope.id.region),
+            Group::None => "",
+            Group::Account => &scope.account,
+            Group::Region => &scope.region,
         }
     }
 }
@@ -475,6 +475,25 @@ pub fn filter_sorted(fleet: &Fleet, sorted: &[RowRef], filter: &Filter) -> Vec<R
                 .is_some_and(|(_, r)| matcher.matches(&hits[at.scope as usize], r.facts()))
         })
         .collect()
+}
+
+/// How many of `rows` each group holds (by [`Group::of_id`]).
+pub fn group_sizes(
+    fleet: &Fleet,
+    rows: &[RowRef],
+    group: Group,
+) -> std::collections::HashMap<String, usize> {
+    let mut per_scope = vec![0usize; fleet.scopes().len()];
+    for r in rows {
+        if let Some(n) = per_scope.get_mut(r.scope as usize) {
+            *n += 1;
+        }
+    }
+    let mut out = std::collections::HashMap::new();
+    for (e, n) in fleet.scopes().iter().zip(per_scope) {
+        *out.entry(group.of_id(&e.id).to_string()).or_insert(0) += n;
+    }
+    out
 }
 
 /// The rows to show, filtered and sorted ([`sorted`] then [`filter_sorted`]).
@@ -811,6 +830,68 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn grouping_orders_by_account_then_region_and_counts_each_group() {
+        use crate::console::scope::ScopeId;
+        let scopes = [
+            ScopeId::new("999999999999", "us-west-2"),
+            ScopeId::new("111122223333", "us-east-1"),
+            ScopeId::new("999999999999", "us-east-1"),
+        ];
+        let mut fleet = Fleet::default();
+        fleet.set_scopes(scopes.iter().map(|s| (s.clone(), None, false)).collect());
+        for (n, s) in scopes.iter().enumerate() {
+            let ids: Vec<String> = (0..=n).map(|i| format!("k-{n}{i}")).collect();
+            fleet.apply(
+                s,
+                InventoryEvent::KeysPage(
+                    ids.iter()
+                        .map(|id| KeyListEntry {
+                            key_id: id.clone(),
+                            key_arn: None,
+                        })
+                        .collect(),
+                ),
+            );
+        }
+        let scope_of = |group: Group| -> Vec<String> {
+            super::view(&fleet, &Filter::default(), Sort::default(), group)
+                .iter()
+                .map(|(e, r)| format!("{}/{}/{}", e.id.account, e.id.region, r.key_id))
+                .collect()
+        };
+        // By account: the accounts in the order chosen; within one, the sort (key id here).
+        assert_eq!(
+            scope_of(Group::Account),
+            [
+                "999999999999/us-west-2/k-00",
+                "999999999999/us-east-1/k-20",
+                "999999999999/us-east-1/k-21",
+                "999999999999/us-east-1/k-22",
+                "111122223333/us-east-1/k-10",
+                "111122223333/us-east-1/k-11",
+            ]
+        );
+        // By Region: Region codes in order; the sort applies across the group's accounts.
+        assert_eq!(
+            scope_of(Group::Region),
+            [
+                "111122223333/us-east-1/k-10",
+                "111122223333/us-east-1/k-11",
+                "999999999999/us-east-1/k-20",
+                "999999999999/us-east-1/k-21",
+                "999999999999/us-east-1/k-22",
+                "999999999999/us-west-2/k-00",
+            ]
+        );
+        let order = sorted(&fleet, Sort::default(), Group::Region);
+        let sizes = group_sizes(&fleet, &order, Group::Region);
+        assert_eq!(sizes.get("us-east-1"), Some(&5));
+        assert_eq!(sizes.get("us-west-2"), Some(&1));
+        let sizes = group_sizes(&fleet, &order, Group::Account);
+        assert_eq!(sizes.get("999999999999"), Some(&4));
     }
 
     #[test]

@@ -720,7 +720,10 @@ pub struct LoadConfig {
 impl Default for LoadConfig {
     fn default() -> Self {
         LoadConfig {
-            concurrency: 12,
+            // Four times a host's six connections: the browser queues what it cannot send yet,
+            // so a connection never waits for the page to send a key's next read after an
+            // answer (docs/kms.md §6.2). Pacing stays the limiter's.
+            concurrency: 24,
             priority: Priority::default(),
         }
     }
@@ -886,10 +889,10 @@ fn rotations_request(key_id: &str, all_key_material: bool) -> ListKeyRotations {
     }
 }
 
-/// Load the whole inventory of the client's region: every ListKeys page (rows appear), every
-/// ListAliases page, then per key DescribeKey, GetKeyRotationStatus and ListKeyRotations where
-/// meaningful, `config.concurrency` keys at a time. Stops as soon as `token` is cancelled;
-/// nothing is reported after that.
+/// Load the whole inventory of the client's region: every ListKeys page (rows appear), then
+/// every ListAliases page side by side with each key's DescribeKey, GetKeyRotationStatus and
+/// ListKeyRotations where meaningful, `config.concurrency` keys at a time. Stops as soon as
+/// `token` is cancelled; nothing is reported after that.
 pub async fn load_inventory<T: Transport, F: FnMut(InventoryEvent)>(
     client: &Client<T>,
     token: &CancelToken,
@@ -921,31 +924,46 @@ pub async fn load_inventory<T: Transport, F: FnMut(InventoryEvent)>(
     };
     send(InventoryEvent::KeysDone);
 
-    let first = ListAliases {
-        limit: Some(LIST_ALIASES_PAGE),
-        ..Default::default()
-    };
-    match all_pages(client, token, first, |page| {
-        send(InventoryEvent::AliasesPage(page))
-    })
-    .await
-    {
-        Ok(_) => send(InventoryEvent::AliasesDone),
-        Err(Stop::Cancelled) => return LoadOutcome::Cancelled,
-        Err(Stop::Error(e)) if ends_session(&e) => {
-            send(InventoryEvent::Stopped(e.clone()));
-            return LoadOutcome::Failed(e);
-        }
-        Err(Stop::Error(e)) => send(InventoryEvent::AliasesFailed(e)),
-    }
-
     let mut seen = std::collections::HashSet::new();
     let ids: Vec<String> = keys
         .into_iter()
         .map(|k| k.key_id)
         .filter(|id| !id.is_empty() && seen.insert(id.clone()))
         .collect();
-    let outcome = details(client, ids, token, config, &send).await;
+
+    // Aliases are listed side by side with the keys' reads: the rows fill in while the alias
+    // pages arrive (a first screenful does not wait for every alias page).
+    let aliases_fatal: RefCell<Option<AwsError>> = RefCell::new(None);
+    let aliases = async {
+        let first = ListAliases {
+            limit: Some(LIST_ALIASES_PAGE),
+            ..Default::default()
+        };
+        match all_pages(client, token, first, |page| {
+            send(InventoryEvent::AliasesPage(page))
+        })
+        .await
+        {
+            Ok(_) => send(InventoryEvent::AliasesDone),
+            Err(Stop::Cancelled) => {}
+            Err(Stop::Error(e)) if ends_session(&e) => *aliases_fatal.borrow_mut() = Some(e),
+            Err(Stop::Error(e)) => send(InventoryEvent::AliasesFailed(e)),
+        }
+    };
+    let outcome: RefCell<LoadOutcome> = RefCell::new(LoadOutcome::Cancelled);
+    let reads = async {
+        *outcome.borrow_mut() = details(client, ids, token, config, &send).await;
+    };
+    JoinAll::new(vec![Box::pin(aliases), Box::pin(reads)]).await;
+
+    if token.is_cancelled() {
+        return LoadOutcome::Cancelled;
+    }
+    let outcome = outcome.into_inner();
+    if let (LoadOutcome::Finished, Some(e)) = (&outcome, aliases_fatal.into_inner()) {
+        send(InventoryEvent::Stopped(e.clone()));
+        return LoadOutcome::Failed(e);
+    }
     if outcome == LoadOutcome::Finished {
         send(InventoryEvent::Finished);
     }
@@ -1451,7 +1469,8 @@ mod tests {
         let config = LoadConfig::with_concurrency(3);
         let (inv, _, outcome) = run(&c, &CancelToken::never(), &config);
         assert_eq!(outcome, LoadOutcome::Finished);
-        assert_eq!(t.max_in_flight.get(), 3);
+        // Three keys' reads at a time, and the alias listing beside them.
+        assert_eq!(t.max_in_flight.get(), 3 + 1);
         assert_eq!(t.count("DescribeKey"), 20);
         assert_eq!(t.count("GetKeyRotationStatus"), 20);
         assert_eq!(t.count("ListKeyRotations"), 20);
@@ -1460,7 +1479,7 @@ mod tests {
             .iter()
             .all(|r| r.is_complete() && r.remaining() == Some(25)));
 
-        // concurrency 1 means one at a time.
+        // concurrency 1 means one key at a time (beside the alias listing).
         let c = client();
         let t = c.transport();
         t.once("ListKeys", None, key_list(&refs[..4], None));
@@ -1472,7 +1491,7 @@ mod tests {
         );
         let config = LoadConfig::with_concurrency(1);
         run(&c, &CancelToken::never(), &config);
-        assert_eq!(t.max_in_flight.get(), 1);
+        assert_eq!(t.max_in_flight.get(), 1 + 1);
     }
 
     #[test]

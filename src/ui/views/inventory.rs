@@ -211,6 +211,23 @@ fn row_cells(v: RowView) -> impl IntoView {
     }
 }
 
+/// A line of the table body: a key, or the header of the group that starts there.
+#[derive(Clone, Debug, PartialEq)]
+enum Line {
+    Key(RowKey),
+    Group { name: String, text: String },
+}
+
+impl Line {
+    fn id(&self) -> String {
+        match self {
+            Line::Key(k) => k.key(),
+            // A header's text holds its count: a new count is a new header.
+            Line::Group { name, text } => format!("group {name} {text}"),
+        }
+    }
+}
+
 #[component]
 fn KeyTableRow(key: RowKey) -> impl IntoView {
     let app = use_app();
@@ -444,6 +461,47 @@ fn InventoryCard() -> impl IntoView {
     });
     // The rows on screen are read first by the loads still running.
     Effect::new(move |_| page_ids.with(|keys| load::prioritize(app, keys)));
+    // While grouping, each group's first row on the page gets a header with the group's size.
+    let lines = Memo::new(move |_| {
+        let group = app.group.get();
+        let keys = page_ids.get();
+        if group == Group::None || !multi.get() {
+            return keys.into_iter().map(Line::Key).collect::<Vec<_>>();
+        }
+        app.fleet.with(|f| {
+            let counts = visible.with(|v| filter::group_sizes(f, v, group));
+            let mut out = Vec::with_capacity(keys.len() + 4);
+            let mut last: Option<String> = None;
+            for k in keys {
+                let name = group.of_id(&k.scope).to_string();
+                if last.as_deref() != Some(name.as_str()) {
+                    let label = match group {
+                        Group::Account => {
+                            let account_name = f
+                                .scope(&k.scope)
+                                .and_then(|e| e.account_name.clone())
+                                .map(|n| format!(" ({n})"))
+                                .unwrap_or_default();
+                            format!("Account {name}{account_name}")
+                        }
+                        _ => format!("Region {name}"),
+                    };
+                    let n = counts.get(&name).copied().unwrap_or(0);
+                    out.push(Line::Group {
+                        text: format!(
+                            "{label} \u{2014} {} key{}",
+                            format::thousands(n),
+                            if n == 1 { "" } else { "s" }
+                        ),
+                        name: name.clone(),
+                    });
+                    last = Some(name);
+                }
+                out.push(Line::Key(k));
+            }
+            out
+        })
+    });
     let range_text = move || {
         let n = visible.with(Vec::len);
         let size = page_size.get();
@@ -664,9 +722,17 @@ fn InventoryCard() -> impl IntoView {
                     </thead>
                     <tbody>
                         <For
-                            each=move || page_ids.get()
-                            key=|k| k.clone()
-                            children=move |k| view! { <KeyTableRow key=k/> }
+                            each=move || lines.get()
+                            key=Line::id
+                            children=move |line| match line {
+                                Line::Key(k) => view! { <KeyTableRow key=k/> }.into_any(),
+                                Line::Group { name, text } => view! {
+                                    <tr class="group-row" data-testid="group-header" data-group=name>
+                                        <th colspan="9" scope="rowgroup">{text}</th>
+                                    </tr>
+                                }
+                                .into_any(),
+                            }
                         />
                     </tbody>
                 </table>
