@@ -13,7 +13,9 @@ import {
   assumeRole,
   DEFAULT_ROLE_NAME,
   expectedRowIds,
+  FleetKey,
   listScopes,
+  loadFleet,
   memberRoleArn,
   orgAccounts,
   rowId,
@@ -28,6 +30,7 @@ import {
   clearPeerRequests,
   cliOnDemandCount,
   ON_DEMAND_LIMIT,
+  peerHealth,
   peerRequests,
   resetPeer,
   StsCredentials,
@@ -45,6 +48,7 @@ import {
   shownRows,
   waitForFleetRows,
   waitForScopes,
+  wholeNumber,
 } from './support/ui';
 
 const WEST = 'us-west-2';
@@ -112,8 +116,52 @@ test.describe('the demo organisation', () => {
       .poll(async () => runs((await shownRows(page)).map((r) => r.account)), { message: 'rows of one account apart' })
       .toBe(3);
     expect(await shownRowIds(page), 'grouping changed which rows are on the first page').toEqual(expected);
-    await page.getByTestId('group-by').selectOption('region');
+    // One header per group, right before the group's first row, counting the group's keys.
+    type TableLine = { header: boolean; group: string | null; count: number; account: string | null; region: string | null };
+    const headers = async (): Promise<TableLine[]> =>
+      page.locator('[data-testid="key-table"] tbody tr').evaluateAll((trs) =>
+        trs.map((tr) => ({
+          header: tr.getAttribute('data-testid') === 'group-header',
+          group: tr.getAttribute('data-group'),
+          count: Number((tr.textContent ?? '').match(/(\d[\d,]*) keys?/)?.[1]?.replace(/,/g, '') ?? NaN),
+          account: tr.getAttribute('data-account'),
+          region: tr.getAttribute('data-region'),
+        })),
+      );
+    const grouped = (lines: TableLine[], by: 'account' | 'region') => {
+      const out: { group: string | null; count: number; rows: number; mixed: boolean }[] = [];
+      for (const l of lines) {
+        if (l.header) out.push({ group: l.group, count: l.count, rows: 0, mixed: false });
+        else if (out.length) {
+          const g = out[out.length - 1];
+          g.rows += 1;
+          g.mixed ||= l[by] !== g.group;
+        }
+      }
+      return out;
+    };
+    const perGroup = (by: 'account' | 'region') => {
+      const n = new Map<string, number>();
+      for (const id of expected) {
+        const [account, region] = id.split('/');
+        const g = by === 'account' ? account : region;
+        n.set(g, (n.get(g) ?? 0) + 1);
+      }
+      return n;
+    };
+    for (const by of ['account', 'region'] as const) {
+      await page.getByTestId('group-by').selectOption(by);
+      await expect.poll(async () => grouped(await headers(), by).length, { message: `one header per ${by}` }).toBe(perGroup(by).size);
+      const groups = grouped(await headers(), by);
+      for (const g of groups) {
+        expect(g.mixed, `rows of another ${by} under the header of ${g.group}`).toBe(false);
+        expect(g.count, `the header of ${g.group} counts its keys (boto3)`).toBe(perGroup(by).get(g.group ?? ''));
+        expect(g.rows, `every key of ${g.group} is under its header on this page`).toBe(g.count);
+      }
+    }
     await expect.poll(async () => runs((await shownRows(page)).map((r) => r.region)), { message: 'rows of one Region apart' }).toBe(2);
+    await page.getByTestId('group-by').selectOption('none');
+    await expect(page.getByTestId('group-header'), 'no headers without grouping').toHaveCount(0);
   });
 
   test('rotating a key of B in us-west-2 runs in B\'s scope: one ON_DEMAND rotation there, nothing elsewhere', async ({ page }) => {
@@ -402,5 +450,238 @@ test.describe('at scale', () => {
     expect(sizes[sizes.length - 1]).toBeGreaterThan(0);
     expect(seen.length - new Set(seen).size, 'rows listed on two pages').toBe(0);
     expect([...seen].sort()).toEqual(expected);
+  });
+});
+
+// Two behaviours that need time to pass or real throttling, both made short by the peer: role
+// sessions that AssumeRole issues for 320 s (`assume_role_seconds`), which the console renews
+// 300 s before they expire (src/console/scope.rs REFRESH_BEFORE_SECONDS), and KMS's request
+// quotas at a fraction of their rates (`quotas`, `quota_scale`), which the adaptive limiter
+// backs off from (docs/kms.md §4.3). The peer's request log is the oracle for both: which session
+// signed each request, and how many answers were ThrottlingException.
+test.describe('renewal and pacing', () => {
+  test.afterAll(async () => {
+    // Back to the start-up options (no short sessions, no quotas) for whatever runs next.
+    await resetPeer({ assume_role_seconds: 0, quotas: false, bulk: 0 });
+  });
+
+  /** Collects uncaught page errors: a panic in the wasm shows up as one. */
+  function watchPageErrors(page: Page): string[] {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    return errors;
+  }
+
+  test('a role session is renewed 300 s before it expires, and B\'s next requests are signed with the new session', async ({ page }) => {
+    // Sessions of 320 s: the console renews each about 20 s after it was issued.
+    const SESSION_SECONDS = 320;
+    const REFRESH_BEFORE_SECONDS = 300;
+    const due = SESSION_SECONDS - REFRESH_BEFORE_SECONDS;
+    const creds = await resetPeer({ assume_role_seconds: SESSION_SECONDS });
+    // A peer older than the option ignores it (and logs no role_arn/issued): say so plainly.
+    expect((await peerHealth()).assume_role_seconds, 'the peer does not know assume_role_seconds: restart it').toBe(SESSION_SECONDS);
+    // B's keys in us-east-1, read with boto3 (its own AssumeRole), before the log is emptied.
+    const listing = await listScopes(creds, scopeSpecs([EAST], [ACCOUNT_B]));
+    const key = scopeKeyByAlias(listing, ACCOUNT_B, EAST, 'alias/workloads-orders');
+    await clearPeerRequests();
+    const errors = watchPageErrors(page);
+    const bRole = memberRoleArn(ACCOUNT_B);
+    const sessions = async () =>
+      (await peerRequests({ operation: 'AssumeRole' })).filter((r) => r.role_arn === bRole && r.status === 200 && r.issued);
+    const bKms = async () => (await peerRequests()).filter((r) => r.account === ACCOUNT_B);
+
+    await connectHome(page, creds);
+    await chooseScopes(page, { regions: [EAST], accounts: [ACCOUNT_B] });
+    const statuses = await waitForScopes(page, scopePairs([ACCOUNT_A, ACCOUNT_B], [EAST]));
+    expect(statuses.filter((s) => s.state !== 'done'), 'scopes not done').toEqual([]);
+    await waitForFleetRows(page, expectedRowIds(listing));
+
+    const [first, ...more] = await sessions();
+    expect(first, 'the console\'s AssumeRole into B').toBeTruthy();
+    expect(more, 'B\'s role assumed again before its session was due for renewal').toEqual([]);
+    expect(first.account, 'AssumeRole signed with the pasted session (A)').toBe(ACCOUNT_A);
+    expect(first.access_key_id).toBe(creds.Credentials.AccessKeyId);
+    const firstKey = first.issued!.access_key_id;
+    expect(first.issued!.expiration - first.at, 'the session the peer issued lasts 320 s').toBeCloseTo(SESSION_SECONDS, 0);
+    const loaded = await bKms();
+    expect(loaded.length, 'B\'s scope was read').toBeGreaterThan(0);
+    expect(
+      loaded.filter((r) => r.access_key_id !== firstKey).map((r) => `${r.operation} ${r.access_key_id}`),
+      'B\'s requests before the renewal are signed with the first session',
+    ).toEqual([]);
+
+    // The renewal: one more AssumeRole for B's role once the session is within 300 s of expiring
+    // (the page checks every second), signed with A's session again.
+    await expect
+      .poll(async () => (await sessions()).length, {
+        message: `no second AssumeRole for ${bRole} (the session expires ${SESSION_SECONDS} s after it was issued; due for renewal after ${due} s)`,
+        timeout: (due + 25) * 1000,
+        intervals: [500],
+      })
+      .toBeGreaterThanOrEqual(2);
+    const renewal = (await sessions())[1];
+    const renewedKey = renewal.issued!.access_key_id;
+    expect(renewedKey, 'the renewal issued a new session').not.toBe(firstKey);
+    expect(renewal.account).toBe(ACCOUNT_A);
+    expect(renewal.access_key_id).toBe(creds.Credentials.AccessKeyId);
+    const after = renewal.at - first.at;
+    expect(after, 'renewed too early: more than 300 s before the session expires').toBeGreaterThanOrEqual(due - 1);
+    expect(after, 'renewed late: the page ticks every second').toBeLessThanOrEqual(due + 8);
+
+    // Requests in B's scope now: the key's panel reads the key, then Reload reads every key of
+    // both scopes again (with each scope's current client: no AssumeRole of its own).
+    const clicked = Date.now() / 1000;
+    await scopedKeyRow(page, ACCOUNT_B, EAST, key.KeyId).click();
+    const panel = page.getByTestId('key-panel');
+    await expect(panel).toHaveAttribute('data-key-id', key.KeyId);
+    await expect(panel.getByTestId('remaining-rotations')).toBeVisible();
+    const sent = async () => (await bKms()).filter((r) => r.at >= clicked);
+    await expect
+      .poll(async () => (await sent()).filter((r) => r.key_id?.endsWith(key.KeyId)).length, {
+        message: `no request of B's scope about ${key.KeyId} after the click`,
+      })
+      .toBeGreaterThan(0);
+    await page.getByTestId('inventory-reload').click();
+    await expect
+      .poll(async () => (await sent()).filter((r) => r.operation === 'ListKeys').length, { message: 'Reload listed B\'s keys again' })
+      .toBeGreaterThan(0);
+    await expect(page.getByTestId('inventory-progress')).toBeHidden({ timeout: 60_000 });
+    await waitForFleetRows(page, expectedRowIds(listing));
+    const requests = await sent();
+    const bKeys = listing.find((l) => l.account === ACCOUNT_B)!.keys.map((k) => k.KeyId).sort();
+    expect(
+      [...new Set(requests.filter((r) => r.operation === 'DescribeKey').map((r) => r.key_id ?? ''))].sort(),
+      'Reload described every key of B again',
+    ).toEqual(bKeys);
+    // Every AssumeRole of B's role came a renewal's interval after the one before (none from the
+    // panel or Reload), and each request was signed with the newest session issued before it
+    // arrived: the renewed one, never the first.
+    const issued = await sessions();
+    for (let i = 1; i < issued.length; i++) {
+      expect(issued[i].at - issued[i - 1].at, `AssumeRole ${i + 1} of ${bRole} came before its session was due`).toBeGreaterThanOrEqual(due - 1);
+    }
+    const signedBy = (at: number) => issued.filter((s) => s.at < at).pop()!.issued!.access_key_id;
+    expect(
+      requests.map((r) => ({ operation: r.operation, status: r.status, error: r.error, key: r.access_key_id })),
+      `B's requests after the renewal (sessions issued: ${issued.map((s) => s.issued!.access_key_id).join(', ')})`,
+    ).toEqual(requests.map((r) => ({ operation: r.operation, status: 200, error: null, key: signedBy(r.at) })));
+    expect(requests.filter((r) => r.access_key_id === firstKey).length, 'requests signed with the first session').toBe(0);
+    expect(requests.filter((r) => r.access_key_id === renewedKey).length, 'requests signed with the renewed session').toBeGreaterThan(0);
+
+    await expect(page.getByTestId('error-banner')).toBeHidden();
+    expect(statesOf(await scopeStatuses(page))).toEqual({ [`${ACCOUNT_A}/${EAST}`]: 'done', [`${ACCOUNT_B}/${EAST}`]: 'done' });
+    expect(errors).toEqual([]);
+  });
+
+  test('real throttling at 5 % of the quotas: "pacing-status" shows while the limiter backs off, every key loads, then it clears', async ({ page }) => {
+    test.setTimeout(120_000);
+    // KMS quotas at 5 % (docs/peer.md "Request quotas"): ListKeyRotations 5 per second, with a
+    // bucket of 5, while the console starts at 63 per second (0.7 x 90 % of 100): the first
+    // burst of ListKeyRotations for A's 21 keys is throttled. The other reads stay under theirs.
+    const QUOTA_SCALE = 0.05;
+    // What every row must show, read with boto3 after a reset without quotas: a reset seeds the
+    // same keys (new ids; the same aliases, descriptions and histories).
+    const plain = await loadFleet(await resetPeer({ quotas: false }), [EAST]);
+    const byName = new Map<string, FleetKey>();
+    for (const k of plain.keys(EAST)) {
+      for (const a of k.Aliases) byName.set(a.AliasName, k);
+      if (k.Aliases.length === 0) byName.set(k.Metadata?.Description ?? '', k);
+    }
+    const creds = await resetPeer({ quotas: true, quota_scale: QUOTA_SCALE });
+    const errors = watchPageErrors(page);
+    // Whether "pacing-status" and "inventory-progress" are on the page, every 100 ms from the
+    // first script on (the status is re-read on the page's one-second tick).
+    await page.addInitScript(() => {
+      const seen: { at: number; pacing: string | null; loading: boolean }[] = [];
+      (window as unknown as { __samples: typeof seen }).__samples = seen;
+      setInterval(() => {
+        const el = document.querySelector('[data-testid="pacing-status"]');
+        seen.push({
+          at: Date.now(),
+          pacing: el ? (el.textContent ?? '').replace(/\s+/g, ' ').trim() : null,
+          loading: !!document.querySelector('[data-testid="inventory-progress"]'),
+        });
+      }, 100);
+    });
+    const samples = () =>
+      page.evaluate(() => (window as unknown as { __samples: { at: number; pacing: string | null; loading: boolean }[] }).__samples);
+
+    await connect(page, creds, { region: EAST });
+    await expect(scopeStatusRow(page, ACCOUNT_A, EAST)).toHaveAttribute('data-state', 'done', { timeout: 90_000 });
+    await expect(page.getByTestId('inventory-progress'), 'the load never finished').toBeHidden({ timeout: 60_000 });
+    await expect.poll(async () => (await shownRows(page)).length, { message: 'rows after the load' }).toBe(plain.keys(EAST).length);
+
+    // The peer really throttled: ThrottlingException from its quotas (no fault), and each
+    // throttled read was sent again until it got another answer.
+    const log = await peerRequests();
+    const throttled = log.filter((r) => r.error === 'ThrottlingException');
+    expect(throttled.length, 'ThrottlingException answers from the peer').toBeGreaterThan(0);
+    expect(throttled.filter((r) => r.fault !== null), 'throttled by a fault instead of the quotas').toEqual([]);
+    const gaveUp = throttled.filter(
+      (t) => !log.some((r) => r.at > t.at && r.operation === t.operation && r.key_id === t.key_id && r.error !== 'ThrottlingException'),
+    );
+    expect(gaveUp.map((r) => `${r.operation} ${r.key_id}`), 'throttled reads never answered otherwise').toEqual([]);
+
+    // "pacing-status" was shown while the inventory was still loading, and counted the
+    // throttled answers the peer sent.
+    const during = (await samples()).filter((s) => s.pacing !== null && s.loading);
+    expect(during.length, '"pacing-status" never shown during the load').toBeGreaterThan(0);
+    expect(during[0].pacing).toMatch(/ListKeyRotations/);
+    const counted = Math.max(...(await samples()).map((s) => firstInt(s.pacing?.match(/\(([\d,]+) throttled/)?.[1] ?? null) ?? 0));
+    expect(counted, '"pacing-status" counts the throttled answers').toBe(throttled.length);
+
+    // Every key's rotation data, as boto3 read it; no problem but the key the role may not read.
+    await expect(page.getByTestId('error-banner')).toBeHidden();
+    const denied = plain.denied();
+    const cells = await page.getByTestId('key-row').evaluateAll((rows) =>
+      rows.map((r) => {
+        const cell = (id: string) => (r.querySelector(`[data-testid="${id}"]`)?.textContent ?? '').trim();
+        return {
+          id: r.getAttribute('data-key-id') ?? '',
+          alias: cell('key-alias'),
+          description: cell('key-description'),
+          auto: cell('key-auto-rotation'),
+          remaining: cell('key-remaining'),
+          problem: r.querySelector('[data-testid="key-problem"]') ? cell('key-problem') : null,
+          busy: !!r.querySelector('[aria-label="loading"]'),
+        };
+      }),
+    );
+    for (const c of cells) {
+      const key = byName.get(c.alias) ?? byName.get(c.description);
+      expect(key, `row ${c.id} (${c.alias}) is not a seeded key`).toBeTruthy();
+      const what = `${c.alias} (${c.id})`;
+      expect({ busy: c.busy, auto: c.auto.includes('\u2026'), remaining: c.remaining.includes('\u2026') }, `${what} still loading`).toEqual({
+        busy: false,
+        auto: false,
+        remaining: false,
+      });
+      if (key!.Aliases.some((a) => denied.Aliases.some((d) => d.AliasName === a.AliasName))) {
+        expect(c.problem, `${what}: the role may not read its rotations`).toMatch(/AccessDenied/);
+        continue;
+      }
+      expect(c.problem, `${what} has a problem`).toBeNull();
+      const m = key!.Metadata!;
+      if (m.KeyManager !== 'CUSTOMER' || m.KeySpec !== 'SYMMETRIC_DEFAULT' || m.Origin !== 'AWS_KMS') continue;
+      if (key!.OnDemandCount !== undefined && m.KeyState !== 'PendingDeletion') {
+        expect(firstInt(c.remaining), `remaining rotations of ${what}`).toBe(Math.max(0, ON_DEMAND_LIMIT - key!.OnDemandCount));
+      }
+      if (key!.RotationStatus?.KeyRotationEnabled) {
+        expect(c.auto, `automatic rotation of ${what}`).toMatch(wholeNumber(key!.RotationStatus.RotationPeriodInDays ?? 365));
+      } else if (key!.RotationStatus) {
+        expect(c.auto, `automatic rotation of ${what}`).toMatch(/\boff\b/i);
+      }
+    }
+
+    // Once the load has settled, nothing is being throttled any more: the status goes away.
+    const settled = Date.now();
+    const status = page.getByTestId('pacing-status');
+    await expect
+      .poll(async () => ((await status.count()) ? await status.innerText() : null), {
+        message: `"pacing-status" still shown 15 s after the load had finished (the last ThrottlingException was ${Math.round(settled / 1000 - throttled[throttled.length - 1].at)} s before that)`,
+        timeout: 15_000,
+      })
+      .toBeNull();
+    expect(errors).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 """`python -m peer.keyturn_peer --port PORT --state-dir DIR [--seed demo|none] [--bulk N]
 [--org-extra N] [--bulk-fleet N] [--rotation-seconds S] [--consistency-seconds S] [--quotas]
-[--quota-scale F] [--cors-origins A,B] [--latency-ms L] [--verbose]`, run from the repository
-root. docs/peer.md describes the peer."""
+[--quota-scale F] [--assume-role-seconds S] [--cors-origins A,B] [--latency-ms L] [--verbose]`,
+run from the repository root. docs/peer.md describes the peer."""
 
 from __future__ import annotations
 
@@ -56,6 +56,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="throttle at KMS's default request quotas (kms-api.md §4.1)")
     p.add_argument("--quota-scale", type=float, default=1.0,
                    help="multiply every quota by this (0.1: ten times fewer requests per second)")
+    p.add_argument("--assume-role-seconds", type=float, default=None,
+                   help="sessions issued by AssumeRole expire after at most this many seconds "
+                        "(default: the requested DurationSeconds), so a client's renewal can be "
+                        "tested without waiting out STS's 15-minute minimum")
     p.add_argument("--cors-origins", default="",
                    help="comma-separated origins allowed; empty: every origin (`*`, like KMS)")
     p.add_argument("--latency-ms", type=float, default=0.0,
@@ -70,6 +74,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         p.error(f"--org-extra must be at most {MAX_EXTRA}")
     if not args.quota_scale > 0:
         p.error("--quota-scale must be > 0")
+    if args.assume_role_seconds is not None and not args.assume_role_seconds > 0:
+        p.error("--assume-role-seconds must be > 0")
     return args
 
 
@@ -84,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                       org_extra=args.org_extra, bulk_fleet=args.bulk_fleet,
                       rotation_seconds=args.rotation_seconds,
                       consistency_seconds=args.consistency_seconds,
+                      assume_role_seconds=args.assume_role_seconds,
                       quotas=Quotas(enabled=args.quotas, scale=args.quota_scale))
     ready = args.state_dir / "ready"
     ready.unlink(missing_ok=True)

@@ -15,6 +15,7 @@ headers) happens here after the lock, so other requests go on.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import io
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ Response = tuple[int, list[tuple[str, str]], bytes]
 QUERY_AUTH_FAILURES = {"SignatureDoesNotMatch", "InvalidClientTokenId", "IncompleteSignature",
                        "MissingAuthenticationToken", "ExpiredToken"}
 _QUERY_CODE = re.compile(rb"<Code>([^<]+)</Code>")
+_ACCESS_KEY_ID = re.compile(rb"<AccessKeyId>([^<]+)</AccessKeyId>")
+_EXPIRATION = re.compile(rb"<Expiration>[^<]*</Expiration>")
 # How the Query protocol names the signature failures auth reports with the JSON codes.
 QUERY_AUTH_CODES = {
     "UnrecognizedClientException": ("InvalidClientTokenId", 403),
@@ -207,6 +210,7 @@ class Front:
                                        "consistency_seconds": self.state.consistency_seconds,
                                        "quotas": self.state.quotas.enabled,
                                        "quota_scale": self.state.quotas.scale,
+                                       "assume_role_seconds": self.state.assume_role_seconds,
                                        "seed_seconds": round(self.state.last_seed_seconds, 3)})
         if path == "/_keyturn/fleet" and method == "GET":
             return json_response(200, self.state.fleet)
@@ -321,7 +325,9 @@ class Front:
                 code, status = QUERY_AUTH_CODES.get(err.code, (err.code, 403))
                 return query_error(code, err.message, status, request_id)  # not logged
             exchange.log = requestlog.entry(action, None, caller.account, scope.region,
-                                            request_id, keys.now())
+                                            request_id, keys.now(), scope.access_key_id)
+            if action == "AssumeRole":
+                exchange.log["role_arn"] = params.get("RoleArn", [None])[0]
             try:
                 self.state.denials.check(caller.arn, caller.account, scope.region,
                                          f"sts:{action}")
@@ -343,6 +349,8 @@ class Front:
         status, out_headers, body = self.call_moto(environ)
         if is_sts and status == 403 and _query_code(body) in QUERY_AUTH_FAILURES:
             exchange.log = None  # moto refused the signature: not authenticated
+        if is_sts and action == "AssumeRole" and status == 200:
+            body = self.issued_session(body, exchange)
         if fault == faults.INTERNAL_AFTER:
             return query_error("InternalFailure", "The request failed after it was carried out",
                                500, request_id)
@@ -353,6 +361,29 @@ class Front:
             ids = [h for h in out_headers if h[0].lower() == "x-amzn-requestid"]
             return status, [("Content-Type", "application/json"), *ids], _xml_to_json(body)
         return status, out_headers, body
+
+    def issued_session(self, body: bytes, exchange: Exchange) -> bytes:
+        """The session moto just issued for an AssumeRole: with `assume_role_seconds` set it
+        expires that many seconds from now if that is sooner than asked (the session in moto's
+        STS backend, which check_expiry reads, and the answer's `Expiration` alike). Logged as
+        the entry's `issued`."""
+        found = _ACCESS_KEY_ID.search(body)
+        session = auth.session_of(found.group(1).decode()) if found else None
+        if session is None:
+            return body
+        limit = self.state.assume_role_seconds
+        if limit is not None:
+            shorter = utcnow() + dt.timedelta(seconds=limit)
+            if shorter < session.expiration:
+                session.expiration = shorter
+                stamp = shorter.strftime("%Y-%m-%dT%H:%M:%S.%fZ").encode()
+                body = _EXPIRATION.sub(b"<Expiration>" + stamp + b"</Expiration>", body, count=1)
+        if exchange.log is not None:
+            exchange.log["issued"] = {
+                "access_key_id": session.access_key_id,
+                "expiration": session.expiration.replace(tzinfo=dt.timezone.utc).timestamp(),
+            }
+        return body
 
     def authenticate(self, headers: EnvironHeaders, method: str, path: str, body: bytes,
                      op: str, service: str, regions: Iterable[str]) -> tuple[auth.Caller,
@@ -377,7 +408,8 @@ class Front:
         except auth.AuthError as err:
             return kms_error(err)  # not authenticated: not logged
         exchange.log = requestlog.entry(op, None, caller.account, scope.region,
-                                        exchange.request_id, keys.now())
+                                        exchange.request_id, keys.now(),
+                                        scope.access_key_id)
         try:
             try:
                 params = json.loads(body) if body.strip() else {}
@@ -424,7 +456,8 @@ class Front:
         except auth.AuthError as err:
             return kms_error(err)  # not authenticated: not logged
         exchange.log = requestlog.entry(op, None, caller.account, scope.region,
-                                        exchange.request_id, keys.now())
+                                        exchange.request_id, keys.now(),
+                                        scope.access_key_id)
         try:
             try:
                 params = json.loads(body) if body.strip() else {}
@@ -593,11 +626,16 @@ def _reset_options(options: dict[str, Any]) -> dict[str, Any]:
     if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float))
                               or not scale > 0):
         raise ValueError("quota_scale must be a number > 0")
+    assume = options.get("assume_role_seconds")
+    if assume is not None and (isinstance(assume, bool) or not isinstance(assume, (int, float))
+                               or assume < 0):
+        raise ValueError("assume_role_seconds must be a number > 0 (0: as requested)")
     return {"seed_name": seed_name, "bulk": bulk,
             "rotation_seconds": options.get("rotation_seconds"),
             "consistency_seconds": options.get("consistency_seconds"),
             "quotas": quotas, "quota_scale": scale,
-            "org_extra": options.get("org_extra"), "bulk_fleet": options.get("bulk_fleet")}
+            "org_extra": options.get("org_extra"), "bulk_fleet": options.get("bulk_fleet"),
+            "assume_role_seconds": assume}
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:

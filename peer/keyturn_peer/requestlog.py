@@ -15,18 +15,26 @@ MAX_ENTRIES = 20000
 
 
 def entry(operation: str, key_id: Any, account: str, region: str, request_id: str,
-          at: float) -> dict[str, Any]:
-    """A new entry; the front fills in status, fault and error once it has answered."""
+          at: float, access_key_id: str) -> dict[str, Any]:
+    """A new entry; the front fills in status, fault and error once it has answered, and for
+    AssumeRole the role asked for and the session issued."""
     return {
         "operation": operation,
         "key_id": key_id if isinstance(key_id, str) else None,  # as sent: ID, ARN or alias
         "account": account,
         "region": region,
+        # The access key id the request was signed with (never the secret or the token), so a
+        # test can tell which session signed it, e.g. a renewed role session.
+        "access_key_id": access_key_id,
         "status": None,
         "fault": None,
         "error": None,
         "request_id": request_id,
         "at": at,
+        # AssumeRole only: the RoleArn sent, and the session issued,
+        # {"access_key_id", "expiration" (epoch seconds)}, or None when none was.
+        "role_arn": None,
+        "issued": None,
     }
 
 

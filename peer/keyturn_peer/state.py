@@ -34,6 +34,9 @@ class PeerState:
     # `--bulk-fleet N`: N more keys in each Region of seed.FLEET_REGIONS of each of
     # seed.FLEET_ACCOUNTS that the seed made.
     bulk_fleet: int = 0
+    # `--assume-role-seconds S`: sessions issued by AssumeRole last at most S seconds (shorter
+    # than STS's 900 s minimum, so a test sees a client renew them); None: as requested.
+    assume_role_seconds: float | None = None
     # (account, region) -> alias name -> {"description": ..., "created": epoch}: predefined
     # `alias/aws/*` aliases without a key yet (kms-api.md §2 line 192).
     predefined: dict[tuple[str, str], dict[str, dict[str, Any]]] = field(default_factory=dict)
@@ -60,16 +63,17 @@ class PeerState:
             "seed": self.seed, "bulk": self.bulk, "rotation_seconds": self.rotation_seconds,
             "consistency_seconds": self.consistency_seconds, "quotas": self.quotas.enabled,
             "quota_scale": self.quotas.scale, "org_extra": self.org_extra,
-            "bulk_fleet": self.bulk_fleet,
+            "bulk_fleet": self.bulk_fleet, "assume_role_seconds": self.assume_role_seconds,
         }
 
     def reset(self, seed_name: str | None = None, bulk: int | None = None,
               rotation_seconds: float | None = None, consistency_seconds: float | None = None,
               quotas: bool | None = None, quota_scale: float | None = None,
-              org_extra: int | None = None, bulk_fleet: int | None = None) -> dict[str, Any]:
+              org_extra: int | None = None, bulk_fleet: int | None = None,
+              assume_role_seconds: float | None = None) -> dict[str, Any]:
         """Drop all moto state, re-seed, re-create the identities and session credentials;
         clear faults, quota buckets and the request log. Options not given take the values the
-        peer was started with."""
+        peer was started with; `assume_role_seconds` 0 turns the shortening off."""
         def pick(value: Any, name: str) -> Any:
             return value if value is not None else self.startup[name]
 
@@ -82,6 +86,7 @@ class PeerState:
         self.consistency_seconds = pick(consistency_seconds, "consistency_seconds")
         self.org_extra = pick(org_extra, "org_extra")
         self.bulk_fleet = pick(bulk_fleet, "bulk_fleet")
+        self.assume_role_seconds = pick(assume_role_seconds, "assume_role_seconds") or None
         self.quotas.configure(pick(quotas, "quotas"), pick(quota_scale, "quota_scale"))
         started = time.perf_counter()
         moto_api_backend.reset()

@@ -20,7 +20,8 @@ whose signature and expiry it has already checked (auth.verify_query):
    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles.html#iam-term-role-chaining
 
 Then moto issues the credentials in the role's account (STSBackend.assume_role), so KMS calls
-signed with them see that account's keys.
+signed with them see that account's keys. With `assume_role_seconds` set, the front then
+shortens the issued session (Front.issued_session), for tests of a client's renewal.
 """
 
 from __future__ import annotations

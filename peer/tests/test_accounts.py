@@ -376,3 +376,70 @@ def test_command_line_flags() -> None:
     for bad in (["--org-extra", "-1"], ["--bulk-fleet", "-2"], ["--org-extra", "99999"]):
         with pytest.raises(SystemExit):
             parse_args(["--state-dir", "x", *bad])
+
+
+def test_assume_role_seconds_shortens_issued_sessions(fleet: Fleet) -> None:
+    """`assume_role_seconds` (reset body, `--assume-role-seconds`): AssumeRole sessions expire
+    that soon (the answer's Expiration and the peer's own expiry check agree), the request log
+    names the role and the session issued, and each KMS request the access key that signed it."""
+    assert fleet.peer.control("GET", "health")["assume_role_seconds"] is None
+    f = Fleet(fleet.peer, fleet.peer.reset(assume_role_seconds=3), fleet.home)
+    assert f.peer.control("GET", "health")["assume_role_seconds"] == 3
+    # The peer's own session (credentials.json) is not an AssumeRole request: still 12 hours.
+    own = dt_seconds(f.sts_doc["Credentials"]["Expiration"]) - time.time()
+    assert own > 11 * 3600
+    out = f.client("sts").assume_role(RoleArn=B_ROLE, RoleSessionName="short", DurationSeconds=900)
+    left = out["Credentials"]["Expiration"].timestamp() - time.time()
+    assert 1 < left <= 3
+    b = Creds.from_sts(out)
+    assert f.client("kms", b).list_keys()["Keys"]
+    [assumed] = f.peer.requests(operation="AssumeRole")
+    assert (assumed["account"], assumed["role_arn"], assumed["access_key_id"]) == \
+        (A, B_ROLE, f.creds.access_key_id)
+    assert assumed["issued"]["access_key_id"] == b.access_key_id
+    assert abs(assumed["issued"]["expiration"] - out["Credentials"]["Expiration"].timestamp()) < 1
+    [listed] = f.peer.requests(operation="ListKeys")
+    assert (listed["account"], listed["access_key_id"], listed["issued"]) == \
+        (B, b.access_key_id, None)
+    time.sleep(left + 0.5)
+    err = error_of(f.client("kms", b).list_keys)
+    assert code(err) == "ExpiredTokenException"
+    # A longer setting never lengthens a session: the requested DurationSeconds stays the cap.
+    f = Fleet(fleet.peer, fleet.peer.reset(assume_role_seconds=7200), fleet.home)
+    out = f.client("sts").assume_role(RoleArn=B_ROLE, RoleSessionName="long", DurationSeconds=900)
+    assert 890 < out["Credentials"]["Expiration"].timestamp() - time.time() <= 900
+    # 0 turns it off again; the JSON answer is shortened too.
+    f = Fleet(fleet.peer, fleet.peer.reset(assume_role_seconds=60), fleet.home)
+    reply = f.sts_call({"Action": "AssumeRole", "RoleArn": B_ROLE, "RoleSessionName": "js"},
+                       accept_json=True)
+    expiration = reply.json()["AssumeRoleResponse"]["AssumeRoleResult"]["Credentials"]["Expiration"]
+    assert 55 < dt_seconds(expiration) - time.time() <= 60
+    f = Fleet(fleet.peer, fleet.peer.reset(assume_role_seconds=0), fleet.home)
+    assert f.peer.control("GET", "health")["assume_role_seconds"] is None
+    out = f.client("sts").assume_role(RoleArn=B_ROLE, RoleSessionName="hour")
+    assert 3590 < out["Credentials"]["Expiration"].timestamp() - time.time() <= 3600
+    for bad in ({"assume_role_seconds": -1}, {"assume_role_seconds": True},
+                {"assume_role_seconds": "320"}):
+        assert f.peer.request("POST", "/_keyturn/reset", json.dumps(bad)).status == 400, bad
+
+
+def dt_seconds(iso: str) -> float:
+    import datetime as dt
+
+    return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def test_assume_role_seconds_flag() -> None:
+    import sys
+
+    from conftest import REPO
+
+    sys.path.insert(0, str(REPO))
+    from peer.keyturn_peer.__main__ import parse_args
+
+    assert parse_args(["--state-dir", "x"]).assume_role_seconds is None
+    assert parse_args(["--state-dir", "x", "--assume-role-seconds", "320"]).assume_role_seconds \
+        == 320
+    for bad in (["--assume-role-seconds", "0"], ["--assume-role-seconds", "-5"]):
+        with pytest.raises(SystemExit):
+            parse_args(["--state-dir", "x", *bad])

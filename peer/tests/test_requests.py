@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from conftest import Creds, Fleet
 
-FIELDS = {"operation", "key_id", "account", "region", "status", "fault", "error", "request_id",
-          "at"}
+FIELDS = {"operation", "key_id", "account", "region", "access_key_id", "status", "fault", "error",
+          "request_id", "at", "role_arn", "issued"}
 
 
 def test_log_lists_authenticated_requests_in_order(fleet: Fleet) -> None:
@@ -35,6 +35,8 @@ def test_log_lists_authenticated_requests_in_order(fleet: Fleet) -> None:
     ]
     assert all(set(r) == FIELDS for r in rows)
     assert all(r["account"] == "123456789012" and r["region"] == "us-east-1" for r in rows)
+    assert all(r["access_key_id"] == fleet.creds.access_key_id for r in rows)
+    assert all(r["role_arn"] is None and r["issued"] is None for r in rows)
     assert rows[0]["at"] <= rows[1]["at"] <= rows[2]["at"]
     assert rows[1]["request_id"] == missing.headers["x-amzn-requestid"]
     # Filters: operation, and a key ID that also matches the ARN it was sent as.

@@ -12,7 +12,7 @@ use crate::aws::error::{
 };
 use crate::aws::http::{HttpRequest, HttpResponse};
 use crate::aws::kms::{self, Operation, Paginated};
-use crate::aws::limiter::Limiters;
+use crate::aws::limiter::{seconds, Limiters};
 use crate::aws::retry::{self, Decision, RetryContext, RetryQuota};
 use crate::aws::signing::sign;
 use crate::aws::sts::{self, CallerIdentity};
@@ -177,12 +177,6 @@ impl MarkerGuard {
 /// What the request log shows instead of a body that holds credentials.
 pub const SECRET_BODY: &str = "(not shown: the answer holds credentials)";
 
-fn seconds(t: SystemTime) -> f64 {
-    t.duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
-
 /// Observer of every exchange (the request log).
 pub type Observer = Rc<dyn Fn(&RequestRecord)>;
 
@@ -311,10 +305,11 @@ impl<T: Transport> Client<T> {
         self.execute(&spec, sts::decode_assume_role).await
     }
 
-    /// Tell the operation's limiter how an answer went (network failures are not answers).
-    fn pace(&self, spec: &Spec<'_>, at: SystemTime, throttled: bool) {
+    /// Tell the operation's limiter how an answer went (network failures are not answers),
+    /// and when its request was sent.
+    fn pace(&self, spec: &Spec<'_>, sent: SystemTime, at: SystemTime, throttled: bool) {
         if let Some(limiters) = &self.limiters {
-            limiters.on_response(spec.operation.name, seconds(at), throttled);
+            limiters.on_response(spec.operation.name, seconds(sent), seconds(at), throttled);
         }
     }
 
@@ -427,7 +422,7 @@ impl<T: Transport> Client<T> {
                         body_text(&resp.body)
                     };
                     if (200..300).contains(&resp.status) {
-                        self.pace(spec, finished, false);
+                        self.pace(spec, started, finished, false);
                         self.emit(&record);
                         self.quota.borrow_mut().on_success(last_retry_cost);
                         return Ok(resp);
@@ -435,6 +430,7 @@ impl<T: Transport> Client<T> {
                     let err = decode_error(&resp);
                     self.pace(
                         spec,
+                        started,
                         finished,
                         err.code().is_some_and(ErrorCode::is_throttling),
                     );

@@ -13,11 +13,14 @@
 //! - on success: `rate = C * (t - t_throttle - k)^3 + w_max`;
 //! - the new rate is at most twice the measured send rate (smoothed over half-second buckets).
 //!
-//! Two changes, both for a console that starts many requests at once: the bucket is on from the
-//! first request (the SDK turns it on at the first throttle), as if a throttle at the ceiling
-//! had just happened, so the first second sends at `BETA` x ceiling and reaches the ceiling after
-//! `k` seconds; and the "twice the measured rate" cap never goes below that starting rate, so
-//! a pause in demand does not drop the rate to the floor. Time is in seconds (f64) from any
+//! Three changes, all for a console that keeps many requests in flight at once: the bucket is on
+//! from the first request (the SDK turns it on at the first throttle), as if a throttle at the
+//! ceiling had just happened, so the first second sends at `BETA` x ceiling and reaches the
+//! ceiling after `k` seconds; the "twice the measured rate" cap never goes below that starting
+//! rate, so a pause in demand does not drop the rate to the floor; and the rate is cut at most
+//! once per round trip: a throttle answering a request sent before the last cut was sent at the
+//! old rate and says nothing new (as TCP's congestion control counts one loss per window), so
+//! twenty answers throttled together cut the rate by 30 %, not to 0.7^20 of it. Time is in seconds (f64) from any
 //! origin; the caller passes it in, so the rules are tested without a clock.
 
 use std::cell::RefCell;
@@ -36,8 +39,8 @@ pub const MIN_RATE: f64 = 0.5;
 /// The bucket holds this many seconds of its rate (at least one request): a short burst, so
 /// many requests started together are spread out rather than sent at once.
 const BURST_SECONDS: f64 = 0.1;
-/// The rate is shown as "backing off" while it is below this share of the ceiling.
-const BACKING_OFF_BELOW: f64 = 0.95;
+/// The page says the console is backing off for this long after the last throttle.
+pub const BACKING_OFF_SECONDS: f64 = 10.0;
 
 /// The default share of each published quota the console may use (docs/kms.md §4 "Pacing"):
 /// 90%, leaving a tenth to the account's other callers; a throttle cuts below it at once.
@@ -58,6 +61,13 @@ pub fn published_quota(operation: &str) -> f64 {
         // STS and Organizations publish no per-operation rates; both throttle early.
         _ => 5.0,
     }
+}
+
+/// A limiter's clock: seconds since the Unix epoch.
+pub fn seconds(t: std::time::SystemTime) -> f64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }
 
 /// One operation's pacing in one scope.
@@ -81,6 +91,8 @@ pub struct AdaptiveLimiter {
     throttles: u32,
     /// When the last throttle happened (None until one does).
     throttled_at: Option<f64>,
+    /// When the rate was last cut for a throttle.
+    cut_at: Option<f64>,
 }
 
 impl AdaptiveLimiter {
@@ -103,6 +115,7 @@ impl AdaptiveLimiter {
             measure_count: 0.0,
             throttles: 0,
             throttled_at: None,
+            cut_at: None,
         }
     }
 
@@ -118,12 +131,17 @@ impl AdaptiveLimiter {
         }
     }
 
-    /// An answer arrived (`throttled`: it was a throttling error).
-    pub fn on_response(&mut self, now: f64, throttled: bool) {
+    /// An answer arrived at `now` to a request sent at `sent` (`throttled`: it was a
+    /// throttling error).
+    pub fn on_response(&mut self, sent: f64, now: f64, throttled: bool) {
         let measured = self.measure(now);
-        let new_rate = if throttled {
+        if throttled {
             self.throttles = self.throttles.saturating_add(1);
             self.throttled_at = Some(now);
+            // Sent before the last cut: that cut already answered it.
+            if self.cut_at.is_some_and(|cut| sent < cut) {
+                return;
+            }
             // What was really being sent, if lower than the bucket's rate (botocore).
             let in_use = if measured > 0.0 {
                 measured.min(self.rate)
@@ -133,17 +151,14 @@ impl AdaptiveLimiter {
             self.w_max = in_use;
             self.k = zero_point(in_use);
             self.last_throttle = now;
-            in_use * BETA
+            self.cut_at = Some(now);
+            self.set_rate(in_use * BETA, now);
         } else {
             let dt = now - self.last_throttle - self.k;
-            SCALE * dt * dt * dt + self.w_max
-        };
-        let demand_cap = if throttled {
-            f64::INFINITY
-        } else {
-            (2.0 * measured).max(self.floor)
-        };
-        self.set_rate(new_rate.min(demand_cap), now);
+            let cubic = SCALE * dt * dt * dt + self.w_max;
+            let demand_cap = (2.0 * measured).max(self.floor);
+            self.set_rate(cubic.min(demand_cap), now);
+        }
     }
 
     /// Lower or raise the ceiling (the user changed the share): the rate follows at once.
@@ -167,9 +182,11 @@ impl AdaptiveLimiter {
         self.throttles
     }
 
-    /// True while the rate is held below the ceiling because of a throttle.
-    pub fn backing_off(&self) -> bool {
-        self.throttled_at.is_some() && self.rate < self.ceiling * BACKING_OFF_BELOW
+    /// KMS throttled this operation within the last [`BACKING_OFF_SECONDS`] (the rate is
+    /// then below what it was; CUBIC brings it back within seconds).
+    pub fn backing_off(&self, now: f64) -> bool {
+        self.throttled_at
+            .is_some_and(|t| now - t < BACKING_OFF_SECONDS)
     }
 
     fn set_rate(&mut self, rate: f64, now: f64) {
@@ -256,14 +273,14 @@ impl Limiters {
             .acquire(now)
     }
 
-    pub fn on_response(&self, operation: &'static str, now: f64, throttled: bool) {
+    pub fn on_response(&self, operation: &'static str, sent: f64, now: f64, throttled: bool) {
         if let Some(l) = self.by_operation.borrow_mut().get_mut(operation) {
-            l.on_response(now, throttled);
+            l.on_response(sent, now, throttled);
         }
     }
 
-    /// Every operation used so far, slowest share first.
-    pub fn status(&self) -> Vec<PacingStatus> {
+    /// Every operation used so far, slowest share first, as of `now`.
+    pub fn status(&self, now: f64) -> Vec<PacingStatus> {
         let mut v: Vec<PacingStatus> = self
             .by_operation
             .borrow()
@@ -273,7 +290,7 @@ impl Limiters {
                 rate: l.rate(),
                 ceiling: l.ceiling(),
                 throttles: l.throttles(),
-                backing_off: l.backing_off(),
+                backing_off: l.backing_off(now),
             })
             .collect();
         v.sort_by(|a, b| {
@@ -320,7 +337,7 @@ mod tests {
             let wait = l.acquire(t);
             t += wait;
             sent.push(t);
-            l.on_response(t, throttle(t));
+            l.on_response(t, t, throttle(t));
         }
         sent
     }
@@ -343,7 +360,7 @@ mod tests {
         assert!((l.rate() - 90.0).abs() < 1e-6, "rate {}", l.rate());
         // 10 s at the CUBIC ramp: about 339 in the first k s, then 90/s.
         assert!(sent.len() > 800 && sent.len() < 900, "{}", sent.len());
-        assert!(!l.backing_off());
+        assert!(!l.backing_off(10.0));
     }
 
     #[test]
@@ -352,19 +369,19 @@ mod tests {
         drive(&mut l, 0.0, 20.0, |_| false);
         assert!((l.rate() - 900.0).abs() < 1e-6);
         let before = l.rate();
-        l.on_response(20.0, true);
+        l.on_response(20.0, 20.0, true);
         assert!(
             l.rate() <= before * BETA + 1e-6,
             "{} after a throttle",
             l.rate()
         );
-        assert!(l.backing_off());
+        assert!(l.backing_off(20.0));
         assert_eq!(l.throttles(), 1);
         // Climbs back: slow near w_max (the plateau), then reaches it again.
         let sent = drive(&mut l, 20.0, 30.0, |_| false);
         assert!(!sent.is_empty());
         assert!((l.rate() - 900.0).abs() < 1e-6, "rate {}", l.rate());
-        assert!(!l.backing_off());
+        assert!(!l.backing_off(50.0));
     }
 
     #[test]
@@ -396,7 +413,9 @@ mod tests {
     fn never_above_the_ceiling_or_below_the_floor() {
         let mut l = AdaptiveLimiter::new(5.0, 0.0);
         for i in 0..50 {
-            l.on_response(f64::from(i) * 0.01, true);
+            // Each sent after the previous cut.
+            let t = f64::from(i) * 0.01;
+            l.on_response(t, t, true);
         }
         assert!((l.rate() - MIN_RATE).abs() < 1e-9);
         let mut l = AdaptiveLimiter::new(5.0, 0.0);
@@ -411,7 +430,7 @@ mod tests {
         for i in 0..10 {
             let t = f64::from(i) * 2.0;
             l.acquire(t);
-            l.on_response(t, false);
+            l.on_response(t, t, false);
         }
         assert!(l.rate() >= 70.0 - 1e-9, "{}", l.rate());
     }
@@ -433,7 +452,7 @@ mod tests {
         assert_eq!(ls.acquire("ListKeyRotations", 0.0), 0.0);
         ls.acquire("DescribeKey", 0.0);
         ls.set_share(0.25, 1.0);
-        let st = ls.status();
+        let st = ls.status(1.0);
         let rot = st
             .iter()
             .find(|s| s.operation == "ListKeyRotations")
@@ -452,6 +471,34 @@ mod tests {
     }
 
     #[test]
+    fn answers_throttled_together_cut_the_rate_once() {
+        let mut l = AdaptiveLimiter::new(90.0, 0.0);
+        // Twenty requests sent in the first 0.2 s, all throttled as they come back.
+        for i in 0..20 {
+            let sent = f64::from(i) * 0.01;
+            l.on_response(sent, 0.25 + sent, true);
+        }
+        assert!((l.rate() - 63.0 * BETA).abs() < 1e-6, "{}", l.rate());
+        assert_eq!(l.throttles(), 20);
+        // A request sent after that cut and throttled again cuts once more (from what was
+        // being sent, if less: botocore's rule).
+        l.on_response(0.5, 0.6, true);
+        assert!(l.rate() <= 63.0 * BETA * BETA + 1e-6, "{}", l.rate());
+    }
+
+    #[test]
+    fn backing_off_ends_when_throttling_stops_even_without_demand() {
+        let ls = Limiters::new(DEFAULT_SHARE);
+        ls.acquire("ListKeyRotations", 0.0);
+        ls.on_response("ListKeyRotations", 0.0, 0.1, true);
+        let slow = |now: f64| ls.status(now).iter().any(|s| s.backing_off);
+        assert!(slow(1.0));
+        assert!(slow(0.1 + BACKING_OFF_SECONDS - 0.5));
+        // No more requests (the load finished): the status still clears.
+        assert!(!slow(0.1 + BACKING_OFF_SECONDS + 0.5));
+    }
+
+    #[test]
     fn operations_are_paced_apart() {
         let ls = Limiters::new(1.0);
         for _ in 0..3 {
@@ -460,9 +507,9 @@ mod tests {
         // RotateKeyOnDemand's bucket is empty; ListKeys's is untouched.
         assert!(ls.acquire("RotateKeyOnDemand", 0.0) > 0.0);
         assert_eq!(ls.acquire("ListKeys", 0.0), 0.0);
-        ls.on_response("ListKeys", 0.1, true);
+        ls.on_response("ListKeys", 0.0, 0.1, true);
         assert_eq!(ls.throttles(), 1);
-        let st = ls.status();
+        let st = ls.status(0.2);
         assert!(st
             .iter()
             .any(|s| s.operation == "ListKeys" && s.backing_off));

@@ -1581,7 +1581,7 @@ mod tests {
         assert_eq!(rot.len(), 21);
         // 21 requests at no more than 5 per second: more than 4 s from first to last.
         assert!(rot[20] - rot[0] >= 4000, "{rot:?}");
-        let status = limiters.status();
+        let status = limiters.status(0.0);
         let lr = status
             .iter()
             .find(|s| s.operation == "ListKeyRotations")

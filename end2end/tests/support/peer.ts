@@ -79,6 +79,11 @@ export interface ResetOptions {
   quotas?: boolean;
   /** Multiplies every quota (0.1: ten times fewer requests per second). */
   quota_scale?: number;
+  /**
+   * Sessions issued by AssumeRole expire this many seconds after they are issued (when sooner
+   * than asked); 0 turns it off. The peer's own session (credentials.json) is not affected.
+   */
+  assume_role_seconds?: number;
 }
 
 /**
@@ -95,6 +100,11 @@ export async function resetPeer(options: ResetOptions = {}): Promise<StsCredenti
     return asStsCredentials(body, 'POST /_keyturn/reset');
   }
   return peerCredentials();
+}
+
+/** `GET /_keyturn/health`: the options the peer runs with now (docs/peer.md "Control endpoints"). */
+export async function peerHealth(): Promise<Record<string, unknown>> {
+  return (await peerFetch('/_keyturn/health')) as Record<string, unknown>;
 }
 
 /** Credentials that are already expired and that the peer rejects. */
@@ -251,6 +261,8 @@ export interface PeerRequest {
   key_id: string | null;
   account: string;
   region: string;
+  /** The access key id the request was signed with (which session signed it). */
+  access_key_id: string;
   /** The HTTP status answered (for `drop-after`: the one that was not sent). */
   status: number;
   /** The fault applied to it, or null. */
@@ -260,6 +272,10 @@ export interface PeerRequest {
   request_id: string;
   /** When the peer handled it, in epoch seconds. */
   at: number;
+  /** AssumeRole only: the RoleArn sent. */
+  role_arn: string | null;
+  /** AssumeRole only: the session issued (its access key id, its expiry in epoch seconds). */
+  issued: { access_key_id: string; expiration: number } | null;
 }
 
 /**

@@ -498,10 +498,7 @@ pub fn list_org_accounts(app: App, busy: RwSignal<bool>) {
 /// The share of each quota the console may use: every scope's limiters follow at once.
 pub fn set_quota_share(app: App, share: f64) {
     app.quota_share.set(share);
-    let now = super::super::dom::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0);
+    let now = crate::aws::limiter::seconds(super::super::dom::now());
     app.limiters
         .with_value(|m| m.values().for_each(|l| l.set_share(share, now)));
 }

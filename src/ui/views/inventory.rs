@@ -211,72 +211,105 @@ fn row_cells(v: RowView) -> impl IntoView {
     }
 }
 
-/// A line of the table body: a key, or the header of the group that starts there.
+/// A line of the table body: a key, or the header of the group that starts there on the page.
 #[derive(Clone, Debug, PartialEq)]
 enum Line {
     Key(RowKey),
     Group { name: String, text: String },
 }
 
-impl Line {
-    fn id(&self) -> String {
-        match self {
-            Line::Key(k) => k.key(),
-            // A header's text holds its count: a new count is a new header.
-            Line::Group { name, text } => format!("group {name} {text}"),
+/// One line of the table body by position: the page's `index`-th line. A new page, filter or
+/// order gives the position another key, and the row's cells are updated in place instead of being
+/// built again (docs/performance.md §2).
+#[component]
+fn TableLine(lines: Memo<Vec<Line>>, index: usize) -> impl IntoView {
+    let line = Memo::new(move |_| lines.with(|v| v.get(index).cloned()));
+    let is_group = Memo::new(move |_| line.with(|l| matches!(l, Some(Line::Group { .. }))));
+    move || {
+        if is_group.get() {
+            let name = move || match line.get() {
+                Some(Line::Group { name, .. }) => name,
+                _ => String::new(),
+            };
+            let text = move || match line.get() {
+                Some(Line::Group { text, .. }) => text,
+                _ => String::new(),
+            };
+            view! {
+                <tr class="group-row" data-testid="group-header" data-group=name>
+                    <th colspan="9" scope="rowgroup">{text}</th>
+                </tr>
+            }
+            .into_any()
+        } else {
+            let key = Memo::new(move |_| match line.get() {
+                Some(Line::Key(k)) => Some(k),
+                _ => None,
+            });
+            view! { <KeyTableRow key=key/> }.into_any()
         }
     }
 }
 
 #[component]
-fn KeyTableRow(key: RowKey) -> impl IntoView {
+fn KeyTableRow(key: Memo<Option<RowKey>>) -> impl IntoView {
     let app = use_app();
-    let flow_key = key.key();
     // The flow lookup is its own memo, so a row re-renders only when its own flow changes.
-    let flow = Memo::new(move |_| app.flows.with(|m| m.get(&flow_key).cloned()));
-    // What the row's text depends on besides its flow: its revision, the scope columns and its
-    // multi-Region set. Cheap to compare, so a batch of loader answers re-renders only the rows
-    // whose keys changed (docs/performance.md).
-    let k = key.clone();
-    let signature = Memo::new(move |_| {
-        app.fleet.with(|f| {
-            let rev = f.row(&k)?.rev();
-            let name = f.scope(&k.scope).and_then(|e| e.account_name.clone());
-            Some((rev, f.is_multi(), name, f.set_members(&k)))
+    let flow = Memo::new(move |_| {
+        key.with(|k| {
+            k.as_ref()
+                .and_then(|k| app.flows.with(|m| m.get(&k.key()).cloned()))
         })
     });
-    let k = key.clone();
+    // What the row's text depends on besides its flow: its revision, the scope columns and its
+    // multi-Region set. Cheap to compare, so a batch of loader answers re-renders only the rows
+    // whose keys changed (docs/performance.md §2).
+    let signature = Memo::new(move |_| {
+        key.with(|k| {
+            let k = k.as_ref()?;
+            app.fleet.with(|f| {
+                let rev = f.row(k)?.rev();
+                let name = f.scope(&k.scope).and_then(|e| e.account_name.clone());
+                Some((k.clone(), rev, f.is_multi(), name, f.set_members(k)))
+            })
+        })
+    });
     let view_memo = Memo::new(move |_| {
         // Read, not only tracked: a memo never read has no sources and never changes.
         signature.with(|_| ());
         let flow = flow.get();
-        app.fleet
-            .with_untracked(|f| f.row(&k).map(|r| row_view(f, &k, r, flow.as_ref())))
+        key.with(|k| {
+            let k = k.as_ref()?;
+            app.fleet
+                .with_untracked(|f| f.row(k).map(|r| row_view(f, k, r, flow.as_ref())))
+        })
     });
-    let k = key.clone();
-    let selected = Memo::new(move |_| app.selected.with(|s| s.as_ref() == Some(&k)));
-    let open = {
-        let key = key.clone();
-        move || navigate::select_key(app, Some(key.clone()), true)
+    let selected = Memo::new(move |_| {
+        key.with(|k| k.is_some() && app.selected.with(|s| s.as_ref() == k.as_ref()))
+    });
+    let open = move || {
+        if let Some(k) = key.get_untracked() {
+            navigate::select_key(app, Some(k), true);
+        }
     };
-    let open_click = open.clone();
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" || ev.key() == " " {
             ev.prevent_default();
             open();
         }
     };
+    let attr = move |pick: fn(&RowKey) -> String| move || key.with(|k| k.as_ref().map(pick));
 
     view! {
         <tr
             class=move || if selected.get() { "key-row selected" } else { "key-row" }
             data-testid="key-row"
-            data-key-id=key.key_id.clone()
-            data-account=key.scope.account.clone()
-            data-region=key.scope.region.clone()
+            data-key-id=attr(|k| k.key_id.clone())
+            data-account=attr(|k| k.scope.account.clone())
+            data-region=attr(|k| k.scope.region.clone())
             tabindex="0"
             aria-selected=move || if selected.get() { "true" } else { "false" }
-            on:click=move |_| open_click()
+            on:click=move |_| open()
             on:keydown=on_key
         >
             {move || view_memo.get().map(row_cells)}
@@ -427,10 +460,10 @@ fn InventoryCard() -> impl IntoView {
     let goto = RwSignal::new(String::new());
     // Read once a second (the page's clock tick): the limiters are plain state, not signals.
     let pacing = Memo::new(move |_| {
-        app.now.track();
+        let now = crate::aws::limiter::seconds(app.now.get());
         let status: Vec<_> = app
             .limiters
-            .with_value(|m| m.values().flat_map(|l| l.status()).collect());
+            .with_value(|m| m.values().flat_map(|l| l.status(now)).collect());
         format::pacing_text(&status)
     });
 
@@ -722,17 +755,9 @@ fn InventoryCard() -> impl IntoView {
                     </thead>
                     <tbody>
                         <For
-                            each=move || lines.get()
-                            key=Line::id
-                            children=move |line| match line {
-                                Line::Key(k) => view! { <KeyTableRow key=k/> }.into_any(),
-                                Line::Group { name, text } => view! {
-                                    <tr class="group-row" data-testid="group-header" data-group=name>
-                                        <th colspan="9" scope="rowgroup">{text}</th>
-                                    </tr>
-                                }
-                                .into_any(),
-                            }
+                            each=move || 0..lines.with(Vec::len)
+                            key=|i| *i
+                            children=move |i| view! { <TableLine lines=lines index=i/> }
                         />
                     </tbody>
                 </table>
