@@ -4,9 +4,9 @@
 //!
 //! Run side by side in one process against the same peer:
 //! - baseline: one request at a time, unpaced (what a script looping over `aws kms` does);
-//! - shipped: `LoadConfig::default()` (12 keys in flight) through the adaptive limiters at the
+//! - shipped: `LoadConfig::default()` (24 keys in flight) through the adaptive limiters at the
 //!   default share of each quota (docs/kms.md §4.3), as the page does;
-//! - unpaced: 12 in flight with no pacing, which real KMS would throttle; it shows what the
+//! - unpaced: 24 in flight with no pacing, which real KMS would throttle; it shows what the
 //!   pacing costs.
 //!
 //! `scripts/bench.sh` starts a peer with a bulk fleet and a simulated round trip, then runs
@@ -213,7 +213,7 @@ mod native {
                 shipped.clone(),
                 Some(DEFAULT_SHARE),
             ),
-            ("unpaced (12 at a time)", shipped.clone(), None),
+            ("unpaced (24 at a time)", shipped.clone(), None),
         ];
         println!("inventory load from {peer}, {rounds} round(s), rounds interleaved");
         let mut totals = vec![(Duration::ZERO, 0usize, 0usize, 0u32); configs.len()];

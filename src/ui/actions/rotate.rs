@@ -14,15 +14,17 @@ use leptos::task::spawn_local;
 use super::super::dom;
 use super::super::locks::{self, Acquired, KeyLock};
 use super::super::state::{App, KmsClient, NoticeKind};
+
 use super::session;
 use crate::aws::endpoint::EndpointConfig;
 use crate::aws::error::{ApiOperation, AwsError, ErrorKind};
 use crate::aws::kms::{Operation, RotateKeyOnDemand};
 use crate::console::fleet::RowKey;
 use crate::console::format;
+use crate::console::inventory::KeyRow;
 use crate::console::rotation::{
     activity, apply_to_inventory, reconcile, rotate, Activity, PendingRotation, PollPolicy,
-    Refusal, RotateFailure, RotateFlow, RotateOutcome, RotateUpdate, UnknownOutcome,
+    Refusal, RotateFailure, RotateFlow, RotateOutcome, RotatePhase, RotateUpdate, UnknownOutcome,
 };
 use crate::console::rotation_record::{RotationRecord, RotationRecords};
 use crate::console::scope::ScopeId;
@@ -157,8 +159,72 @@ pub fn unresolved(app: App) -> usize {
     keys.len()
 }
 
+/// One key's rotation as the table, the key panel and the dialog see it: the flow these actions
+/// own (`App::flows`, one per key) read through one memo, and the commands. Views never touch
+/// the flows themselves.
+#[derive(Clone, Copy)]
+pub struct Rotation {
+    app: App,
+    key: Signal<Option<RowKey>>,
+    /// The key's flow; `None` before this session rotated it.
+    pub flow: Memo<Option<RotateFlow>>,
+}
+
+/// The rotation of `key` (a signal: a table position shows different keys over time).
+pub fn use_rotation(key: impl Into<Signal<Option<RowKey>>>) -> Rotation {
+    let app = super::super::state::use_app();
+    let key: Signal<Option<RowKey>> = key.into();
+    let flow = Memo::new(move |_| {
+        key.with(|k| {
+            k.as_ref()
+                .and_then(|k| app.flows.with(|m| m.get(&k.key()).cloned()))
+        })
+    });
+    Rotation { app, key, flow }
+}
+
+impl Rotation {
+    /// What the key's row and KMS's state together say is happening (reactive).
+    pub fn activity(&self, row: Option<&KeyRow>) -> Activity {
+        self.flow.with(|f| activity(row, f.as_ref()))
+    }
+
+    /// The flow's phase (idle before any rotation).
+    pub fn phase(&self) -> RotatePhase {
+        self.flow
+            .with(|f| f.as_ref().map(|f| f.phase().clone()))
+            .unwrap_or(RotatePhase::Idle)
+    }
+
+    /// "Rotate now": open the dialog if the key can be rotated now.
+    pub fn open(&self) {
+        if let Some(k) = self.key.get_untracked() {
+            open(self.app, k);
+        }
+    }
+
+    /// "Rotate key" in the dialog.
+    pub fn confirm(&self) {
+        if let Some(k) = self.key.get_untracked() {
+            confirm(self.app, k);
+        }
+    }
+
+    /// "Check again" on an unknown outcome.
+    pub fn check_again(&self) {
+        if let Some(k) = self.key.get_untracked() {
+            check_again(self.app, k);
+        }
+    }
+
+    /// Close the dialog (a flow still confirming goes back to idle).
+    pub fn close_dialog(&self) {
+        close_dialog(self.app);
+    }
+}
+
 /// "Rotate now" in the key panel: open the dialog if the key can be rotated now.
-pub fn open(app: App, key: RowKey) {
+fn open(app: App, key: RowKey) {
     let fk = key.key();
     let key_id = key.key_id.clone();
     let (eligible, busy) = app.fleet.with_untracked(|f| {
@@ -195,7 +261,7 @@ pub fn close_dialog(app: App) {
 
 /// "Rotate key" in the dialog: take the flow's one ticket (a second click gets none), take the
 /// key's cross-tab lock, and run the driver.
-pub fn confirm(app: App, key: RowKey) {
+fn confirm(app: App, key: RowKey) {
     // Everything the run needs first, so a ticket is never taken for a run that cannot start.
     let (Some(target), Some(token)) = (target(app, &key.scope), app.rotation_token()) else {
         return;
@@ -236,7 +302,7 @@ pub fn confirm(app: App, key: RowKey) {
 }
 
 /// "Check again" on an unknown outcome of `key`: read KMS's state again (never send).
-pub fn check_again(app: App, key: RowKey) {
+fn check_again(app: App, key: RowKey) {
     let (Some(target), Some(token)) = (target(app, &key.scope), app.rotation_token()) else {
         return;
     };

@@ -11,7 +11,7 @@ use crate::console::format;
 use crate::console::inventory::{AutoRotation, KeyRow};
 use crate::console::quota::{is_low, ON_DEMAND_ROTATION_LIMIT};
 use crate::console::rotation::{self, Activity, RotateFlow};
-use crate::ui::actions::{load, navigate, scopes};
+use crate::ui::actions::{load, navigate, rotate, scopes};
 use crate::ui::state::use_app;
 
 /// Table page sizes offered; the second is the default.
@@ -254,13 +254,8 @@ fn TableLine(lines: Memo<Vec<Line>>, index: usize) -> impl IntoView {
 #[component]
 fn KeyTableRow(key: Memo<Option<RowKey>>) -> impl IntoView {
     let app = use_app();
-    // The flow lookup is its own memo, so a row re-renders only when its own flow changes.
-    let flow = Memo::new(move |_| {
-        key.with(|k| {
-            k.as_ref()
-                .and_then(|k| app.flows.with(|m| m.get(&k.key()).cloned()))
-        })
-    });
+    // The rotation's flow is its own memo, so a row re-renders only when its own flow changes.
+    let rotation = rotate::use_rotation(key);
     // What the row's text depends on besides its flow: its revision, the scope columns and its
     // multi-Region set. Cheap to compare, so a batch of loader answers re-renders only the rows
     // whose keys changed (docs/performance.md §2).
@@ -277,7 +272,7 @@ fn KeyTableRow(key: Memo<Option<RowKey>>) -> impl IntoView {
     let view_memo = Memo::new(move |_| {
         // Read, not only tracked: a memo never read has no sources and never changes.
         signature.with(|_| ());
-        let flow = flow.get();
+        let flow = rotation.flow.get();
         key.with(|k| {
             let k = k.as_ref()?;
             app.fleet

@@ -68,10 +68,10 @@ pub fn KeyPanel(key: RowKey) -> impl IntoView {
     // A rotation started elsewhere (another console, the CLI) shows as in progress: read the
     // key again every few seconds until it completes. Our own rotations are followed by the
     // rotation driver instead.
+    let rotation = rotate::use_rotation(Signal::stored(Some(id.get_value())));
     let external_rotation = Memo::new(move |_| {
-        let id = id.get_value();
         app.fleet
-            .with(|f| app.flows.with(|m| activity(f.row(&id), m.get(&id.key()))))
+            .with(|f| rotation.activity(f.row(&id.get_value())))
             == Activity::Elsewhere
     });
     let poll = StoredValue::new_local(None::<IntervalHandle>);
@@ -180,11 +180,12 @@ fn OnDemand(row: Memo<Option<KeyRow>>, key: RowKey) -> impl IntoView {
     // A replica's primary is in the same account.
     let home_account = StoredValue::new(key.scope.account.clone());
     let key_id = move || row.with(|r| r.as_ref().map(|r| r.key_id.clone()).unwrap_or_default());
+    let rotation = rotate::use_rotation(Signal::derive(move || Some(scoped(&key_id()))));
     let flow = Memo::new(move |_| {
-        let id = key_id();
-        app.flows
-            .with(|m| m.get(&scoped(&id).key()).cloned())
-            .unwrap_or_else(|| RotateFlow::new(id))
+        rotation
+            .flow
+            .get()
+            .unwrap_or_else(|| RotateFlow::new(key_id()))
     });
     let supports =
         Memo::new(move |_| row.with(|r| r.as_ref().is_some_and(KeyRow::supports_on_demand)));
@@ -303,7 +304,7 @@ fn OnDemand(row: Memo<Option<KeyRow>>, key: RowKey) -> impl IntoView {
                     aria-describedby=move || reason.with(Option::is_some).then_some("rotate-blocked-reason")
                     on:click=move |_| {
                         if enabled.get_untracked() {
-                            rotate::open(app, scoped(&key_id()));
+                            rotation.open();
                         }
                     }
                 >
@@ -364,7 +365,7 @@ fn OnDemand(row: Memo<Option<KeyRow>>, key: RowKey) -> impl IntoView {
                                     type="button"
                                     class="btn small"
                                     data-testid="check-again"
-                                    on:click=move |_| rotate::check_again(app, scoped(&key_id()))
+                                    on:click=move |_| rotation.check_again()
                                 >
                                     "Check again"
                                 </button>

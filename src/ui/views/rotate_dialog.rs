@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::console::cli;
 use crate::console::fleet::RowKey;
 use crate::console::rotation::{confirm_text_for, RotatePhase};
-use crate::ui::actions::rotate::{close_dialog, confirm};
+use crate::ui::actions::rotate::use_rotation;
 use crate::ui::dom;
 use crate::ui::state::use_app;
 
@@ -27,15 +27,12 @@ fn DialogBody(key: RowKey) -> impl IntoView {
         app.fleet
             .with(|f| f.row(&id.get_value()).map(confirm_text_for))
     });
-    let phase = Memo::new(move |_| {
-        app.flows
-            .with(|m| m.get(&id.get_value().key()).map(|f| f.phase().clone()))
-            .unwrap_or(RotatePhase::Idle)
-    });
-    let sending = Memo::new(move |_| !matches!(phase.get(), RotatePhase::Confirming));
+    let rotation = use_rotation(Signal::stored(Some(key.clone())));
+    let sending = Memo::new(move |_| !matches!(rotation.phase(), RotatePhase::Confirming));
     let sending_text = move || {
-        app.flows
-            .with(|m| m.get(&id.get_value().key()).and_then(|f| f.status_text()))
+        rotation
+            .flow
+            .with(|f| f.as_ref().and_then(|f| f.status_text()))
             .unwrap_or_else(|| "Sending the rotation request\u{2026}".to_string())
     };
     let cli_text = move || {
@@ -101,13 +98,13 @@ fn DialogBody(key: RowKey) -> impl IntoView {
             b.set_disabled(true);
         }
         ev.prevent_default();
-        confirm(app, id.get_value());
+        rotation.confirm();
     };
 
     view! {
         <div class="modal-backdrop" on:click=move |_| {
             if !sending.get_untracked() {
-                close_dialog(app)
+                rotation.close_dialog()
             }
         }>
             <div
@@ -153,7 +150,7 @@ fn DialogBody(key: RowKey) -> impl IntoView {
                         class="btn"
                         data-testid="cancel-rotate"
                         node_ref=cancel_ref
-                        on:click=move |_| close_dialog(app)
+                        on:click=move |_| rotation.close_dialog()
                     >
                         {move || text.with(|t| t.as_ref().map(|t| t.cancel_label.clone()).unwrap_or_else(|| "Cancel".to_string()))}
                     </button>
