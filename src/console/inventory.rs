@@ -932,27 +932,44 @@ pub async fn load_inventory<T: Transport, F: FnMut(InventoryEvent)>(
         .collect();
 
     // Aliases are listed side by side with the keys' reads: the rows fill in while the alias
-    // pages arrive (a first screenful does not wait for every alias page).
-    let aliases_fatal: RefCell<Option<AwsError>> = RefCell::new(None);
+    // pages arrive (a first screenful does not wait for every alias page). An error that ends
+    // the session, met by either half, stops the other, and nothing is reported after it.
+    let fatal: RefCell<Option<AwsError>> = RefCell::new(None);
+    let stopped = std::cell::Cell::new(false);
+    let guarded = |ev: InventoryEvent| {
+        if stopped.get() || (fatal.borrow().is_some() && !matches!(ev, InventoryEvent::Stopped(_)))
+        {
+            return;
+        }
+        if matches!(ev, InventoryEvent::Stopped(_)) {
+            stopped.set(true);
+        }
+        send(ev);
+    };
     let aliases = async {
         let first = ListAliases {
             limit: Some(LIST_ALIASES_PAGE),
             ..Default::default()
         };
         match all_pages(client, token, first, |page| {
-            send(InventoryEvent::AliasesPage(page))
+            guarded(InventoryEvent::AliasesPage(page))
         })
         .await
         {
-            Ok(_) => send(InventoryEvent::AliasesDone),
+            Ok(_) => guarded(InventoryEvent::AliasesDone),
             Err(Stop::Cancelled) => {}
-            Err(Stop::Error(e)) if ends_session(&e) => *aliases_fatal.borrow_mut() = Some(e),
-            Err(Stop::Error(e)) => send(InventoryEvent::AliasesFailed(e)),
+            Err(Stop::Error(e)) if ends_session(&e) => {
+                let mut f = fatal.borrow_mut();
+                if f.is_none() {
+                    *f = Some(e);
+                }
+            }
+            Err(Stop::Error(e)) => guarded(InventoryEvent::AliasesFailed(e)),
         }
     };
     let outcome: RefCell<LoadOutcome> = RefCell::new(LoadOutcome::Cancelled);
     let reads = async {
-        *outcome.borrow_mut() = details(client, ids, token, config, &send).await;
+        *outcome.borrow_mut() = details(client, ids, token, config, &guarded, &fatal).await;
     };
     JoinAll::new(vec![Box::pin(aliases), Box::pin(reads)]).await;
 
@@ -960,12 +977,13 @@ pub async fn load_inventory<T: Transport, F: FnMut(InventoryEvent)>(
         return LoadOutcome::Cancelled;
     }
     let outcome = outcome.into_inner();
-    if let (LoadOutcome::Finished, Some(e)) = (&outcome, aliases_fatal.into_inner()) {
-        send(InventoryEvent::Stopped(e.clone()));
+    // The alias listing met it after the reads were done.
+    if let (LoadOutcome::Finished, Some(e)) = (&outcome, fatal.borrow().clone()) {
+        guarded(InventoryEvent::Stopped(e.clone()));
         return LoadOutcome::Failed(e);
     }
     if outcome == LoadOutcome::Finished {
-        send(InventoryEvent::Finished);
+        guarded(InventoryEvent::Finished);
     }
     outcome
 }
@@ -986,15 +1004,18 @@ pub async fn load_key_details<T: Transport, F: FnMut(InventoryEvent)>(
             (emit.borrow_mut())(ev);
         }
     };
-    details(client, key_ids, token, config, &send).await
+    details(client, key_ids, token, config, &send, &RefCell::new(None)).await
 }
 
+/// Read `key_ids`' details. `fatal` is shared with whatever runs beside (the alias listing): an
+/// error that ends the session, found by either, stops both.
 async fn details<T: Transport>(
     client: &Client<T>,
     key_ids: Vec<String>,
     token: &CancelToken,
     config: &LoadConfig,
     send: &dyn Fn(InventoryEvent),
+    fatal: &RefCell<Option<AwsError>>,
 ) -> LoadOutcome {
     // Keys not read yet; the queue's order, unless the priority names some of them first.
     let pending: RefCell<std::collections::HashSet<String>> =
@@ -1015,7 +1036,6 @@ async fn details<T: Transport>(
         }
         None
     };
-    let fatal: RefCell<Option<AwsError>> = RefCell::new(None);
     let worker = || async {
         loop {
             if token.is_cancelled() || fatal.borrow().is_some() {
@@ -1046,7 +1066,7 @@ async fn details<T: Transport>(
     if token.is_cancelled() {
         return LoadOutcome::Cancelled;
     }
-    if let Some(e) = fatal.into_inner() {
+    if let Some(e) = fatal.borrow().clone() {
         send(InventoryEvent::Stopped(e.clone()));
         return LoadOutcome::Failed(e);
     }
@@ -1591,6 +1611,42 @@ mod tests {
         assert!(status
             .iter()
             .any(|s| s.operation == "DescribeKey" && s.throttles == 0));
+    }
+
+    #[test]
+    fn an_expired_token_while_listing_aliases_stops_the_key_reads_too() {
+        let c = client();
+        let t = c.transport();
+        let ids: Vec<String> = (0..40)
+            .map(|i| format!("1234abcd-12ab-34cd-56ef-1234567890{i:02}"))
+            .collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        t.once("ListKeys", None, key_list(&refs, None));
+        t.always(
+            "ListAliases",
+            None,
+            Reply::Err("ExpiredTokenException", 400),
+        );
+        for id in &ids {
+            t.always("DescribeKey", Some(id), symmetric_key(id));
+        }
+        t.always("GetKeyRotationStatus", None, status(false, None, false));
+        t.always("ListKeyRotations", None, rotations(0, 0, None));
+        let (_, events, outcome) = run(&c, &CancelToken::never(), &LoadConfig::with_concurrency(2));
+        assert!(
+            matches!(outcome, LoadOutcome::Failed(ref e) if e.code() == Some(&ErrorCode::ExpiredTokenException)),
+            "{outcome:?}"
+        );
+        // One Stopped, last; no Finished; the reads stopped long before all 40 keys.
+        let stopped: Vec<usize> = events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| matches!(e, InventoryEvent::Stopped(_)))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(stopped, [events.len() - 1], "{events:?}");
+        assert!(!events.iter().any(|e| matches!(e, InventoryEvent::Finished)));
+        assert!(t.count("DescribeKey") < 40, "{}", t.count("DescribeKey"));
     }
 
     #[test]

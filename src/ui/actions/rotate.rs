@@ -465,6 +465,10 @@ fn finish_without_driver(
     outcome: RotateOutcome,
     token: &CancelToken,
 ) {
+    // The session ended while this waited (for a lock): its flows are gone, leave them gone.
+    if token.is_cancelled() {
+        return;
+    }
     on_update(app, target, key_id, RotateUpdate::Finished(outcome.clone()));
     settle(app, target, key_id, outcome, None, token);
 }

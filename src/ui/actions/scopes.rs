@@ -268,8 +268,21 @@ pub fn apply(app: App) {
 /// AssumeRole into `account`, then load `scopes` with the session; a failure is shown on each
 /// of those scopes (the others go on).
 fn assume_and_load(app: App, account: String, role: RoleTarget, scopes: Vec<ScopeId>) {
+    // A later Apply for the same account supersedes this one: its answer is then dropped.
+    let attempt = ASSUMING.with(|m| {
+        let mut m = m.borrow_mut();
+        let n = m.entry(account.clone()).or_insert(0);
+        *n += 1;
+        *n
+    });
+    let current =
+        move |account: &str| ASSUMING.with(|m| m.borrow().get(account).copied()) == Some(attempt);
     spawn_local(async move {
-        match assume(app, &role).await {
+        let answer = assume(app, &role).await;
+        if !current(&account) {
+            return;
+        }
+        match answer {
             Ok((creds, arn)) => {
                 // The role must belong to the account it was chosen for.
                 let got = arn.split(':').nth(4).unwrap_or_default().to_string();
@@ -409,6 +422,9 @@ pub fn refresh_due_roles(app: App, now: SystemTime) {
 }
 
 thread_local! {
+    /// The latest AssumeRole attempt of each account started by Apply.
+    static ASSUMING: std::cell::RefCell<HashMap<String, u64>> =
+        std::cell::RefCell::new(HashMap::new());
     /// Accounts whose role session is being renewed.
     static REFRESHING: std::cell::RefCell<std::collections::HashSet<String>> =
         std::cell::RefCell::new(std::collections::HashSet::new());

@@ -282,8 +282,15 @@ fn KeyTableRow(key: Memo<Option<RowKey>>) -> impl IntoView {
     let selected = Memo::new(move |_| {
         key.with(|k| k.is_some() && app.selected.with(|s| s.as_ref() == k.as_ref()))
     });
+    // A position can show another key between the press and the click (a batch re-sorts the
+    // page while loading): the click opens the key that was under the pointer when pressed.
+    let pressed = StoredValue::new(None::<RowKey>);
     let open = move || {
-        if let Some(k) = key.get_untracked() {
+        let k = pressed
+            .try_update_value(Option::take)
+            .flatten()
+            .or_else(|| key.get_untracked());
+        if let Some(k) = k {
             navigate::select_key(app, Some(k), true);
         }
     };
@@ -304,6 +311,7 @@ fn KeyTableRow(key: Memo<Option<RowKey>>) -> impl IntoView {
             data-region=attr(|k| k.scope.region.clone())
             tabindex="0"
             aria-selected=move || if selected.get() { "true" } else { "false" }
+            on:pointerdown=move |_| pressed.set_value(key.get_untracked())
             on:click=move |_| open()
             on:keydown=on_key
         >
