@@ -222,15 +222,7 @@ export async function loadFleet(creds: StsCredentials, regions = ['us-east-1', '
       cwd: REPO_ROOT,
       timeout: 120_000,
       maxBuffer: 64 * 1024 * 1024,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        AWS_ACCESS_KEY_ID: creds.Credentials.AccessKeyId,
-        AWS_SECRET_ACCESS_KEY: creds.Credentials.SecretAccessKey,
-        AWS_SESSION_TOKEN: creds.Credentials.SessionToken,
-        AWS_CONFIG_FILE: '/dev/null',
-        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      },
+      env: sessionEnv(creds),
     });
     return new Fleet(JSON.parse(stdout));
   } catch (error) {
