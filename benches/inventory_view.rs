@@ -173,6 +173,7 @@ fn main() {
     let rows = nums.first().copied().unwrap_or(10_000);
     let rounds = nums.get(1).copied().unwrap_or(15).max(1);
     let inv = Fleet::single(ScopeId::new("111122223333", "us-east-1"), fleet(rows));
+    let verdicts = keyturn::console::policy::Verdicts::default();
     println!("inventory view: {rows} rows, median of {rounds} interleaved rounds");
     println!(
         "{:<30} {:<12} {:>7} {:>12} {:>12} {:>7}",
@@ -201,11 +202,16 @@ fn main() {
     for column in SortColumn::ALL {
         for direction in [SortDirection::Ascending, SortDirection::Descending] {
             let sort = Sort { column, direction };
-            let order = filter::sorted(&inv, sort, Group::None);
+            let order = filter::sorted(&inv, sort, Group::None, &verdicts);
             let mut sorts = Vec::new();
             for _ in 0..rounds {
                 let t = Instant::now();
-                black_box(filter::sorted(black_box(&inv), sort, Group::None));
+                black_box(filter::sorted(
+                    black_box(&inv),
+                    sort,
+                    Group::None,
+                    &verdicts,
+                ));
                 sorts.push(t.elapsed());
             }
             let sort_time = median(sorts);
@@ -215,7 +221,7 @@ fn main() {
                     .iter()
                     .map(|r| r.key_id.as_str())
                     .collect();
-                let got: Vec<&str> = filter::filter_sorted(&inv, &order, f)
+                let got: Vec<&str> = filter::filter_sorted(&inv, &order, f, &verdicts)
                     .into_iter()
                     .filter_map(|at| at.get(&inv))
                     .map(|(_, r)| r.key_id.as_str())
@@ -230,7 +236,7 @@ fn main() {
                     black_box(baseline(black_box(&inv), f, sort));
                     base.push(t.elapsed());
                     let t = Instant::now();
-                    black_box(filter::filter_sorted(black_box(&inv), &order, f));
+                    black_box(filter::filter_sorted(black_box(&inv), &order, f, &verdicts));
                     ship.push(t.elapsed());
                 }
                 let (b, s) = (median(base), median(ship));

@@ -7,7 +7,9 @@ use crate::aws::kms::{MultiRegionKeyType, Timestamp};
 use crate::console::fleet::{Fleet, ScopeEntry};
 use crate::console::format::thousands;
 use crate::console::inventory::{AutoRotation, KeyRow};
+use crate::console::policy::{Outcome, Verdicts};
 use crate::console::quota::QUOTA_LOW_THRESHOLD;
+use crate::console::scope::ScopeId;
 
 /// What the user typed and ticked.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -23,6 +25,10 @@ pub struct Filter {
     pub customer_managed: bool,
     /// Only keys with [`QUOTA_LOW_THRESHOLD`] or fewer on-demand rotations left.
     pub quota_low: bool,
+    /// Only keys that fail the rotation policy (docs/compliance.md).
+    pub failing: bool,
+    /// Only keys of this scope (a cell of the compliance picture).
+    pub scope: Option<ScopeId>,
 }
 
 impl Filter {
@@ -32,6 +38,8 @@ impl Filter {
             || self.auto_off
             || self.customer_managed
             || self.quota_low
+            || self.failing
+            || self.scope.is_some()
     }
 
     /// The filter ready to test many rows (the words lowercased once).
@@ -67,9 +75,10 @@ impl Matcher<'_> {
             .collect()
     }
 
-    fn matches(&self, scope_hits: &[bool], facts: &RowFacts) -> bool {
+    fn matches(&self, scope_hits: &[bool], facts: &RowFacts, outcome: Option<Outcome>) -> bool {
         let f = self.filter;
-        if (f.rotatable && !facts.rotatable)
+        if (f.failing && outcome != Some(Outcome::Fail))
+            || (f.rotatable && !facts.rotatable)
             || (f.auto_off && !facts.auto_off)
             || (f.customer_managed && !facts.customer_managed)
             || (f.quota_low && !facts.quota_low)
@@ -205,10 +214,11 @@ pub enum SortColumn {
     NextRotation,
     Remaining,
     LastRotation,
+    Verdict,
 }
 
 impl SortColumn {
-    pub const ALL: [SortColumn; 8] = [
+    pub const ALL: [SortColumn; 9] = [
         SortColumn::Alias,
         SortColumn::KeyId,
         SortColumn::State,
@@ -217,6 +227,7 @@ impl SortColumn {
         SortColumn::NextRotation,
         SortColumn::Remaining,
         SortColumn::LastRotation,
+        SortColumn::Verdict,
     ];
 
     /// The column header.
@@ -230,6 +241,7 @@ impl SortColumn {
             SortColumn::NextRotation => "Next rotation",
             SortColumn::Remaining => "On-demand left",
             SortColumn::LastRotation => "Last rotation",
+            SortColumn::Verdict => "Policy",
         }
     }
 }
@@ -303,7 +315,8 @@ enum Value<'a> {
     Pair(u8, u32),
 }
 
-fn value(row: &KeyRow, column: SortColumn) -> Option<Value<'_>> {
+/// `verdicts` gives the Verdict column's value (failing first, then unknown, pass, n/a).
+fn value<'a>(row: &'a KeyRow, column: SortColumn, verdict: Option<Outcome>) -> Option<Value<'a>> {
     let ts = |t: Option<Timestamp>| t.map(|t| Value::Number(t.epoch_seconds()));
     let facts = row.facts();
     match column {
@@ -324,6 +337,7 @@ fn value(row: &KeyRow, column: SortColumn) -> Option<Value<'_>> {
         SortColumn::NextRotation => ts(row.next_rotation()),
         SortColumn::Remaining => row.remaining().map(|r| Value::Number(f64::from(r))),
         SortColumn::LastRotation => ts(row.last_rotation()),
+        SortColumn::Verdict => verdict.map(|o| Value::Pair(o as u8, 0)),
     }
 }
 
@@ -340,6 +354,11 @@ impl RowRef {
     pub fn get(self, fleet: &Fleet) -> Option<Listed<'_>> {
         let e = fleet.scopes().get(self.scope as usize)?;
         Some((e, e.inventory.rows().get(self.row as usize)?))
+    }
+
+    /// (scope index, row index) in the fleet it was taken from.
+    pub fn indices(self) -> (usize, usize) {
+        (self.scope as usize, self.row as usize)
     }
 
     pub fn key(self, fleet: &Fleet) -> Option<crate::console::fleet::RowKey> {
@@ -369,6 +388,12 @@ fn listed(fleet: &Fleet) -> impl Iterator<Item = (RowRef, Listed<'_>)> {
     })
 }
 
+/// Every row the table lists, in fleet order (one per multi-Region set when its primary is
+/// loaded).
+pub fn listed_refs(fleet: &Fleet) -> impl Iterator<Item = RowRef> + '_ {
+    listed(fleet).map(|(at, _)| at)
+}
+
 /// How many rows the table lists without a filter.
 pub fn listed_len(fleet: &Fleet) -> usize {
     listed(fleet).count()
@@ -378,8 +403,8 @@ pub fn listed_len(fleet: &Fleet) -> usize {
 /// same order; this is its definition (and the benchmark's baseline).
 pub fn compare(a: &KeyRow, b: &KeyRow, sort: Sort) -> Ordering {
     compare_values(
-        value(a, sort.column).as_ref(),
-        value(b, sort.column).as_ref(),
+        value(a, sort.column, None).as_ref(),
+        value(b, sort.column, None).as_ref(),
         sort.direction,
     )
     .then_with(|| a.key_id.cmp(&b.key_id))
@@ -404,7 +429,7 @@ fn compare_values(a: Option<&Value>, b: Option<&Value>, direction: SortDirection
 /// Every listed row in the table's order: grouped, then by the sort column, unknowns last,
 /// ties by key id (as [`compare`] defines it). Runs when the fleet or the order changes, not on
 /// a keystroke: [`filter_sorted`] keeps this order.
-pub fn sorted(fleet: &Fleet, sort: Sort, group: Group) -> Vec<RowRef> {
+pub fn sorted(fleet: &Fleet, sort: Sort, group: Group, verdicts: &Verdicts) -> Vec<RowRef> {
     let order: std::collections::HashMap<&str, usize> = fleet
         .accounts_in_order()
         .into_iter()
@@ -439,7 +464,7 @@ pub fn sorted(fleet: &Fleet, sort: Sort, group: Group) -> Vec<RowRef> {
             let s = at.scope as usize;
             (
                 group_rank[s],
-                value(r, sort.column),
+                value(r, sort.column, verdicts.at(at).map(|v| v.outcome)),
                 r.key_id.as_str(),
                 scope_rank[s],
                 at,
@@ -457,7 +482,12 @@ pub fn sorted(fleet: &Fleet, sort: Sort, group: Group) -> Vec<RowRef> {
 }
 
 /// The rows of `sorted` (from [`sorted`] on the same fleet) that pass `filter`, in that order.
-pub fn filter_sorted(fleet: &Fleet, sorted: &[RowRef], filter: &Filter) -> Vec<RowRef> {
+pub fn filter_sorted(
+    fleet: &Fleet,
+    sorted: &[RowRef],
+    filter: &Filter,
+    verdicts: &Verdicts,
+) -> Vec<RowRef> {
     if !filter.is_active() {
         return sorted.to_vec();
     }
@@ -471,8 +501,14 @@ pub fn filter_sorted(fleet: &Fleet, sorted: &[RowRef], filter: &Filter) -> Vec<R
         .iter()
         .copied()
         .filter(|at| {
-            at.get(fleet)
-                .is_some_and(|(_, r)| matcher.matches(&hits[at.scope as usize], r.facts()))
+            at.get(fleet).is_some_and(|(e, r)| {
+                filter.scope.as_ref().is_none_or(|s| *s == e.id)
+                    && matcher.matches(
+                        &hits[at.scope as usize],
+                        r.facts(),
+                        verdicts.at(*at).map(|v| v.outcome),
+                    )
+            })
         })
         .collect()
 }
@@ -497,9 +533,15 @@ pub fn group_sizes(
 }
 
 /// The rows to show, filtered and sorted ([`sorted`] then [`filter_sorted`]).
-pub fn view<'a>(fleet: &'a Fleet, filter: &Filter, sort: Sort, group: Group) -> Vec<Listed<'a>> {
-    let order = sorted(fleet, sort, group);
-    filter_sorted(fleet, &order, filter)
+pub fn view<'a>(
+    fleet: &'a Fleet,
+    filter: &Filter,
+    sort: Sort,
+    group: Group,
+    verdicts: &Verdicts,
+) -> Vec<Listed<'a>> {
+    let order = sorted(fleet, sort, group, verdicts);
+    filter_sorted(fleet, &order, filter, verdicts)
         .into_iter()
         .filter_map(|at| at.get(fleet))
         .collect()
@@ -646,7 +688,7 @@ mod tests {
     }
 
     fn view<'a>(fleet: &'a Fleet, filter: &Filter, sort: Sort) -> Vec<Listed<'a>> {
-        super::view(fleet, filter, sort, Group::None)
+        super::view(fleet, filter, sort, Group::None, &Verdicts::default())
     }
 
     #[test]
@@ -857,10 +899,16 @@ mod tests {
             );
         }
         let scope_of = |group: Group| -> Vec<String> {
-            super::view(&fleet, &Filter::default(), Sort::default(), group)
-                .iter()
-                .map(|(e, r)| format!("{}/{}/{}", e.id.account, e.id.region, r.key_id))
-                .collect()
+            super::view(
+                &fleet,
+                &Filter::default(),
+                Sort::default(),
+                group,
+                &Verdicts::default(),
+            )
+            .iter()
+            .map(|(e, r)| format!("{}/{}/{}", e.id.account, e.id.region, r.key_id))
+            .collect()
         };
         // By account: the accounts in the order chosen; within one, the sort (key id here).
         assert_eq!(
@@ -886,12 +934,53 @@ mod tests {
                 "999999999999/us-west-2/k-00",
             ]
         );
-        let order = sorted(&fleet, Sort::default(), Group::Region);
+        let order = sorted(&fleet, Sort::default(), Group::Region, &Verdicts::default());
         let sizes = group_sizes(&fleet, &order, Group::Region);
         assert_eq!(sizes.get("us-east-1"), Some(&5));
         assert_eq!(sizes.get("us-west-2"), Some(&1));
         let sizes = group_sizes(&fleet, &order, Group::Account);
         assert_eq!(sizes.get("999999999999"), Some(&4));
+    }
+
+    #[test]
+    fn failing_and_scope_filters_and_the_verdict_sort() {
+        use crate::console::policy::Policy;
+        let fleet = inventory();
+        // Judged long after the fixture's dates: k-b (auto off) and k-a (material old) fail,
+        // k-c (RSA), k-d (disabled), k-e (AWS managed) are n/a.
+        let verdicts = Verdicts::of(&fleet, &Policy::default(), 2_000_000_000.0);
+        let failing = Filter {
+            failing: true,
+            ..Filter::default()
+        };
+        let order = sorted(&fleet, Sort::default(), Group::None, &verdicts);
+        let shown: Vec<&str> = filter_sorted(&fleet, &order, &failing, &verdicts)
+            .into_iter()
+            .filter_map(|at| at.get(&fleet))
+            .map(|(_, r)| r.key_id.as_str())
+            .collect();
+        assert_eq!(shown, ["k-b", "k-a"]);
+        assert!(failing.is_active());
+        let elsewhere = Filter {
+            scope: Some(ScopeId::new("111122223333", "eu-west-1")),
+            ..Filter::default()
+        };
+        assert!(filter_sorted(&fleet, &order, &elsewhere, &verdicts).is_empty());
+        let here = Filter {
+            scope: Some(ScopeId::new("111122223333", "us-east-1")),
+            ..Filter::default()
+        };
+        assert_eq!(filter_sorted(&fleet, &order, &here, &verdicts).len(), 5);
+        let by_verdict = Sort {
+            column: SortColumn::Verdict,
+            direction: SortDirection::Ascending,
+        };
+        let ids: Vec<&str> = sorted(&fleet, by_verdict, Group::None, &verdicts)
+            .into_iter()
+            .filter_map(|at| at.get(&fleet))
+            .map(|(_, r)| r.key_id.as_str())
+            .collect();
+        assert_eq!(ids, ["k-a", "k-b", "k-c", "k-d", "k-e"]);
     }
 
     #[test]
@@ -909,7 +998,7 @@ mod tests {
         );
         assert_eq!(s3.aria_for(SortColumn::Remaining), "ascending");
         assert_eq!(s3.aria_for(SortColumn::Alias), "none");
-        assert_eq!(SortColumn::ALL.len(), 8);
+        assert_eq!(SortColumn::ALL.len(), 9);
         assert_eq!(SortColumn::Remaining.label(), "On-demand left");
     }
 

@@ -30,6 +30,43 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// Days since 1970-01-01 of a (year, month, day), the inverse of `civil_from_days` (the same
+/// source's `days_from_civil`).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The (year, month) a time falls in (UTC).
+pub fn year_month(t: Timestamp) -> Option<(i64, u32)> {
+    parts(t).map(|(y, m, _, _, _)| (y, m))
+}
+
+/// `Jan 2026`.
+pub fn month_name(m: u32) -> &'static str {
+    const NAMES: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    NAMES[(m.clamp(1, 12) - 1) as usize]
+}
+
+/// `2026-11-25T12:00:00Z` (ISO 8601, UTC, whole seconds): the exports' dates.
+pub fn iso(t: Timestamp) -> String {
+    let secs = t.epoch_seconds();
+    match parts(t) {
+        Some((y, m, d, hh, mm)) => {
+            let ss = (secs.floor() as i64).rem_euclid(60);
+            format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
+        }
+        None => String::new(),
+    }
+}
+
 fn parts(t: Timestamp) -> Option<(i64, u32, u32, u32, u32)> {
     let secs = t.epoch_seconds();
     if !secs.is_finite() || secs.abs() > 1e13 {
@@ -89,6 +126,19 @@ mod tests {
         assert_eq!(date(Timestamp(-86_400.0)), "1969-12-31");
         assert_eq!(date(Timestamp(f64::NAN)), "\u{2014}");
         assert_eq!(opt_date(None), "\u{2014}");
+        assert_eq!(iso(Timestamp(1_795_608_007.9)), "2026-11-25T12:00:07Z");
+        assert_eq!(iso(Timestamp(f64::NAN)), "");
+    }
+
+    #[test]
+    fn civil_days_round_trip() {
+        for days in [-800_000i64, -1, 0, 59, 10_957, 20_417, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(days_from_civil(2026, 11, 25) * 86_400, 1_795_564_800);
+        assert_eq!(year_month(Timestamp(1_795_608_000.0)), Some((2026, 11)));
+        assert_eq!(month_name(1), "Jan");
     }
 }
 

@@ -565,6 +565,11 @@ impl Inventory {
         self.index.get(key_id).and_then(|&i| self.rows.get(i))
     }
 
+    /// Where `key_id` sits in [`Inventory::rows`] (rows are only ever appended).
+    pub fn position(&self, key_id: &str) -> Option<usize> {
+        self.index.get(key_id).copied()
+    }
+
     pub fn row_mut(&mut self, key_id: &str) -> Option<RowMut<'_>> {
         match self.index.get(key_id) {
             Some(&i) => self.rows.get_mut(i).map(RowMut),

@@ -7,6 +7,9 @@
 //! - [`inventory`]: the region's keys as they load, and the concurrent, paced loader.
 //! - [`filter`]: text and quick filters, sorting, the shown-keys count.
 //! - [`eligibility`]: whether a key can be rotated now / have automatic rotation changed, and why not.
+//! - [`policy`]: the rotation policy and every key's verdict against it.
+//! - [`charts`]: the compliance pictures as geometry.
+//! - [`export`]: CSV, JSON and the printable report.
 //! - [`quota`]: the on-demand rotation limit and the remaining count.
 //! - [`rotation`]: the "Rotate now" state machine and driver, automatic-rotation settings.
 //! - [`rotation_record`]: rotations whose outcome is not settled, kept across a reload.
@@ -15,12 +18,15 @@
 //! - [`format`]: dates and numbers as text.
 
 pub mod arn;
+pub mod charts;
 pub mod cli;
 pub mod eligibility;
+pub mod export;
 pub mod filter;
 pub mod fleet;
 pub mod format;
 pub mod inventory;
+pub mod policy;
 pub mod quota;
 pub mod rotation;
 pub mod rotation_record;

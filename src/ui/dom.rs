@@ -163,3 +163,34 @@ pub fn reveal(testid: &str) {
         let _ = html.focus();
     }
 }
+
+/// Offer `text` as a file download named `name` (a Blob URL clicked through a temporary link,
+/// revoked once the click has started the download). False when the browser refused.
+pub fn download(name: &str, mime: &str, text: &str) -> bool {
+    use wasm_bindgen::JsCast;
+    let run = || -> Option<()> {
+        let parts = js_sys::Array::of1(&JsValue::from_str(text));
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(mime);
+        let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+        let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+        let document = web_sys::window()?.document()?;
+        let link: web_sys::HtmlElement = document.create_element("a").ok()?.dyn_into().ok()?;
+        link.set_attribute("href", &url).ok()?;
+        link.set_attribute("download", name).ok()?;
+        link.set_attribute("hidden", "").ok()?;
+        let body = document.body()?;
+        body.append_child(&link).ok()?;
+        link.click();
+        link.remove();
+        // Revoked on the next turn: the click has handed the URL to the download by then.
+        let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        });
+        web_sys::window()?
+            .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 1000)
+            .ok()?;
+        Some(())
+    };
+    run().is_some()
+}

@@ -20,6 +20,7 @@ use crate::aws::endpoint::EndpointConfig;
 use crate::console::filter::{Filter, Group, Sort};
 use crate::console::fleet::{Fleet, RowKey};
 use crate::console::inventory::Priority;
+use crate::console::policy::{Policy, Summary, Verdicts};
 use crate::console::rotation::RotateFlow;
 use crate::console::scope::{RoleTarget, ScopeId, ScopeRequest, DEFAULT_ROLE_NAME};
 use crate::console::session::{CancelToken, Connection, Generation};
@@ -147,6 +148,13 @@ pub struct App {
     pub limiters: StoredValue<HashMap<ScopeId, Rc<Limiters>>, LocalStorage>,
     /// The share of each KMS quota the console may use (docs/kms.md §4.3).
     pub quota_share: RwSignal<f64>,
+    /// The rotation policy (docs/compliance.md §2); changed only by `actions::compliance`.
+    pub policy: RwSignal<Policy>,
+    /// Every row's verdict, recomputed when the fleet or the policy changes and on the hour
+    /// (docs/compliance.md §4).
+    pub verdicts: Memo<Verdicts>,
+    /// The verdict counts over what the table lists, in all and per scope.
+    pub summary: Memo<Summary>,
 }
 
 /// The page's state, provided by the root component.
@@ -156,20 +164,32 @@ pub fn use_app() -> App {
 
 impl App {
     pub fn new() -> Self {
+        let now = RwSignal::new(super::dom::now());
+        let fleet = RwSignal::new(Fleet::default());
+        let policy = RwSignal::new(Policy::default());
+        let hour = Memo::new(move |_| crate::aws::limiter::seconds(now.get()) as u64 / 3600);
+        let verdicts = Memo::new(move |_| {
+            let _ = hour.get();
+            // The exact time, not the hour: ages are whole days counted from the real now.
+            let t = crate::aws::limiter::seconds(now.get_untracked());
+            let p = policy.get();
+            fleet.with(|f| Verdicts::of(f, &p, t))
+        });
+        let summary = Memo::new(move |_| verdicts.with(|v| fleet.with(|f| Summary::of(f, v))));
         App {
             connection: RwSignal::new(Connection::Disconnected),
             credentials: StoredValue::new_local(None),
             accounts: StoredValue::new_local(HashMap::new()),
             runtimes: StoredValue::new_local(HashMap::new()),
             transport: StoredValue::new_local(FetchTransport::new()),
-            now: RwSignal::new(super::dom::now()),
+            now,
             error: RwSignal::new(None),
             notice: RwSignal::new(None),
             log: RwSignal::new(Vec::new()),
             log_seq: StoredValue::new(0),
             log_pending: StoredValue::new_local(Rc::new(RefCell::new(Vec::new()))),
             next_id: StoredValue::new(0),
-            fleet: RwSignal::new(Fleet::default()),
+            fleet,
             scope_request: RwSignal::new(ScopeRequest {
                 role_name: DEFAULT_ROLE_NAME.to_string(),
                 ..ScopeRequest::default()
@@ -188,6 +208,9 @@ impl App {
             locks: StoredValue::new_local(HashMap::new()),
             limiters: StoredValue::new_local(HashMap::new()),
             quota_share: RwSignal::new(DEFAULT_SHARE),
+            policy,
+            verdicts,
+            summary,
         }
     }
 

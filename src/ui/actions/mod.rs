@@ -8,7 +8,9 @@
 //! - [`navigate`]: open and close a key (and the URL), "go to key", Back/Forward.
 //! - [`rotate`]: Rotate now, its dialog, "Check again", reconciling recorded rotations.
 //! - [`settings`]: automatic rotation settings, the key's tags, copying text.
+//! - [`compliance`]: the rotation policy, the picture's cell filter, exports, fixes.
 
+pub mod compliance;
 pub mod load;
 pub mod navigate;
 pub mod rotate;

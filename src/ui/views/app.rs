@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
+use super::compliance::ComplianceCard;
 use super::connect::ConnectPage;
 use super::error_banner::{Banners, NoticeLine};
 use super::header::Header;
@@ -14,7 +15,7 @@ use super::rotate_dialog::RotateDialog;
 use super::scopes::Scopes;
 use crate::console::arn::parse_fragment;
 use crate::console::session::Connection;
-use crate::ui::actions::{navigate, rotate, session};
+use crate::ui::actions::{compliance, navigate, rotate, session};
 use crate::ui::state::App as AppState;
 use crate::ui::{dom, persist};
 
@@ -64,6 +65,8 @@ pub fn App() -> impl IntoView {
         unload_listener.remove();
     });
 
+    compliance::restore_policy(app);
+
     // Rotations this tab sent and has not settled keep their keys locked across a reload.
     rotate::hold_recorded_locks(app);
 
@@ -97,6 +100,7 @@ pub fn App() -> impl IntoView {
             <Header/>
             <Banners/>
             <Scopes/>
+            <ComplianceCard/>
             <Workspace/>
             <RequestLog/>
             <footer class="footer">

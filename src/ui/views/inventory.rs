@@ -4,11 +4,13 @@
 use leptos::prelude::*;
 
 use super::key_panel::KeyPanel;
+use super::widgets::verdict_view;
 use crate::aws::kms::{KeyState, MultiRegionKeyType};
 use crate::console::filter::{self, Group, SortColumn};
 use crate::console::fleet::{Fleet, RowKey};
 use crate::console::format;
 use crate::console::inventory::{AutoRotation, KeyRow};
+use crate::console::policy::Verdict;
 use crate::console::quota::{is_low, ON_DEMAND_ROTATION_LIMIT};
 use crate::console::rotation::{self, Activity, RotateFlow};
 use crate::ui::actions::{load, navigate, rotate, scopes};
@@ -45,9 +47,16 @@ struct RowView {
     problems: Vec<String>,
     problem_text: String,
     loading: bool,
+    verdict: Option<Verdict>,
 }
 
-fn row_view(fleet: &Fleet, key: &RowKey, row: &KeyRow, flow: Option<&RotateFlow>) -> RowView {
+fn row_view(
+    fleet: &Fleet,
+    key: &RowKey,
+    row: &KeyRow,
+    flow: Option<&RotateFlow>,
+    verdict: Option<Verdict>,
+) -> RowView {
     let activity = rotation::activity(Some(row), flow);
     let meta = row.meta();
     let state_class = match row.state() {
@@ -137,6 +146,7 @@ fn row_view(fleet: &Fleet, key: &RowKey, row: &KeyRow, flow: Option<&RotateFlow>
         },
         problem_text: row.problems().join(" "),
         loading: !row.is_complete(),
+        verdict,
     }
 }
 
@@ -208,6 +218,9 @@ fn row_cells(v: RowView) -> impl IntoView {
             <span class=v.remaining_class data-testid="key-remaining">{v.remaining}</span>
         </td>
         <td class="col-optional">{v.last}</td>
+        <td class="col-verdict" data-label="Policy" data-testid="key-verdict">
+            {v.verdict.map(verdict_view)}
+        </td>
     }
 }
 
@@ -237,7 +250,7 @@ fn TableLine(lines: Memo<Vec<Line>>, index: usize) -> impl IntoView {
             };
             view! {
                 <tr class="group-row" data-testid="group-header" data-group=name>
-                    <th colspan="9" scope="rowgroup">{text}</th>
+                    <th colspan="10" scope="rowgroup">{text}</th>
                 </tr>
             }
             .into_any()
@@ -265,7 +278,15 @@ fn KeyTableRow(key: Memo<Option<RowKey>>) -> impl IntoView {
             app.fleet.with(|f| {
                 let rev = f.row(k)?.rev();
                 let name = f.scope(&k.scope).and_then(|e| e.account_name.clone());
-                Some((k.clone(), rev, f.is_multi(), name, f.set_members(k)))
+                let verdict = app.verdicts.with(|v| v.of_key(f, k).cloned());
+                Some((
+                    k.clone(),
+                    rev,
+                    f.is_multi(),
+                    name,
+                    f.set_members(k),
+                    verdict,
+                ))
             })
         })
     });
@@ -275,8 +296,10 @@ fn KeyTableRow(key: Memo<Option<RowKey>>) -> impl IntoView {
         let flow = rotation.flow.get();
         key.with(|k| {
             let k = k.as_ref()?;
-            app.fleet
-                .with_untracked(|f| f.row(k).map(|r| row_view(f, k, r, flow.as_ref())))
+            app.fleet.with_untracked(|f| {
+                let verdict = app.verdicts.with_untracked(|v| v.of_key(f, k).cloned());
+                f.row(k).map(|r| row_view(f, k, r, flow.as_ref(), verdict))
+            })
         })
     });
     let selected = Memo::new(move |_| {
@@ -301,6 +324,12 @@ fn KeyTableRow(key: Memo<Option<RowKey>>) -> impl IntoView {
         }
     };
     let attr = move |pick: fn(&RowKey) -> String| move || key.with(|k| k.as_ref().map(pick));
+    let verdict_attr = move || {
+        signature.with(|s| {
+            s.as_ref()
+                .and_then(|s| s.5.as_ref().map(|v| v.outcome.as_str()))
+        })
+    };
 
     view! {
         <tr
@@ -309,6 +338,7 @@ fn KeyTableRow(key: Memo<Option<RowKey>>) -> impl IntoView {
             data-key-id=attr(|k| k.key_id.clone())
             data-account=attr(|k| k.scope.account.clone())
             data-region=attr(|k| k.scope.region.clone())
+            data-verdict=verdict_attr
             tabindex="0"
             aria-selected=move || if selected.get() { "true" } else { "false" }
             on:pointerdown=move |_| pressed.set_value(key.get_untracked())
@@ -411,11 +441,15 @@ fn InventoryCard() -> impl IntoView {
     let order = Memo::new(move |_| {
         let sort = app.sort.get();
         let group = app.group.get();
-        app.fleet.with(|f| filter::sorted(f, sort, group))
+        app.verdicts
+            .with(|v| app.fleet.with(|f| filter::sorted(f, sort, group, v)))
     });
     let visible = Memo::new(move |_| {
         let filter = app.filter.get();
-        order.with(|o| app.fleet.with(|f| filter::filter_sorted(f, o, &filter)))
+        order.with(|o| {
+            app.verdicts
+                .with(|v| app.fleet.with(|f| filter::filter_sorted(f, o, &filter, v)))
+        })
     });
     let progress = Memo::new(move |_| app.fleet.with(Fleet::progress));
     let total = Memo::new(move |_| app.fleet.with(filter::listed_len));
@@ -638,11 +672,30 @@ fn InventoryCard() -> impl IntoView {
                         set=|f, v| f.customer_managed = v
                     />
                     <QuickFilter
+                        label="Failing policy"
+                        testid="filter-failing"
+                        get=|f| f.failing
+                        set=|f, v| f.failing = v
+                    />
+                    <QuickFilter
                         label="Quota low"
                         testid="filter-quota-low"
                         get=|f| f.quota_low
                         set=|f, v| f.quota_low = v
                     />
+                    // Set from a cell of the compliance picture; a click here lifts it.
+                    {move || app.filter.with(|f| f.scope.clone()).map(|s| view! {
+                        <button
+                            type="button"
+                            class="chip"
+                            data-testid="filter-scope"
+                            aria-pressed="true"
+                            title="Only this scope's keys (from the compliance picture): select to show every scope"
+                            on:click=move |_| app.filter.update(|f| f.scope = None)
+                        >
+                            {format!("{} {} \u{2715}", s.account, s.region)}
+                        </button>
+                    })}
                 </div>
             </div>
             <div class="inventory-status">
@@ -737,7 +790,7 @@ fn InventoryCard() -> impl IntoView {
                 }}
             </div>
             <div class="table-wrap">
-                <table class="keys" data-testid="key-table">
+                <table class=move || if multi.get() { "keys multi" } else { "keys" } data-testid="key-table">
                     <caption class="visually-hidden">
                         "KMS keys with their rotation status. Select a row to open the key."
                     </caption>
@@ -754,6 +807,7 @@ fn InventoryCard() -> impl IntoView {
                             <SortHeader column=SortColumn::NextRotation class="col-optional"/>
                             <SortHeader column=SortColumn::Remaining class="num"/>
                             <SortHeader column=SortColumn::LastRotation class="col-optional"/>
+                            <SortHeader column=SortColumn::Verdict class="col-verdict"/>
                         </tr>
                     </thead>
                     <tbody>

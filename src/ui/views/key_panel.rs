@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use super::compliance::Finding;
+
 use super::widgets::CliBox;
 use crate::aws::kms::{KeyMetadata, RotationsListEntry, Tag};
 use crate::console::arn::parse_arn;
@@ -143,6 +145,7 @@ pub fn KeyPanel(key: RowKey) -> impl IntoView {
                     }
                 >
                     <Problems row=row/>
+                    <Finding key=id.get_value()/>
                     <OnDemand row=row key=id.get_value()/>
                     <History row=row/>
                     <Automatic row=row key=id.get_value()/>

@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::console::policy::{Outcome, Verdict};
+
 use crate::aws::endpoint::{partitions, region_description};
 use crate::ui::actions::settings::copy_with_notice;
 use crate::ui::state::use_app;
@@ -88,5 +90,44 @@ pub fn CliBox(
             </div>
             <pre class="cli" data-testid=testid>{move || text.get()}</pre>
         </div>
+    }
+}
+
+/// The CSS class of a verdict badge.
+pub fn outcome_class(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Pass => "badge ok",
+        Outcome::Fail => "badge danger",
+        Outcome::NotApplicable => "badge outline",
+        Outcome::Unknown => "badge warn",
+    }
+}
+
+/// A verdict's badge and its reasons, each its own element, `; `-separated.
+pub fn verdict_view(v: Verdict) -> impl IntoView {
+    let n = v.reasons.len();
+    view! {
+        <span class=outcome_class(v.outcome)>{v.outcome.label()}</span>
+        {(n > 0).then(|| view! {
+            <span class="reasons">
+                {v.reasons
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let class = if r.is_failure() {
+                            "danger-text"
+                        } else if r.is_warning() {
+                            "warn-text"
+                        } else {
+                            "muted"
+                        };
+                        view! {
+                            <span class=class data-testid="verdict-reason">{r.text()}</span>
+                            {(i + 1 < n).then_some("; ")}
+                        }
+                    })
+                    .collect_view()}
+            </span>
+        })}
     }
 }
