@@ -262,8 +262,49 @@ fn main() {
         total_ship.as_secs_f64() / total_base.as_secs_f64()
     );
     println!(
-        "re-sort on a fleet change, all 16 orders: {:.1} ms ({:.2} ms each)",
+        "re-sort on a fleet change, all {} orders: {:.1} ms ({:.2} ms each)",
+        SortColumn::ALL.len() * 2,
         total_sort.as_secs_f64() * 1e3,
-        total_sort.as_secs_f64() * 1e3 / 16.0
+        total_sort.as_secs_f64() * 1e3 / (SortColumn::ALL.len() * 2) as f64
+    );
+    verdict_bench(inv, rounds);
+}
+
+/// The verdicts after a batch of loader answers that changed one row: judged again from
+/// scratch (baseline) or by `Verdicts::update`, which reuses every unchanged row's verdict
+/// (shipped). Both must give the same verdicts.
+fn verdict_bench(mut inv: Fleet, rounds: usize) {
+    use keyturn::console::policy::{Policy, Verdicts};
+    let policy = Policy::default();
+    let now = 1_795_608_000.0;
+    let scope = ScopeId::new("111122223333", "us-east-1");
+    let first_key = inv
+        .rows()
+        .next()
+        .map(|(_, r)| r.key_id.clone())
+        .unwrap_or_default();
+    let mut prev = Verdicts::of(&inv, &policy, now);
+    let (mut base, mut ship) = (Vec::new(), Vec::new());
+    for i in 0..rounds {
+        if let Some(e) = inv.scope_mut(&scope) {
+            if let Some(mut row) = e.inventory.row_mut(&first_key) {
+                row.server_limit_exceeded = i % 2 == 0;
+            }
+        }
+        let t = Instant::now();
+        let full = black_box(Verdicts::of(black_box(&inv), &policy, now));
+        base.push(t.elapsed());
+        let t = Instant::now();
+        let next = black_box(Verdicts::update(Some(&prev), black_box(&inv), &policy, now));
+        ship.push(t.elapsed());
+        assert!(next.same_verdicts(&full), "update and a full run disagree");
+        prev = next;
+    }
+    let (b, s) = (median(base), median(ship));
+    println!(
+        "verdicts after one row changed: baseline (judge all) {:.2} ms, shipped (update) {:.2} ms, ratio {:.3}x",
+        b.as_secs_f64() * 1e3,
+        s.as_secs_f64() * 1e3,
+        s.as_secs_f64() / b.as_secs_f64()
     );
 }

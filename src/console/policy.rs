@@ -455,23 +455,47 @@ fn replica_of(row: &KeyRow) -> Option<&str> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Verdicts {
     per_scope: Vec<Vec<Verdict>>,
+    /// What the verdicts were computed from, so [`Verdicts::update`] judges again only the rows
+    /// that changed: each scope's id and its rows' revisions, the policy and the hour.
+    scopes: Vec<ScopeId>,
+    revs: Vec<Vec<u64>>,
+    stamp: Option<(Policy, u64)>,
 }
 
 impl Verdicts {
     /// Judge every key of the fleet; a replica through its primary when the primary's scope is
     /// loaded (docs/compliance.md §3).
     pub fn of(fleet: &Fleet, policy: &Policy, now: f64) -> Verdicts {
-        let mut per_scope: Vec<Vec<Verdict>> = fleet
-            .scopes()
-            .iter()
-            .map(|e| {
-                e.inventory
-                    .rows()
-                    .iter()
-                    .map(|r| judge(r, policy, now))
-                    .collect()
-            })
-            .collect();
+        Verdicts::update(None, fleet, policy, now)
+    }
+
+    /// [`Verdicts::of`], reusing `prev`'s verdict of every row whose revision, policy and hour
+    /// are unchanged: a batch of loader answers judges only the rows it changed (ages move by
+    /// the hour, so a reused verdict is at most an hour old, as between two hourly runs).
+    pub fn update(prev: Option<&Verdicts>, fleet: &Fleet, policy: &Policy, now: f64) -> Verdicts {
+        let stamp = (policy.clone(), (now / 3600.0).max(0.0) as u64);
+        let reusable = prev.filter(|p| p.stamp.as_ref() == Some(&stamp));
+        let mut per_scope = Vec::with_capacity(fleet.scopes().len());
+        let mut revs = Vec::with_capacity(fleet.scopes().len());
+        for (s, e) in fleet.scopes().iter().enumerate() {
+            let old = reusable
+                .filter(|p| p.scopes.get(s) == Some(&e.id))
+                .map(|p| (&p.per_scope[s], &p.revs[s]));
+            let rows = e.inventory.rows();
+            let mut verdicts = Vec::with_capacity(rows.len());
+            let mut rs = Vec::with_capacity(rows.len());
+            for (i, r) in rows.iter().enumerate() {
+                let kept = old
+                    .filter(|(_, revs)| revs.get(i) == Some(&r.rev()))
+                    .and_then(|(v, _)| v.get(i))
+                    // A replica's verdict depends on its primary's: judged again below.
+                    .filter(|_| replica_of(r).is_none());
+                verdicts.push(kept.cloned().unwrap_or_else(|| judge(r, policy, now)));
+                rs.push(r.rev());
+            }
+            per_scope.push(verdicts);
+            revs.push(rs);
+        }
         for (s, e) in fleet.scopes().iter().enumerate() {
             for (i, row) in e.inventory.rows().iter().enumerate() {
                 let Some(region) = replica_of(row) else {
@@ -505,7 +529,12 @@ impl Verdicts {
                 }
             }
         }
-        Verdicts { per_scope }
+        Verdicts {
+            per_scope,
+            scopes: fleet.scopes().iter().map(|e| e.id.clone()).collect(),
+            revs,
+            stamp: Some(stamp),
+        }
     }
 
     /// The verdict of the row at `at` (a position from the same fleet).
@@ -532,6 +561,11 @@ impl Verdicts {
             .iter()
             .enumerate()
             .flat_map(|(s, v)| v.iter().enumerate().map(move |(r, x)| (s, r, x)))
+    }
+
+    /// Only the verdicts, for comparing two computations.
+    pub fn same_verdicts(&self, other: &Verdicts) -> bool {
+        self.per_scope == other.per_scope
     }
 }
 
@@ -987,6 +1021,48 @@ pub(crate) mod tests {
         }
         out.push(InventoryEvent::Finished);
         out
+    }
+
+    #[test]
+    fn an_update_judges_only_changed_rows_and_equals_a_full_run() {
+        let mut old = key("k-old", 400.0);
+        old.status = Some(Ok(RotationStatus::default()));
+        let fresh = key("k-new", 10.0);
+        let mut fleet = fleet_of(vec![old, fresh]);
+        let p = Policy::default();
+        let first = Verdicts::of(&fleet, &p, NOW);
+        // k-new gets automatic rotation: only its verdict changes.
+        let id = ScopeId::new("111122223333", "us-east-1");
+        fleet.apply(
+            &id,
+            InventoryEvent::Status {
+                key_id: "k-new".into(),
+                result: Ok(RotationStatus {
+                    key_rotation_enabled: true,
+                    rotation_period_in_days: Some(365),
+                    next_rotation_date: Some(ago(-355.0)),
+                    ..Default::default()
+                }),
+            },
+        );
+        let updated = Verdicts::update(Some(&first), &fleet, &p, NOW + 60.0);
+        let full = Verdicts::of(&fleet, &p, NOW + 60.0);
+        assert!(updated.same_verdicts(&full));
+        let k = |v: &Verdicts, key: &str| {
+            v.of_key(&fleet, &RowKey::new(id.clone(), key))
+                .unwrap()
+                .outcome
+        };
+        assert_eq!(k(&updated, "k-new"), Outcome::Pass);
+        assert_eq!(k(&updated, "k-old"), Outcome::Fail);
+        // Another policy judges everything again.
+        let lax = Policy {
+            require_auto: false,
+            max_age_days: None,
+            ..Policy::default()
+        };
+        let relaxed = Verdicts::update(Some(&updated), &fleet, &lax, NOW + 60.0);
+        assert_eq!(k(&relaxed, "k-old"), Outcome::Pass);
     }
 
     #[test]

@@ -168,12 +168,12 @@ impl App {
         let fleet = RwSignal::new(Fleet::default());
         let policy = RwSignal::new(Policy::default());
         let hour = Memo::new(move |_| crate::aws::limiter::seconds(now.get()) as u64 / 3600);
-        let verdicts = Memo::new(move |_| {
+        let verdicts = Memo::new(move |prev: Option<&Verdicts>| {
             let _ = hour.get();
             // The exact time, not the hour: ages are whole days counted from the real now.
             let t = crate::aws::limiter::seconds(now.get_untracked());
             let p = policy.get();
-            fleet.with(|f| Verdicts::of(f, &p, t))
+            fleet.with(|f| Verdicts::update(prev, f, &p, t))
         });
         let summary = Memo::new(move |_| verdicts.with(|v| fleet.with(|f| Summary::of(f, v))));
         App {
