@@ -270,6 +270,10 @@ impl Verdict {
 /// The date the key's current material became current: the newest completed rotation, else
 /// the key's creation (docs/compliance.md §4, R3). None before both reads answered.
 pub fn material_date(row: &KeyRow) -> Option<Timestamp> {
+    // A key waiting for its first import has no material.
+    if row.state() == Some(&KeyState::PendingImport) {
+        return None;
+    }
     match &row.rotations {
         Load::Loaded(_) | Load::Skipped => {}
         _ => return None,
@@ -357,7 +361,8 @@ pub fn judge(row: &KeyRow, policy: &Policy, now: f64) -> Verdict {
     let aws_managed = meta.key_manager == Some(KeyManager::Aws);
     let imported = meta.origin == Some(Origin::External);
     let mut reasons = Vec::new();
-    let mut unknown = Vec::new();
+    // An unread input is listed where its first rule would be (docs/compliance.md §4).
+    let mut unknown = false;
 
     // R1 and R2 read GetKeyRotationStatus (imported keys have no automatic rotation).
     let status = row.status.loaded();
@@ -378,7 +383,10 @@ pub fn judge(row: &KeyRow, policy: &Policy, now: f64) -> Verdict {
     } else {
         let needed = policy.require_auto || policy.max_period_days.is_some();
         if needed {
-            unknown.extend(unread(&row.status, "GetKeyRotationStatus"));
+            if let Some(r) = unread(&row.status, "GetKeyRotationStatus") {
+                reasons.push(r);
+                unknown = true;
+            }
         }
         None
     };
@@ -391,7 +399,12 @@ pub fn judge(row: &KeyRow, policy: &Policy, now: f64) -> Verdict {
     // R3 and W1 read ListKeyRotations.
     let needs_rotations = policy.max_age_days.is_some() || policy.min_remaining.is_some();
     if needs_rotations && !matches!(row.rotations, Load::Loaded(_)) {
-        unknown.extend(unread(&row.rotations, "ListKeyRotations"));
+        if let Some(r) = unread(&row.rotations, "ListKeyRotations") {
+            if !reasons.contains(&r) {
+                reasons.push(r);
+            }
+            unknown = true;
+        }
     }
     let mut age_ok = false;
     if let (Some(days), Some(max)) = (age, policy.max_age_days) {
@@ -416,7 +429,9 @@ pub fn judge(row: &KeyRow, policy: &Policy, now: f64) -> Verdict {
             .filter(|_| auto_period.is_some()),
     ) {
         let turns = Timestamp(date.epoch_seconds() + f64::from(max) * DAY);
-        if turns.epoch_seconds() < next.epoch_seconds() {
+        // By UTC day: a period equal to the maximum age lands on the same day, not a warning.
+        let day = |t: Timestamp| (t.epoch_seconds() / DAY).floor();
+        if day(turns) < day(next) {
             reasons.push(Reason::AgesBeforeNextRotation { max, turns, next });
         }
     }
@@ -425,14 +440,11 @@ pub fn judge(row: &KeyRow, policy: &Policy, now: f64) -> Verdict {
     }
     let outcome = if reasons.iter().any(Reason::is_failure) {
         Outcome::Fail
-    } else if !unknown.is_empty() {
+    } else if unknown {
         Outcome::Unknown
     } else {
         Outcome::Pass
     };
-    // Unknown inputs are listed after the rules' reasons (a failing key may also have one).
-    unknown.dedup();
-    reasons.extend(unknown);
     Verdict::new(outcome, reasons, age)
 }
 
