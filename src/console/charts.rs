@@ -8,7 +8,7 @@ use crate::console::fleet::Fleet;
 use crate::console::format::{self, days_from_civil, month_name, thousands, year_month};
 use crate::console::inventory::AutoRotation;
 use crate::console::policy::{Outcome, Policy, Summary, Verdicts};
-use crate::console::quota::{ON_DEMAND_ROTATION_LIMIT, QUOTA_LOW_THRESHOLD};
+use crate::console::quota::ON_DEMAND_ROTATION_LIMIT;
 use crate::console::scope::ScopeId;
 
 const DAY: f64 = 86_400.0;
@@ -200,10 +200,21 @@ fn bars(b: Bars<'_>) -> Chart {
         let x = LEFT + c as f64 * col_w;
         let mut base = 0usize;
         for (s, &v) in values.iter().enumerate() {
+            let series = &b.series[s];
             if v == 0 {
+                // An empty segment still holds its place, so the page keeps the same element at
+                // each position while counts change (a focused bar stays focused).
+                marks.push(Mark::Rect {
+                    x: x + gap / 2.0,
+                    y: y_of(base as f64),
+                    w: (col_w - gap).max(1.0),
+                    h: 0.0,
+                    class: series.class,
+                    label: None,
+                    scope: None,
+                });
                 continue;
             }
-            let series = &b.series[s];
             let (y1, y0) = (y_of((base + v) as f64), y_of(base as f64));
             marks.push(Mark::Rect {
                 x: x + gap / 2.0,
@@ -483,11 +494,17 @@ pub fn timeline(fleet: &Fleet, now: f64) -> Chart {
         if !matches!(row.state(), None | Some(KeyState::Enabled)) {
             continue;
         }
-        if let AutoRotation::On {
-            period_days: Some(p),
-            next: Some(next),
-        } = row.auto_rotation()
-        {
+        // AWS managed keys rotate yearly on the status' schedule too.
+        let schedule = match row.auto_rotation() {
+            AutoRotation::On { period_days, next } => next.map(|n| (period_days, n)),
+            AutoRotation::AwsManaged => row
+                .status
+                .loaded()
+                .and_then(|s| s.next_rotation_date.map(|n| (s.rotation_period_in_days, n))),
+            _ => None,
+        };
+        if let Some((p, next)) = schedule {
+            let p = p.unwrap_or(crate::console::rotation::DEFAULT_ROTATION_PERIOD_DAYS);
             let period = f64::from(p.max(1)) * DAY;
             let mut t = next.epoch_seconds().max(now);
             while t < starts[24] {
@@ -643,25 +660,29 @@ pub fn remaining(fleet: &Fleet, policy: &Policy) -> Chart {
             counts[(r as usize).min(limit)] += 1;
         }
     }
-    let low = policy.min_remaining.unwrap_or(QUOTA_LOW_THRESHOLD) as usize;
+    // No highlight when the policy warns at nothing; never past the limit.
+    let low = policy.min_remaining.map(|m| (m as usize).min(limit));
     let n: usize = counts.iter().sum();
-    let n_low: usize = counts.iter().take(low + 1).sum();
+    let n_low: usize = low.map_or(0, |l| counts.iter().take(l + 1).sum());
     let columns = (0..=limit)
         .map(|i| (format!("{i} left"), vec![counts[i]]))
         .collect();
     let mut chart = bars(Bars {
         id: "chart-remaining",
         title: "On-demand rotations left".to_string(),
-        summary: format!(
-            "{} of {} keys that can rotate on demand have {low} or fewer rotations left.",
-            thousands(n_low),
-            thousands(n)
-        ),
+        summary: match low {
+            Some(l) => format!(
+                "{} of {} keys that can rotate on demand have {l} or fewer rotations left.",
+                thousands(n_low),
+                thousands(n)
+            ),
+            None => format!("{} keys can rotate on demand.", thousands(n)),
+        },
         series: &SERIES,
         columns,
         label_every: 5,
         line_at: None,
-        class_of: &|c, _| (c <= low).then_some("chart-bad"),
+        class_of: &|c, _| low.is_some_and(|l| c <= l).then_some("chart-bad"),
     });
     for mk in &mut chart.marks {
         if let Mark::Text {

@@ -130,15 +130,12 @@ fn lines<'a>(fleet: &'a Fleet, verdicts: &'a Verdicts) -> Vec<Line<'a>> {
     out
 }
 
-/// A CSV field: formula-neutralised (a leading `'` before `= + - @`, tab or CR) and quoted
-/// when it holds a comma, quote, CR or LF or was neutralised (docs/compliance.md §6).
+/// A CSV field: always quoted (quotes doubled), and formula-neutralised with a leading `'`
+/// before `= + - @`, tab or CR (docs/compliance.md §6). Quoting every field keeps a cell
+/// whole in a spreadsheet that splits on `;`.
 fn csv_field(out: &mut String, value: &str) {
-    let neutralise = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let quote = neutralise || value.contains([',', '"', '\r', '\n']);
-    if quote {
-        out.push('"');
-    }
-    if neutralise {
+    out.push('"');
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         out.push('\'');
     }
     for c in value.chars() {
@@ -147,9 +144,7 @@ fn csv_field(out: &mut String, value: &str) {
         }
         out.push(c);
     }
-    if quote {
-        out.push('"');
-    }
+    out.push('"');
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -557,6 +552,33 @@ mod tests {
         fleet
     }
 
+    /// One CSV line's fields, every field quoted with `""` inside (what `csv` writes).
+    fn fields(line: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut chars = line.chars().peekable();
+        loop {
+            assert_eq!(chars.next(), Some('"'), "unquoted field in {line}");
+            let mut f = String::new();
+            loop {
+                match chars.next() {
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        f.push('"');
+                    }
+                    Some('"') => break,
+                    Some(c) => f.push(c),
+                    None => panic!("unterminated field in {line}"),
+                }
+            }
+            out.push(f);
+            match chars.next() {
+                Some(',') => {}
+                None => return out,
+                Some(c) => panic!("{c:?} after a field in {line}"),
+            }
+        }
+    }
+
     #[test]
     fn csv_is_rfc4180_with_the_documented_columns_and_inert_formulas() {
         let f = fleet();
@@ -564,24 +586,55 @@ mod tests {
         let text = csv(&f, &v);
         let lines: Vec<&str> = text.split("\r\n").collect();
         assert_eq!(lines.len(), 5, "{text}");
-        assert_eq!(lines[0], CSV_COLUMNS.join(","));
+        assert_eq!(fields(lines[0]), CSV_COLUMNS);
         assert_eq!(lines[4], "");
         assert!(!text.replace("\r\n", "").contains('\n'));
-        // Sorted by key id: k-bad, k-ok, k-rsa.
+        // Sorted by key id: k-bad, k-ok, k-rsa. Every field is quoted.
         assert_eq!(
-            lines[1],
-            "111122223333,us-east-1,k-bad,arn:aws:kms:us-east-1:111122223333:key/k-bad,,\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\"), <b>\",\
-             CUSTOMER,SYMMETRIC_DEFAULT,AWS_KMS,Enabled,,off,,,0,25,,412,fail,\
-             automatic rotation off; material 412 days old > 365"
+            fields(lines[1]),
+            [
+                "111122223333",
+                "us-east-1",
+                "k-bad",
+                "arn:aws:kms:us-east-1:111122223333:key/k-bad",
+                "",
+                "'=HYPERLINK(\"http://evil.example\",\"x\"), <b>",
+                "CUSTOMER",
+                "SYMMETRIC_DEFAULT",
+                "AWS_KMS",
+                "Enabled",
+                "",
+                "off",
+                "",
+                "",
+                "0",
+                "25",
+                "",
+                "412",
+                "fail",
+                "automatic rotation off; material 412 days old > 365",
+            ]
         );
-        assert!(lines[2].starts_with("111122223333,us-east-1,k-ok,arn:aws:kms:us-east-1:111122223333:key/k-ok,alias/a;alias/b,,CUSTOMER,"));
-        assert!(
-            lines[2].contains(",on,365,2027-07-13T12:00:00Z,1,24,2026-07-13T12:00:00Z,135,pass,")
+        assert!(lines[1].contains(",\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\"), <b>\","));
+        let ok = fields(lines[2]);
+        assert_eq!(ok[4], "alias/a;alias/b");
+        assert_eq!(
+            ok[11..19],
+            [
+                "on",
+                "365",
+                "2027-07-13T12:00:00Z",
+                "1",
+                "24",
+                "2026-07-13T12:00:00Z",
+                "135",
+                "pass"
+            ]
         );
-        assert!(
-            lines[3].ends_with(",,,,,,,10,n/a,RSA_2048 key: manual rotation only"),
-            "{}",
-            lines[3]
+        let rsa = fields(lines[3]);
+        assert_eq!(
+            rsa[17..],
+            ["10", "n/a", "RSA_2048 key: manual rotation only"]
         );
         let mut out = String::new();
         for (value, expected) in [
@@ -589,8 +642,11 @@ mod tests {
             ("-2+3", "\"'-2+3\""),
             ("@SUM(1)", "\"'@SUM(1)\""),
             ("\tx", "\"'\tx\""),
-            ("plain", "plain"),
+            ("\rx", "\"'\rx\""),
+            ("x;=1+1", "\"x;=1+1\""),
+            ("plain", "\"plain\""),
             ("a\nb", "\"a\nb\""),
+            ("", "\"\""),
         ] {
             out.clear();
             csv_field(&mut out, value);

@@ -400,7 +400,8 @@ pub fn listed_len(fleet: &Fleet) -> usize {
 }
 
 /// The inventory's order: by the sort column, unknowns last, ties by key id. [`view`] gives the
-/// same order; this is its definition (and the benchmark's baseline).
+/// same order; this is its definition (and the benchmark's baseline) for every column but the
+/// Verdict column, whose values come from the fleet's verdicts ([`sorted`]).
 pub fn compare(a: &KeyRow, b: &KeyRow, sort: Sort) -> Ordering {
     compare_values(
         value(a, sort.column, None).as_ref(),

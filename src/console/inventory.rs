@@ -819,6 +819,34 @@ enum Stop {
 }
 
 /// Follow NextMarker while Truncated, pacing each page and stopping on cancellation.
+/// A read throttled through all of its attempts is sent again, up to this many more times: a
+/// throttled request did nothing, and the scope's limiter has slowed down meanwhile, so the
+/// next round is paced below the quota (docs/kms.md §4.2). Reads only; a rotation is never
+/// resent this way.
+const THROTTLED_READ_ROUNDS: u32 = 3;
+
+/// `client.call(op)`, sent again while KMS throttles it (see [`THROTTLED_READ_ROUNDS`]).
+async fn patient_read<T: Transport, O: crate::aws::kms::Operation>(
+    client: &Client<T>,
+    token: &CancelToken,
+    op: &O,
+) -> Result<O::Output, AwsError> {
+    let mut round = 0;
+    loop {
+        let r = client.call(op).await;
+        match &r {
+            Err(e)
+                if round < THROTTLED_READ_ROUNDS
+                    && !token.is_cancelled()
+                    && e.code().is_some_and(ErrorCode::is_throttling) =>
+            {
+                round += 1;
+            }
+            _ => return r,
+        }
+    }
+}
+
 async fn all_pages<T, O, F>(
     client: &Client<T>,
     token: &CancelToken,
@@ -839,7 +867,7 @@ where
             return Err(Stop::Cancelled);
         }
         guard.sent(&op);
-        let out = client.call(&op).await;
+        let out = patient_read(client, token, &op).await;
         if token.is_cancelled() {
             return Err(Stop::Cancelled);
         }
@@ -1097,8 +1125,7 @@ async fn load_one<T: Transport>(
     if token.is_cancelled() {
         return Err(Stop::Cancelled);
     }
-    let described = client
-        .call(&DescribeKey::new(key_id))
+    let described = patient_read(client, token, &DescribeKey::new(key_id))
         .await
         .map(|o| o.key_metadata);
     if token.is_cancelled() {
@@ -1124,7 +1151,7 @@ async fn load_one<T: Transport>(
         if token.is_cancelled() {
             return Err(Stop::Cancelled);
         }
-        let r = client.call(&GetKeyRotationStatus::new(key_id)).await;
+        let r = patient_read(client, token, &GetKeyRotationStatus::new(key_id)).await;
         if token.is_cancelled() {
             return Err(Stop::Cancelled);
         }
@@ -1616,6 +1643,61 @@ mod tests {
         assert!(status
             .iter()
             .any(|s| s.operation == "DescribeKey" && s.throttles == 0));
+    }
+
+    #[test]
+    fn a_read_throttled_through_every_attempt_is_sent_again() {
+        let c = client();
+        let t = c.transport();
+        t.once("ListKeys", None, key_list(&[A], None));
+        t.always("ListAliases", None, alias_list(&[]));
+        t.always("DescribeKey", Some(A), symmetric_key(A));
+        t.always("GetKeyRotationStatus", None, status(false, None, false));
+        // Five throttles: the first call's three attempts, then two of the next round's.
+        for _ in 0..5 {
+            t.once(
+                "ListKeyRotations",
+                None,
+                Reply::Err("ThrottlingException", 400),
+            );
+        }
+        t.always("ListKeyRotations", None, rotations(2, 0, None));
+        let (inv, _, _) = run(&c, &CancelToken::never(), &LoadConfig::default());
+        let row = inv.row(A).unwrap();
+        assert!(
+            matches!(row.rotations, Load::Loaded(_)),
+            "{:?}",
+            row.rotations
+        );
+        assert_eq!(row.on_demand_used(), Some(2));
+        let sent = t.log.borrow();
+        assert_eq!(
+            sent.iter()
+                .filter(|(op, _)| op == "ListKeyRotations")
+                .count(),
+            6
+        );
+        // Throttled without end: it gives up after 1 + THROTTLED_READ_ROUNDS calls.
+        let c = client();
+        let t = c.transport();
+        t.once("ListKeys", None, key_list(&[B], None));
+        t.always("ListAliases", None, alias_list(&[]));
+        t.always("DescribeKey", Some(B), symmetric_key(B));
+        t.always("GetKeyRotationStatus", None, status(false, None, false));
+        t.always(
+            "ListKeyRotations",
+            None,
+            Reply::Err("ThrottlingException", 400),
+        );
+        let (inv, _, _) = run(&c, &CancelToken::never(), &LoadConfig::default());
+        assert!(inv.row(B).unwrap().rotations.error().is_some());
+        let n = t
+            .log
+            .borrow()
+            .iter()
+            .filter(|(op, _)| op == "ListKeyRotations")
+            .count();
+        assert_eq!(n, 3 * (1 + THROTTLED_READ_ROUNDS as usize));
     }
 
     #[test]

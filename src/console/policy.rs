@@ -1,6 +1,8 @@
 //! The rotation policy and each key's verdict against it (docs/compliance.md §2-§4): pure
 //! functions of the fleet, the policy and the time, recomputed whenever one of them changes.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::aws::kms::{KeyManager, KeySpec, KeyState, MultiRegionKeyType, Origin, Timestamp};
@@ -55,13 +57,15 @@ impl Policy {
         serde_json::from_str(text).ok()
     }
 
-    /// The period "enable automatic rotation" offers from a finding: the policy's maximum,
-    /// within what KMS accepts (90-2560 days), else KMS's default of 365.
-    pub fn fix_period(&self) -> u32 {
-        self.max_period_days.unwrap_or(365).clamp(
-            crate::console::rotation::MIN_ROTATION_PERIOD_DAYS,
-            crate::console::rotation::MAX_ROTATION_PERIOD_DAYS,
-        )
+    /// The period "enable automatic rotation" offers from a finding: the policy's maximum
+    /// (at most KMS's 2560), else KMS's default of 365. None when the maximum is below KMS's
+    /// shortest period (90 days): no automatic period meets it, only rotating on demand does.
+    pub fn fix_period(&self) -> Option<u32> {
+        let max = self
+            .max_period_days
+            .unwrap_or(crate::console::rotation::DEFAULT_ROTATION_PERIOD_DAYS);
+        (max >= crate::console::rotation::MIN_ROTATION_PERIOD_DAYS)
+            .then(|| max.min(crate::console::rotation::MAX_ROTATION_PERIOD_DAYS))
     }
 }
 
@@ -139,12 +143,18 @@ pub enum Reason {
     FewRotationsLeft {
         left: u32,
     },
-    /// W2: the material turns `max` days old on `turns`, before the next rotation on `next`.
+    /// W2: the material is older than `max` days from `exceeds`, before the next rotation on
+    /// `next`.
     AgesBeforeNextRotation {
         max: u32,
-        turns: Timestamp,
+        exceeds: Timestamp,
         next: Timestamp,
     },
+    /// An on-demand rotation is running (OnDemandRotationStartDate is set): the verdict
+    /// changes when it completes.
+    RotationInProgress,
+    /// R3 has no date to count from (no rotation and no CreationDate).
+    NoMaterialDate,
     /// An included disabled key.
     DisabledNote,
     /// A replica with its primary's verdict.
@@ -187,11 +197,13 @@ impl Reason {
             Reason::FewRotationsLeft { left: 0 } => "no on-demand rotations left".to_string(),
             Reason::FewRotationsLeft { left: 1 } => "1 on-demand rotation left".to_string(),
             Reason::FewRotationsLeft { left } => format!("{left} on-demand rotations left"),
-            Reason::AgesBeforeNextRotation { max, turns, next } => format!(
-                "material turns {max} days old on {}, before the next rotation on {}",
-                format::date(*turns),
+            Reason::AgesBeforeNextRotation { max, exceeds, next } => format!(
+                "material exceeds {max} days on {}, before the next rotation on {}",
+                format::date(*exceeds),
                 format::date(*next)
             ),
+            Reason::RotationInProgress => "an on-demand rotation is in progress".to_string(),
+            Reason::NoMaterialDate => "no date for the current key material".to_string(),
             Reason::DisabledNote => {
                 "disabled: KMS does not rotate it until it is enabled".to_string()
             }
@@ -407,12 +419,15 @@ pub fn judge(row: &KeyRow, policy: &Policy, now: f64) -> Verdict {
         }
     }
     let mut age_ok = false;
-    if let (Some(days), Some(max)) = (age, policy.max_age_days) {
-        if days > max {
-            reasons.push(Reason::MaterialTooOld { days, max });
-        } else {
-            age_ok = true;
+    match (age, policy.max_age_days) {
+        (Some(days), Some(max)) if days > max => reasons.push(Reason::MaterialTooOld { days, max }),
+        (Some(_), Some(_)) => age_ok = true,
+        // The reads answered but give no date: R3 cannot pass.
+        (None, Some(_)) if matches!(row.rotations, Load::Loaded(_)) => {
+            reasons.push(Reason::NoMaterialDate);
+            unknown = true;
         }
+        _ => {}
     }
     if let (Some(min), Some(left)) = (policy.min_remaining, row.remaining()) {
         if left <= min {
@@ -428,15 +443,18 @@ pub fn judge(row: &KeyRow, policy: &Policy, now: f64) -> Verdict {
             .and_then(|s| s.next_rotation_date)
             .filter(|_| auto_period.is_some()),
     ) {
-        let turns = Timestamp(date.epoch_seconds() + f64::from(max) * DAY);
-        // By UTC day: a period equal to the maximum age lands on the same day, not a warning.
-        let day = |t: Timestamp| (t.epoch_seconds() / DAY).floor();
-        if day(turns) < day(next) {
-            reasons.push(Reason::AgesBeforeNextRotation { max, turns, next });
+        // R3 fails from the first instant the age in whole days exceeds `max`: `max + 1` days
+        // after the material's date. A period equal to the maximum rotates a day before that.
+        let exceeds = Timestamp(date.epoch_seconds() + f64::from(max + 1) * DAY);
+        if exceeds.epoch_seconds() < next.epoch_seconds() {
+            reasons.push(Reason::AgesBeforeNextRotation { max, exceeds, next });
         }
     }
     if meta.key_state == Some(KeyState::Disabled) {
         reasons.push(Reason::DisabledNote);
+    }
+    if row.in_progress() {
+        reasons.push(Reason::RotationInProgress);
     }
     let outcome = if reasons.iter().any(Reason::is_failure) {
         Outcome::Fail
@@ -464,14 +482,23 @@ fn replica_of(row: &KeyRow) -> Option<&str> {
 
 /// Every row's verdict, by position: `per_scope[s][r]` is the verdict of
 /// `fleet.scopes()[s].inventory.rows()[r]` for the fleet it was computed from.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct Verdicts {
-    per_scope: Vec<Vec<Verdict>>,
+    /// Shared, so an update copies a pointer per unchanged row, not its reasons.
+    per_scope: Vec<Vec<Arc<Verdict>>>,
     /// What the verdicts were computed from, so [`Verdicts::update`] judges again only the rows
     /// that changed: each scope's id and its rows' revisions, the policy and the hour.
     scopes: Vec<ScopeId>,
     revs: Vec<Vec<u64>>,
     stamp: Option<(Policy, u64)>,
+}
+
+/// Two computations from the same rows (revisions), scopes, policy and hour are equal: the
+/// verdicts are a function of those, so the (cheap) inputs are compared, not the verdicts.
+impl PartialEq for Verdicts {
+    fn eq(&self, other: &Self) -> bool {
+        self.stamp == other.stamp && self.scopes == other.scopes && self.revs == other.revs
+    }
 }
 
 impl Verdicts {
@@ -502,7 +529,10 @@ impl Verdicts {
                     .and_then(|(v, _)| v.get(i))
                     // A replica's verdict depends on its primary's: judged again below.
                     .filter(|_| replica_of(r).is_none());
-                verdicts.push(kept.cloned().unwrap_or_else(|| judge(r, policy, now)));
+                verdicts.push(match kept {
+                    Some(v) => Arc::clone(v),
+                    None => Arc::new(judge(r, policy, now)),
+                });
                 rs.push(r.rev());
             }
             per_scope.push(verdicts);
@@ -525,7 +555,7 @@ impl Verdicts {
                     .position(|p| p.id == primary)
                     .and_then(|ps| {
                         let pi = fleet.scopes()[ps].inventory.position(&row.key_id)?;
-                        Some(per_scope[ps][pi].clone())
+                        Some(Verdict::clone(&per_scope[ps][pi]))
                     });
                 let v = &mut per_scope[s][i];
                 match from_primary {
@@ -533,9 +563,9 @@ impl Verdicts {
                         pv.reasons.push(Reason::JudgedByPrimary {
                             region: region.to_string(),
                         });
-                        *v = pv;
+                        *v = Arc::new(pv);
                     }
-                    None => v.reasons.push(Reason::PrimaryNotLoaded {
+                    None => Arc::make_mut(v).reasons.push(Reason::PrimaryNotLoaded {
                         region: region.to_string(),
                     }),
                 }
@@ -557,14 +587,14 @@ impl Verdicts {
 
     /// The verdict of row `r` of scope `s` (indices into the same fleet).
     pub fn get(&self, s: usize, r: usize) -> Option<&Verdict> {
-        self.per_scope.get(s)?.get(r)
+        self.per_scope.get(s)?.get(r).map(|v| &**v)
     }
 
     /// The verdict of `key` in `fleet` (the fleet these verdicts were computed from).
     pub fn of_key(&self, fleet: &Fleet, key: &RowKey) -> Option<&Verdict> {
         let s = fleet.scopes().iter().position(|e| e.id == key.scope)?;
         let r = fleet.scopes()[s].inventory.position(&key.key_id)?;
-        self.per_scope.get(s)?.get(r)
+        self.get(s, r)
     }
 
     /// Every row's verdict with its scope index and row index.
@@ -572,7 +602,7 @@ impl Verdicts {
         self.per_scope
             .iter()
             .enumerate()
-            .flat_map(|(s, v)| v.iter().enumerate().map(move |(r, x)| (s, r, x)))
+            .flat_map(|(s, v)| v.iter().enumerate().map(move |(r, x)| (s, r, &**x)))
     }
 
     /// Only the verdicts, for comparing two computations.
@@ -793,7 +823,11 @@ pub(crate) mod tests {
         assert_eq!(v.outcome, Outcome::Fail);
         // The material also turns 365 before the next rotation (W2).
         assert_eq!(texts(&v)[0], "period 730 > 365");
-        assert!(texts(&v)[1].starts_with("material turns 365 days old on 2027-08"));
+        assert!(
+            texts(&v)[1].starts_with("material exceeds 365 days on 2027-08"),
+            "{:?}",
+            texts(&v)
+        );
         assert!(v.fixed_by_enabling() && !v.fixed_by_rotating());
     }
 
@@ -1093,11 +1127,16 @@ pub(crate) mod tests {
             })
         );
         assert_eq!(Policy::from_json("not json"), None);
-        assert_eq!(Policy::default().fix_period(), 365);
+        assert_eq!(Policy::default().fix_period(), Some(365));
         let p = Policy {
             max_period_days: Some(30),
             ..Policy::default()
         };
-        assert_eq!(p.fix_period(), 90);
+        assert_eq!(p.fix_period(), None);
+        let p = Policy {
+            max_period_days: Some(9000),
+            ..Policy::default()
+        };
+        assert_eq!(p.fix_period(), Some(2560));
     }
 }

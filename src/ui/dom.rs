@@ -194,3 +194,28 @@ pub fn download(name: &str, mime: &str, text: &str) -> bool {
     };
     run().is_some()
 }
+
+/// Focus the element matching `selector` inside the event's current target (an SVG or HTML
+/// element: both have `focus()`).
+pub fn focus_within(ev: &web_sys::Event, selector: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(root) = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    let Ok(Some(el)) = root.query_selector(selector) else {
+        return;
+    };
+    if let Ok(f) = js_sys::Reflect::get(&el, &JsValue::from_str("focus")) {
+        if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+            let _ = f.call0(&el);
+        }
+    }
+}
+
+/// The window's width in CSS pixels.
+pub fn viewport_width() -> Option<f64> {
+    web_sys::window()?.inner_width().ok()?.as_f64()
+}

@@ -59,7 +59,7 @@ CREDENTIAL_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TO
 # Set by --process-per-call.
 PROCESS_PER_CALL = False
 DAY = 86400
-# kms-api.md §3.3: 25 on-demand rotations per key.
+# docs/kms.md and eligibility.rs: 25 on-demand rotations per key.
 ON_DEMAND_LIMIT = 25
 # docs/compliance.md §2.
 DEFAULT_POLICY = {
@@ -253,7 +253,7 @@ def read_scopes(endpoint: str, spec: list) -> dict:
         # rotation reads are made for every key (also those §3 makes n/a, so that the export
         # columns can be checked; a failed read only matters where a rule needs it), except where
         # DescribeKey already says KMS refuses them (another spec than SYMMETRIC_DEFAULT, a custom
-        # key store: UnsupportedOperationException, kms-api.md §3.1): ten CLI runs fewer.
+        # key store: UnsupportedOperationException): ten CLI runs fewer.
         described = [(scope, key, "describe") for scope in scopes for key in scope["keys"]]
 
         def read(job):
@@ -361,7 +361,7 @@ def facts(scope: dict, key: dict, now: float) -> dict:
         "creation_date": epoch(meta.get("CreationDate")),
     })
     aws_managed = f["key_manager"] == "AWS"
-    # Keys that can rotate on demand (brief; kms-api.md §3.1): customer managed, symmetric,
+    # Keys that can rotate on demand (docs/rotation-safety.md): customer managed, symmetric,
     # AWS_KMS or EXTERNAL material, not in a custom key store, not a replica.
     f["on_demand_capable"] = (
         f["key_manager"] == "CUSTOMER"
@@ -390,7 +390,7 @@ def facts(scope: dict, key: dict, now: float) -> dict:
         f["material_age_days"] = int((now - material) // DAY) if material is not None else None
         used = sum(1 for r in completed if r.get("RotationType") == "ON_DEMAND")
         if f["on_demand_capable"]:
-            # kms-api.md §3.3: one more while a rotation is in progress (none in a settled demo).
+            # One more while a rotation is in progress (none in a settled demo).
             in_progress = 1 if f.get("in_progress") else 0
             f["on_demand_used"] = used
             f["on_demand_remaining"] = max(0, ON_DEMAND_LIMIT - used - in_progress)
@@ -495,19 +495,16 @@ def judge_own(f: dict, policy: dict) -> tuple[str, list[str]]:
             left = f["on_demand_remaining"]
             if left <= policy["min_remaining"]:
                 reasons.append(on_demand_text(left))
-    # W2: automatic rotation on, R3 passed, and the material turns the maximum age before the
-    # next automatic rotation. READING: compared by UTC day, the unit the reason shows: the day
-    # the material turns max days old (material date + max x 86400 s) is before the day of
-    # NextRotationDate. Equal instants are common in the demo (period = maximum, material from
-    # the last automatic rotation or the creation: sandbox-experiments, workloads-orders,
-    # demo-multi-region), and by day they stay equal whatever the float rounding. Checked
-    # whatever R1/R2 said.
+    # W2 (docs/compliance.md §4): automatic rotation on, R3 passes, and R3 would fail before
+    # the next automatic rotation: from material date + (max + 1) days on, the age in whole days
+    # is above the maximum; warn when that instant comes before NextRotationDate. (A period
+    # equal to the maximum rotates a day earlier: no warning.) Checked whatever R1/R2 said.
     if r3_passed and not imported and available("status") and (f.get("auto_rotation") == "on"):
         nxt = f.get("next_rotation_epoch")
-        turns = f["material_epoch"] + policy["max_age_days"] * DAY
-        if nxt is not None and day(turns) < day(nxt):
+        exceeds = f["material_epoch"] + (policy["max_age_days"] + 1) * DAY
+        if nxt is not None and exceeds < nxt:
             reasons.append(
-                f"material turns {policy['max_age_days']} days old on {day(turns)}, "
+                f"material exceeds {policy['max_age_days']} days on {day(exceeds)}, "
                 f"before the next rotation on {day(nxt)}"
             )
     if f["key_state"] == "Disabled":

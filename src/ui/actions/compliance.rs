@@ -10,7 +10,7 @@ use crate::aws::limiter::seconds;
 use crate::console::charts;
 use crate::console::export;
 use crate::console::fleet::RowKey;
-use crate::console::policy::Policy;
+use crate::console::policy::{Policy, Summary, Verdicts};
 use crate::console::rotation::AutoSetting;
 use crate::console::scope::ScopeId;
 
@@ -40,6 +40,30 @@ pub fn reset_policy(app: App) {
     app.policy.set(Policy::default());
 }
 
+/// sessionStorage key of whether the policy and pictures are shown.
+const OPEN_KEY: &str = "keyturn.compliance-open";
+
+/// Whether the policy and pictures start shown: as the user last left them in this tab, else
+/// shown on a wide screen and folded on a phone, where the table comes first.
+pub fn pictures_open_initially() -> bool {
+    match dom::session_get(OPEN_KEY).as_deref() {
+        Some("1") => true,
+        Some("0") => false,
+        _ => dom::viewport_width().is_none_or(|w| w > 760.0),
+    }
+}
+
+/// Show or fold the policy and pictures, and remember it for the tab.
+pub fn set_pictures_open(open: RwSignal<bool>, on: bool) {
+    dom::session_set(OPEN_KEY, if on { "1" } else { "0" });
+    open.set(on);
+}
+
+/// Lift the scope filter (the toolbar's chip).
+pub fn clear_scope_filter(app: App) {
+    app.filter.update(|f| f.scope = None);
+}
+
 /// A cell of the compliance picture: only that scope's keys (again: every scope).
 pub fn toggle_scope_filter(app: App, scope: ScopeId) {
     app.filter.update(|f| {
@@ -63,8 +87,11 @@ pub enum Export {
 pub fn download(app: App, which: Export) {
     let now = seconds(dom::now());
     let policy = app.policy.get_untracked();
-    let (name, mime, text) = app.verdicts.with_untracked(|v| {
-        app.fleet.with_untracked(|f| match which {
+    let (name, mime, text) = app.fleet.with_untracked(|f| {
+        // Judged at the export's own time (the page's verdicts may be up to an hour old:
+        // docs/compliance.md §4), so every age matches `GeneratedAt`.
+        let v = &Verdicts::of(f, &policy, now);
+        match which {
             Export::Csv => (
                 export::file_name("inventory", now, "csv"),
                 "text/csv;charset=utf-8",
@@ -76,7 +103,7 @@ pub fn download(app: App, which: Export) {
                 export::json(f, v, &policy, now),
             ),
             Export::Report => {
-                let s = app.summary.get_untracked();
+                let s = Summary::of(f, v);
                 let pictures = charts::all(f, v, &s, &policy, now);
                 (
                     export::file_name("report", now, "html"),
@@ -84,7 +111,7 @@ pub fn download(app: App, which: Export) {
                     export::report(f, v, &s, &policy, &pictures, now),
                 )
             }
-        })
+        }
     });
     if !dom::download(&name, mime, &text) {
         app.notify(

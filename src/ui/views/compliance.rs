@@ -8,6 +8,7 @@ use crate::console::charts::{self, Chart, Mark};
 use crate::console::fleet::RowKey;
 use crate::console::format::thousands;
 use crate::console::policy::{Outcome, Policy};
+use crate::console::scope::ScopeId;
 use crate::ui::actions::compliance::{self as actions, Export};
 use crate::ui::actions::rotate;
 use crate::ui::state::use_app;
@@ -37,10 +38,10 @@ fn LimitField(
             <label for=id.clone()>{label}</label>
             <input
                 id=id
-                type="number"
+                type="text"
                 inputmode="numeric"
-                min="0"
-                step="1"
+                pattern="[0-9]*"
+                autocomplete="off"
                 data-testid=testid
                 placeholder="no limit"
                 title=hint
@@ -82,128 +83,245 @@ fn PolicyCheck(
     }
 }
 
+/// What element a mark is: the page rebuilds a mark's element only when this changes, and
+/// otherwise updates its attributes (a focused bar keeps its focus while counts change).
+#[derive(Clone, Debug, PartialEq)]
+enum Kind {
+    Cell(ScopeId),
+    Bar,
+    Plain,
+    Text,
+    Line,
+    None,
+}
+
+/// A focusable mark (a bar or a cell).
+fn focusable(m: &Mark) -> bool {
+    matches!(m, Mark::Rect { label: Some(_), .. })
+}
+
+#[component]
+fn MarkView(
+    chart: Memo<Chart>,
+    index: usize,
+    stop: Memo<Option<usize>>,
+    active: RwSignal<Option<usize>>,
+) -> impl IntoView {
+    let app = use_app();
+    // One tab stop per picture (roving tabindex): the arrow keys move between its bars.
+    let tabindex = move || if stop.get() == Some(index) { "0" } else { "-1" };
+    let on_focus = move |_| active.set(Some(index));
+    let mark = Memo::new(move |_| chart.with(|c| c.marks.get(index).cloned()));
+    let kind = Memo::new(move |_| {
+        mark.with(|m| match m {
+            Some(Mark::Rect { scope: Some(s), .. }) => Kind::Cell(s.clone()),
+            Some(Mark::Rect { label: Some(_), .. }) => Kind::Bar,
+            Some(Mark::Rect { .. }) => Kind::Plain,
+            Some(Mark::Text { .. }) => Kind::Text,
+            Some(Mark::Line { .. }) => Kind::Line,
+            None => Kind::None,
+        })
+    });
+    let rect = move |pick: fn(f64, f64, f64, f64) -> f64| {
+        move || {
+            mark.with(|m| match m {
+                Some(Mark::Rect { x, y, w, h, .. }) => pick(*x, *y, *w, *h),
+                _ => 0.0,
+            })
+        }
+    };
+    let class = move || {
+        mark.with(|m| match m {
+            Some(
+                Mark::Rect { class, .. } | Mark::Text { class, .. } | Mark::Line { class, .. },
+            ) => *class,
+            None => "",
+        })
+    };
+    let label = move || {
+        mark.with(|m| match m {
+            Some(Mark::Rect { label: Some(l), .. }) => l.clone(),
+            _ => String::new(),
+        })
+    };
+    let text = move |pick: fn(&Mark) -> String| move || mark.with(|m| m.as_ref().map(pick));
+    let line = move |pick: fn(f64, f64, f64, f64) -> f64| {
+        move || {
+            mark.with(|m| match m {
+                Some(Mark::Line { x1, y1, x2, y2, .. }) => pick(*x1, *y1, *x2, *y2),
+                _ => 0.0,
+            })
+        }
+    };
+    move || {
+        match kind.get() {
+        Kind::Cell(scope) => {
+            let s = StoredValue::new(scope.clone());
+            let pressed = move || {
+                if app.filter.with(|f| f.scope.as_ref() == Some(&s.get_value())) {
+                    "true"
+                } else {
+                    "false"
+                }
+            };
+            view! {
+                <g
+                    class="chart-button"
+                    role="button"
+                    tabindex=tabindex
+                    data-mark=index
+                    on:focus=on_focus
+                    data-testid="chart-cell"
+                    data-account=scope.account.clone()
+                    data-region=scope.region.clone()
+                    aria-label=label
+                    aria-pressed=pressed
+                    on:click=move |_| actions::toggle_scope_filter(app, s.get_value())
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        if ev.key() == "Enter" || ev.key() == " " {
+                            ev.prevent_default();
+                            actions::toggle_scope_filter(app, s.get_value());
+                        }
+                    }
+                >
+                    <title>{label}</title>
+                    <rect
+                        x=rect(|x, _, _, _| x)
+                        y=rect(|_, y, _, _| y)
+                        width=rect(|_, _, w, _| w)
+                        height=rect(|_, _, _, h| h)
+                        rx="4"
+                        class=class
+                    ></rect>
+                </g>
+            }
+            .into_any()
+        }
+        Kind::Bar => view! {
+            <rect
+                x=rect(|x, _, _, _| x)
+                y=rect(|_, y, _, _| y)
+                width=rect(|_, _, w, _| w)
+                height=rect(|_, _, _, h| h)
+                class=class
+                tabindex=tabindex
+                data-mark=index
+                on:focus=on_focus
+                role="img"
+                aria-label=label
+            >
+                <title>{label}</title>
+            </rect>
+        }
+        .into_any(),
+        Kind::Plain => view! {
+            <rect
+                x=rect(|x, _, _, _| x)
+                y=rect(|_, y, _, _| y)
+                width=rect(|_, _, w, _| w)
+                height=rect(|_, _, _, h| h)
+                class=class
+            ></rect>
+        }
+        .into_any(),
+        Kind::Text => view! {
+            <text
+                x=text(|m| match m { Mark::Text { x, .. } => x.to_string(), _ => String::new() })
+                y=text(|m| match m { Mark::Text { y, .. } => y.to_string(), _ => String::new() })
+                class=class
+                text-anchor=text(|m| match m { Mark::Text { anchor, .. } => anchor.as_str().to_string(), _ => String::new() })
+                aria-hidden="true"
+            >
+                {text(|m| match m { Mark::Text { text, .. } => text.clone(), _ => String::new() })}
+            </text>
+        }
+        .into_any(),
+        Kind::Line => view! {
+            <line
+                x1=line(|x1, _, _, _| x1)
+                y1=line(|_, y1, _, _| y1)
+                x2=line(|_, _, x2, _| x2)
+                y2=line(|_, _, _, y2| y2)
+                class=class
+            ></line>
+        }
+        .into_any(),
+        Kind::None => ().into_any(),
+    }
+    }
+}
+
 /// One picture as SVG: bars take focus and name their value; the compliance picture's cells
-/// are buttons that filter the table to their scope.
+/// are buttons that filter the table to their scope. Marks are positions, updated in place.
 #[component]
 fn ChartView(chart: Memo<Chart>) -> impl IntoView {
-    let app = use_app();
-    move || {
+    let head = Memo::new(move |_| {
+        chart.with(|c| (c.id, c.title.clone(), c.summary.clone(), c.width, c.height))
+    });
+    let count = Memo::new(move |_| chart.with(|c| c.marks.len()));
+    // The picture's one tab stop: the bar last focused while it is still a bar, else the first.
+    let active = RwSignal::new(None::<usize>);
+    let stop = Memo::new(move |_| {
         chart.with(|c| {
-            let id = c.id;
-            let marks = c
-                .marks
-                .iter()
-                .cloned()
-                .map(|m| match m {
-                    Mark::Rect {
-                        x,
-                        y,
-                        w,
-                        h,
-                        class,
-                        label,
-                        scope: Some(scope),
-                    } => {
-                        let label = label.unwrap_or_default();
-                        let pressed = {
-                            let s = scope.clone();
-                            move || {
-                                if app.filter.with(|f| f.scope.as_ref() == Some(&s)) {
-                                    "true"
-                                } else {
-                                    "false"
-                                }
-                            }
-                        };
-                        let (s1, s2) = (scope.clone(), scope.clone());
-                        let aria = label.clone();
-                        view! {
-                            <g
-                                class="chart-button"
-                                role="button"
-                                tabindex="0"
-                                data-testid="chart-cell"
-                                data-account=scope.account.clone()
-                                data-region=scope.region.clone()
-                                aria-label=aria
-                                aria-pressed=pressed
-                                on:click=move |_| actions::toggle_scope_filter(app, s1.clone())
-                                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                                    if ev.key() == "Enter" || ev.key() == " " {
-                                        ev.prevent_default();
-                                        actions::toggle_scope_filter(app, s2.clone());
-                                    }
-                                }
-                            >
-                                <title>{label}</title>
-                                <rect x=x y=y width=w height=h rx="4" class=class></rect>
-                            </g>
-                        }
-                        .into_any()
-                    }
-                    Mark::Rect {
-                        x,
-                        y,
-                        w,
-                        h,
-                        class,
-                        label: Some(label),
-                        ..
-                    } => {
-                        let aria = label.clone();
-                        view! {
-                            <rect x=x y=y width=w height=h class=class tabindex="0" role="img" aria-label=aria>
-                                <title>{label}</title>
-                            </rect>
-                        }
-                        .into_any()
-                    }
-                    Mark::Rect { x, y, w, h, class, .. } => {
-                        view! { <rect x=x y=y width=w height=h class=class></rect> }.into_any()
-                    }
-                    Mark::Text {
-                        x,
-                        y,
-                        text,
-                        class,
-                        anchor,
-                    } => view! {
-                        <text x=x y=y class=class text-anchor=anchor.as_str() aria-hidden="true">{text}</text>
-                    }
-                    .into_any(),
-                    Mark::Line {
-                        x1,
-                        y1,
-                        x2,
-                        y2,
-                        class,
-                    } => view! { <line x1=x1 y1=y1 x2=x2 y2=y2 class=class></line> }.into_any(),
-                })
-                .collect_view();
-            let title_id = format!("{id}-title");
-            let desc_id = format!("{id}-desc");
-            let labelled_by = format!("{title_id} {desc_id}");
-            view! {
-                <figure class="chart-figure">
-                    <svg
-                        class="chart"
-                        data-testid=id
-                        viewBox=format!("0 0 {} {}", c.width, c.height)
-                        role="group"
-                        aria-labelledby=labelled_by
-                    >
-                        <title id=title_id>{c.title.clone()}</title>
-                        <desc id=desc_id>{c.summary.clone()}</desc>
-                        {marks}
-                    </svg>
-                    <figcaption>
-                        <strong>{c.title.clone()}</strong>
-                        " "
-                        <span class="muted">{c.summary.clone()}</span>
-                    </figcaption>
-                </figure>
-            }
+            active
+                .get()
+                .filter(|&i| c.marks.get(i).is_some_and(focusable))
+                .or_else(|| c.marks.iter().position(focusable))
         })
+    });
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let Some(at) = stop.get_untracked() else {
+            return;
+        };
+        let next = chart.with_untracked(|c| {
+            let bars: Vec<usize> = (0..c.marks.len())
+                .filter(|&i| focusable(&c.marks[i]))
+                .collect();
+            let here = bars.iter().position(|&i| i == at)?;
+            match ev.key().as_str() {
+                "ArrowRight" | "ArrowDown" => bars.get(here + 1).copied(),
+                "ArrowLeft" | "ArrowUp" => here.checked_sub(1).and_then(|h| bars.get(h).copied()),
+                "Home" => bars.first().copied(),
+                "End" => bars.last().copied(),
+                _ => None,
+            }
+        });
+        if let Some(i) = next {
+            ev.prevent_default();
+            active.set(Some(i));
+            crate::ui::dom::focus_within(&ev, &format!("[data-mark=\"{i}\"]"));
+        }
+    };
+    let id = head.with_untracked(|h| h.0);
+    let title_id = format!("{id}-title");
+    let desc_id = format!("{id}-desc");
+    let labelled_by = format!("{title_id} {desc_id}");
+    let title = move || head.with(|h| h.1.clone());
+    let summary = move || head.with(|h| h.2.clone());
+    view! {
+        <figure class="chart-figure">
+            <svg
+                class="chart"
+                data-testid=id
+                viewBox=move || head.with(|h| format!("0 0 {} {}", h.3, h.4))
+                role="group"
+                aria-labelledby=labelled_by
+                on:keydown=on_key
+            >
+                <title id=title_id>{title}</title>
+                <desc id=desc_id>{summary}</desc>
+                <For
+                    each=move || 0..count.get()
+                    key=|i| *i
+                    children=move |i| view! { <MarkView chart=chart index=i stop=stop active=active/> }
+                />
+            </svg>
+            <figcaption>
+                <strong>{title}</strong>
+                " "
+                <span class="muted">{summary}</span>
+            </figcaption>
+        </figure>
     }
 }
 
@@ -211,7 +329,7 @@ fn ChartView(chart: Memo<Chart>) -> impl IntoView {
 #[component]
 pub fn ComplianceCard() -> impl IntoView {
     let app = use_app();
-    let open = RwSignal::new(true);
+    let open = RwSignal::new(actions::pictures_open_initially());
     let now = Memo::new(move |_| crate::aws::limiter::seconds(app.now.get()) as u64 / 3600);
     let grid = Memo::new(move |_| {
         app.summary
@@ -245,7 +363,7 @@ pub fn ComplianceCard() -> impl IntoView {
         <section class="card compliance" data-testid="compliance" aria-labelledby="compliance-title">
             <div class="card-head">
                 <h2 id="compliance-title">"Compliance"</h2>
-                <p class="compliance-summary" data-testid="compliance-summary" aria-live="polite">
+                <p class="compliance-summary" data-testid="compliance-summary">
                     {count(Outcome::Pass, "pass", "compliance-pass", "badge ok")}
                     {count(Outcome::Fail, "fail", "compliance-fail", "badge danger")}
                     {count(Outcome::NotApplicable, "n/a", "compliance-na", "badge outline")}
@@ -277,7 +395,7 @@ pub fn ComplianceCard() -> impl IntoView {
                     data-testid="compliance-toggle"
                     aria-expanded=move || if open.get() { "true" } else { "false" }
                     aria-controls="compliance-body"
-                    on:click=move |_| open.update(|o| *o = !*o)
+                    on:click=move |_| actions::set_pictures_open(open, !open.get_untracked())
                 >
                     {move || if open.get() { "Hide policy and pictures" } else { "Show policy and pictures" }}
                 </button>
@@ -362,6 +480,7 @@ pub fn Finding(key: RowKey) -> impl IntoView {
             .with(|f| f.row(&k).is_some_and(|r| r.rotate_now().is_ok()))
     });
     let period = Memo::new(move |_| app.policy.with(Policy::fix_period));
+    let max_period = Memo::new(move |_| app.policy.with(|p| p.max_period_days));
     let rotation = rotate::use_rotation(Signal::stored(Some(key)));
     let confirming = RwSignal::new(false);
     let saving = RwSignal::new(false);
@@ -375,9 +494,8 @@ pub fn Finding(key: RowKey) -> impl IntoView {
                 if v.outcome != Outcome::Fail {
                     return None;
                 }
-                let enable = (v.fixed_by_enabling() && can_enable.get()).then(|| {
-                    let days = period.get();
-                    view! {
+                let enable = (v.fixed_by_enabling() && can_enable.get()).then(|| match period.get() {
+                    Some(days) => view! {
                         <button
                             type="button"
                             class="btn"
@@ -388,6 +506,16 @@ pub fn Finding(key: RowKey) -> impl IntoView {
                             {format!("Enable automatic rotation every {days} days")}
                         </button>
                     }
+                    .into_any(),
+                    None => view! {
+                        <p class="hint" data-testid="fix-period-too-short">
+                            {format!(
+                                "KMS's shortest automatic period is 90 days, above the policy's {} days: rotate on demand to keep to it.",
+                                max_period.get().unwrap_or(0)
+                            )}
+                        </p>
+                    }
+                    .into_any(),
                 });
                 let rotate_now = (v.fixed_by_rotating() && can_rotate.get()).then(|| view! {
                     <button
@@ -405,8 +533,8 @@ pub fn Finding(key: RowKey) -> impl IntoView {
                 <div class="confirm-inline" role="group" aria-label="Confirm the fix" data-testid="fix-confirm-box">
                     <p>
                         {move || format!(
-                            "Turn on automatic rotation every {} days? KMS then rotates this key on that schedule; each rotation adds to its monthly cost for the first two rotations.",
-                            period.get()
+                            "Turn on automatic rotation every {} days? KMS then rotates this key on that schedule; each of a key's first two rotations adds to its monthly cost.",
+                            period.get().unwrap_or(0)
                         )}
                     </p>
                     <button
@@ -416,7 +544,9 @@ pub fn Finding(key: RowKey) -> impl IntoView {
                         prop:disabled=move || saving.get()
                         on:click=move |_| {
                             confirming.set(false);
-                            actions::enable_from_finding(app, stored.get_value(), period.get_untracked(), saving);
+                            if let Some(days) = period.get_untracked() {
+                                actions::enable_from_finding(app, stored.get_value(), days, saving);
+                            }
                         }
                     >
                         "Enable"

@@ -13,7 +13,7 @@ use crate::console::inventory::{AutoRotation, KeyRow};
 use crate::console::policy::Verdict;
 use crate::console::quota::{is_low, ON_DEMAND_ROTATION_LIMIT};
 use crate::console::rotation::{self, Activity, RotateFlow};
-use crate::ui::actions::{load, navigate, rotate, scopes};
+use crate::ui::actions::{compliance, load, navigate, rotate, scopes};
 use crate::ui::state::use_app;
 
 /// Table page sizes offered; the second is the default.
@@ -691,7 +691,7 @@ fn InventoryCard() -> impl IntoView {
                             data-testid="filter-scope"
                             aria-pressed="true"
                             title="Only this scope's keys (from the compliance picture): select to show every scope"
-                            on:click=move |_| app.filter.update(|f| f.scope = None)
+                            on:click=move |_| compliance::clear_scope_filter(app)
                         >
                             {format!("{} {} \u{2715}", s.account, s.region)}
                         </button>

@@ -109,6 +109,7 @@ pub fn verdict_view(v: Verdict) -> impl IntoView {
     view! {
         <span class=outcome_class(v.outcome)>{v.outcome.label()}</span>
         {(n > 0).then(|| view! {
+            " "
             <span class="reasons">
                 {v.reasons
                     .iter()
