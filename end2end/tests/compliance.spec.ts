@@ -8,7 +8,8 @@
 // each comparison then judges them under its policy at the test's own clock (ages are whole days
 // and the demo's dates are not near day boundaries). The exports are checked by
 // support/exports.py (RFC 4180 and the §6 columns for the CSV, support/export-schema.json for the
-// JSON).
+// JSON). The describe "compliance at scale" reads its 1,244 keys with `verdicts.py --boto3` (the
+// same reads made with the CLI's botocore in-process, judged by the same code).
 import { expect, Locator, Page, test, TestInfo } from '@playwright/test';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -140,9 +141,26 @@ async function runPython(script: string, args: string[], env: NodeJS.ProcessEnv,
   }
 }
 
-/** verdicts.py under `policy` at now (epoch seconds); reads from `cache` when it exists. */
-async function runOracle(creds: StsCredentials, policy: Policy, cache: string, now = Date.now() / 1000): Promise<Oracle> {
-  const args = ['--cache', cache, peerUrl(), JSON.stringify(ORACLE_SPEC), JSON.stringify(policy), String(Math.floor(now))];
+/**
+ * verdicts.py under `policy` at `now` (epoch seconds, default now); reads from `cache` when it
+ * exists. `boto3`: the reads are made with boto3 (`--boto3`, the CLI's botocore in-process, for
+ * 1,000+ keys) instead of the AWS CLI; the output is the same.
+ */
+async function runOracle(
+  creds: StsCredentials,
+  policy: Policy,
+  cache: string,
+  { now = Date.now() / 1000, boto3 = false }: { now?: number; boto3?: boolean } = {},
+): Promise<Oracle> {
+  const args = [
+    '--cache',
+    cache,
+    ...(boto3 ? ['--boto3'] : []),
+    peerUrl(),
+    JSON.stringify(ORACLE_SPEC),
+    JSON.stringify(policy),
+    String(Math.floor(now)),
+  ];
   return JSON.parse(await runPython('verdicts.py', args, sessionEnv(creds), 170_000)) as Oracle;
 }
 
@@ -211,6 +229,19 @@ async function everyPage(page: Page): Promise<VerdictRow[]> {
     await expect.poll(() => firstRowKey(page), { message: '"inventory-prev" did not change the page' }).not.toBe(before);
   }
   return out;
+}
+
+/** Every page of the table from the current one on, Next after Next (not back again). */
+async function pagesForward(page: Page): Promise<VerdictRow[][]> {
+  const next = page.getByTestId('inventory-next');
+  const pages = [await verdictRowsOnPage(page)];
+  while (pages.length < 50 && (await next.count()) > 0 && (await next.isEnabled())) {
+    const before = pages[pages.length - 1][0]?.key ?? '';
+    await next.click();
+    await expect.poll(() => firstRowKey(page), { message: `"inventory-next" did not turn page ${pages.length}` }).not.toBe(before);
+    pages.push(await verdictRowsOnPage(page));
+  }
+  return pages;
 }
 
 /** What each listed key must show: its verdict, its reasons in order, the cell holding them joined. */
@@ -807,5 +838,114 @@ test.describe('formula injection in the CSV export', () => {
     const doc = await parseExport<JsonExport>('json', json.file);
     const inJson = Object.fromEntries(doc.Keys.filter((k) => made.has(k.KeyId)).map((k) => [made.get(k.KeyId)!, k.Description]));
     expect(inJson, 'descriptions in the JSON export (no spreadsheet: kept as they are)').toEqual(Object.fromEntries(FORMULAS.map((d) => [d, d])));
+  });
+});
+
+// At the scale users have: the demo plus `bulk_fleet: 200` (docs/peer.md), 200 more keys in each
+// of the six scopes, 1,244 keys in all (every third rotates yearly, the rest fail R1: 800+
+// failing, nine pages of "filter-failing"). The oracle reads them with boto3 (`verdicts.py
+// --boto3`: ~3,700 reads in 15-20 s on two cores, where the AWS CLI takes 90 s or more) and judges
+// them with the same code as the CLI mode; both modes printed the same output for this fleet.
+test.describe('compliance at scale', () => {
+  const BULK_FLEET = 200;
+  let creds: StsCredentials;
+  let cache: string;
+  /** The oracle's first run (it reads the fleet with boto3); later runs judge its cached reads. */
+  let reads: Promise<Oracle>;
+
+  test.beforeAll(async () => {
+    creds = await resetPeer({ bulk_fleet: BULK_FLEET });
+    cache = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keyturn-oracle-scale-')), 'reads.json');
+    // Read while the page loads the same fleet (both only read); awaited once it has loaded.
+    reads = runOracle(creds, {}, cache, { boto3: true });
+    reads.catch(() => undefined);
+  });
+
+  test.afterAll(async () => {
+    // Back to the plain demo fleet for whatever runs next (the other describes reset to the
+    // peer's start-up options, other files assume the plain demo).
+    await resetPeer({ bulk_fleet: 0 });
+  });
+
+  test('1,200+ keys over six scopes: the summary, "filter-failing" on every page, the Policy sort and the CSV agree with the oracle (boto3 reads)', async ({
+    page,
+  }, testInfo) => {
+    // Loading 1,244 keys (~3,700 signed requests) takes 40-60 s on two cores; the rest ~30 s.
+    test.setTimeout(240_000);
+    await openFleet(page, creds);
+    await reads;
+    // Judged now, from the cached reads (ages in whole days; the fleet key dates are whole days
+    // before the reset).
+    const want = await runOracle(creds, {}, cache);
+    expect(want.scopes.filter((s) => s.error), 'boto3 could not read a scope').toEqual([]);
+    const listed = want.keys.filter((k) => k.listed);
+    expect(want.keys.length, 'keys in the six scopes').toBeGreaterThan(6 * BULK_FLEET);
+    const failing = listed.filter((k) => k.verdict === 'fail').map(keyOf).sort();
+    expect(failing.length, 'failing listed keys: more than one page of 100').toBeGreaterThan(100);
+
+    // The summary counts the listed keys.
+    await expect.poll(() => inventoryCount(page), { message: '"inventory-count"', timeout: 30_000 }).toBe(listed.length);
+    await expect
+      .poll(() => summaryCounts(page), { message: '"compliance-summary" counts over the listed keys', timeout: 30_000 })
+      .toEqual(want.summary);
+
+    // "filter-failing": every page of it, exactly the failing listed keys, each with its reasons.
+    const filter = page.getByTestId('filter-failing');
+    await expect(filter).toHaveAttribute('aria-pressed', 'false');
+    await filter.click();
+    await expect(filter).toHaveAttribute('aria-pressed', 'true');
+    await expect.poll(() => inventoryCount(page), { message: '"inventory-count" with "filter-failing"' }).toBe(failing.length);
+    await expect(page.getByTestId('inventory-prev'), 'a filter starts on the first page').toBeDisabled();
+    const pages = await pagesForward(page);
+    const sizes = pages.map((p) => p.length);
+    expect(pages.length, `pages of "filter-failing" (sizes ${sizes})`).toBe(Math.ceil(failing.length / 100));
+    expect(pages.length, 'more than one page of failing keys').toBeGreaterThan(1);
+    expect(sizes.slice(0, -1).every((n) => n === 100), `page sizes ${sizes}`).toBe(true);
+    const shown = pages.flat();
+    const shownKeys = shown.map((r) => r.key);
+    expect(shownKeys.length - new Set(shownKeys).size, 'rows shown on two pages').toBe(0);
+    expect([...shownKeys].sort(), 'rows shown by "filter-failing" over every page').toEqual(failing);
+    expect(shown.filter((r) => r.verdict !== 'fail').map((r) => r.key), 'rows without data-verdict="fail"').toEqual([]);
+    expect(shownRows(shown, want), 'failing rows: data-verdict and "verdict-reason"s against the oracle').toEqual(
+      expectedRows(want, (k) => k.verdict === 'fail'),
+    );
+    await filter.click();
+    await expect(filter).toHaveAttribute('aria-pressed', 'false');
+    await expect.poll(() => inventoryCount(page), { message: '"inventory-count" after "filter-failing" is off again' }).toBe(listed.length);
+
+    // Sorted by the Policy column (ascending: failing first), the first page is all failing keys.
+    // By its text (the sorted header's arrow is a CSS ::after, which joins its accessible name).
+    const policyHeader = page
+      .getByTestId('key-table')
+      .locator('thead th')
+      .filter({ has: page.locator('button.sort', { hasText: /^Policy$/ }) });
+    await expect(policyHeader, 'one "Policy" sort header in the key table').toHaveCount(1);
+    await expect(policyHeader).toHaveAttribute('aria-sort', 'none');
+    await policyHeader.locator('button.sort').click();
+    await expect(policyHeader, 'the Policy header after a click').toHaveAttribute('aria-sort', 'ascending');
+    await expect(page.getByTestId('inventory-prev'), 'a sort starts on the first page').toBeDisabled();
+    const failingSet = new Set(failing);
+    await expect
+      .poll(
+        async () => {
+          const rows = await verdictRowsOnPage(page);
+          return { rows: rows.length, notFailing: rows.filter((r) => r.verdict !== 'fail' || !failingSet.has(r.key)).map((r) => r.key) };
+        },
+        { message: 'the first page sorted by Policy: rows that are not failing keys' },
+      )
+      .toEqual({ rows: 100, notFailing: [] });
+
+    // The CSV: every key of every scope once (replicas too), with the oracle's verdict and reasons.
+    const csv = await download(page, 'export-csv', testInfo);
+    const rows = await parseExport<CsvRow[]>('csv', csv.file);
+    const rowKeys = rows.map((r) => keyOf(r));
+    expect(rowKeys.length - new Set(rowKeys).size, 'keys on two CSV lines').toBe(0);
+    expect([...rowKeys].sort(), 'CSV: every key of every scope').toEqual(want.keys.map(keyOf).sort());
+    const byKey = new Map(want.keys.map((k) => [keyOf(k), k]));
+    const judged = (key: string, verdict: string, reasons: string) => ({ key, verdict, reasons });
+    expect(
+      rows.map((r) => judged(keyOf(r), r.verdict, r.reasons)),
+      'CSV verdict and reasons against the oracle',
+    ).toEqual(rows.map((r) => judged(keyOf(r), byKey.get(keyOf(r))!.verdict, byKey.get(keyOf(r))!.reasons.join('; '))));
   });
 });

@@ -1,7 +1,8 @@
 """The compliance oracle: every key's verdict and reasons under a rotation policy, computed from
-the AWS CLI v1's output alone (docs/compliance.md §3-§4), never from the console's code.
+the AWS CLI v1's output alone (docs/compliance.md §3-§4; with --boto3, the same reads made with
+the CLI's botocore), never from the console's code.
 
-Usage: verdicts.py [--cache FILE] [--process-per-call] ENDPOINT_URL SPEC_JSON POLICY_JSON NOW_EPOCH
+Usage: verdicts.py [--cache FILE] [--process-per-call | --boto3] ENDPOINT_URL SPEC_JSON POLICY_JSON NOW_EPOCH
 
 - SPEC_JSON: a list of {"account", "role_arn" (null: the AWS_* credentials in the environment),
   "external_id" (optional), "regions": [...]}, as fleet.py --scopes takes it. Each role is
@@ -24,6 +25,21 @@ once per command) and hands back what `aws ARGV` would exit with and print. Star
 `aws` process costs ~0.7 s of CPU, so the ~140 runs of the demo took 60-75 s on this 2-core
 machine; the workers take 7-10 s. `--process-per-call` runs the `aws` executable itself for every command instead;
 both modes gave byte-identical reads of the demo organisation.
+
+`--boto3` makes the same reads in this process with boto3 on botocore, the AWS CLI's own library,
+for fleets where even the workers are too slow (three calls per key: the demo plus
+`--bulk-fleet 200` is ~3,700 runs). Each `aws ARGV` above is made as the CLI makes
+it: the same operation and parameters (mapped through the service model as the CLI maps its
+options), every page followed with botocore's paginator and merged as the CLI merges them
+(`build_full_result`), timestamps and blobs left as they come over the wire (the CLI's
+`cli_timestamp_format` "wire" parser, awscli/customizations/scalarparse.py), ResponseMetadata
+dropped and an empty answer printed as nothing, one attempt per call (AWS_MAX_ATTEMPTS=1), the AWS
+error code of a failed call. Reads only; eight threads share one thread-safe client per set of
+credentials and Region; judging is the same code. Checked against the worker mode: the printed
+output byte-identical and the reads equal (as JSON: the order of a key's fields in the cache
+follows which thread answered first) on the demo organisation and on the demo plus
+`--bulk-fleet 200` (1,244 keys in the six scopes: 16-20 s with --boto3, 92 s with the workers, on
+two busy cores).
 
 Prints one JSON object:
   {"now", "policy", "scopes": [{"account", "region", "error"}],
@@ -58,6 +74,8 @@ WORKERS = 8
 CREDENTIAL_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 # Set by --process-per-call.
 PROCESS_PER_CALL = False
+# Set by --boto3.
+BOTO3 = False
 DAY = 86400
 # docs/kms.md and eligibility.rs: 25 on-demand rotations per key.
 ON_DEMAND_LIMIT = 25
@@ -189,6 +207,8 @@ def cli_worker() -> None:
 
 def aws(endpoint: str, region: str, creds: dict | None, args: list[str]):
     """One `aws ...` run; its parsed JSON, or CliError with the AWS error code."""
+    if BOTO3:
+        return boto3_call(endpoint, region, creds, args)
     argv = [*args, "--endpoint-url", endpoint, "--region", region, "--output", "json"]
     rc, stdout, stderr = run_cli(argv, cli_env(creds))
     if rc != 0:
@@ -199,6 +219,109 @@ def aws(endpoint: str, region: str, creds: dict | None, args: list[str]):
         # trusted, so stop instead of calling it "unknown".
         raise SystemExit(f"aws {' '.join(args)} failed without an AWS error code: {stderr.strip()}")
     return json.loads(stdout) if stdout.strip() else None
+
+
+# ---------------------------------------------------------------- boto3 (--boto3)
+
+# The only commands the reads make: a read-only allowlist, so --boto3 cannot write.
+BOTO3_COMMANDS = {
+    ("sts", "assume-role"),
+    ("kms", "list-keys"),
+    ("kms", "list-aliases"),
+    ("kms", "describe-key"),
+    ("kms", "get-key-rotation-status"),
+    ("kms", "list-key-rotations"),
+}
+_clients: dict[tuple, object] = {}
+_clients_lock = threading.Lock()
+
+
+def boto3_client(endpoint: str, region: str, creds: dict | None, service: str):
+    """One client per (service, Region, credentials), made once under a lock (sessions are not
+    thread-safe, clients are). Credentials as `cli_env` gives them to the CLI."""
+    env = cli_env(creds)
+    secrets = tuple(env.get(name) for name in CREDENTIAL_VARS)
+    cache_key = (service, region, endpoint, secrets)
+    with _clients_lock:
+        client = _clients.get(cache_key)
+        if client is None:
+            import boto3
+            import botocore.session
+            from botocore.config import Config
+
+            core = botocore.session.Session()
+            # No profile or shared file (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE are
+            # /dev/null for the CLI).
+            core.set_config_variable("config_file", "/dev/null")
+            core.set_config_variable("credentials_file", "/dev/null")
+            # As the CLI's session: timestamps and blobs as they come over the wire.
+            factory = core.get_component("response_parser_factory")
+            factory.set_parser_defaults(timestamp_parser=lambda x: x, blob_parser=lambda x: x)
+            session = boto3.session.Session(
+                aws_access_key_id=secrets[0],
+                aws_secret_access_key=secrets[1],
+                aws_session_token=secrets[2],
+                region_name=region,
+                botocore_session=core,
+            )
+            client = session.client(
+                service,
+                endpoint_url=endpoint,
+                config=Config(retries={"total_max_attempts": 1, "mode": "legacy"},
+                              max_pool_connections=WORKERS + 2),
+            )
+            _clients[cache_key] = client
+    return client
+
+
+def boto3_params(client, operation: str, options: list[str]) -> dict:
+    """`--kebab-name VALUE ...` as the operation's parameters, typed by its input shape."""
+    from botocore import xform_name
+
+    members = client.meta.service_model.operation_model(operation).input_shape.members
+    by_option = {xform_name(name, "-"): (name, shape) for name, shape in members.items()}
+    params: dict = {}
+    rest = list(options)
+    while rest:
+        option, value, rest = rest[0], rest[1], rest[2:]
+        name, shape = by_option[option.removeprefix("--")]
+        if shape.type_name in ("integer", "long"):
+            params[name] = int(value)
+        elif shape.type_name == "boolean":
+            params[name] = value.lower() == "true"
+        else:
+            params[name] = value
+    return params
+
+
+def boto3_call(endpoint: str, region: str, creds: dict | None, args: list[str]):
+    """What `aws ARGV --output json` prints, parsed, made with boto3; CliError on an AWS error."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    service, command, options = args[0], args[1], args[2:]
+    if (service, command) not in BOTO3_COMMANDS:
+        raise SystemExit(f"--boto3 makes reads only, not aws {service} {command}")
+    client = boto3_client(endpoint, region, creds, service)
+    method = command.replace("-", "_")
+    operation = client.meta.method_to_api_mapping[method]
+    params = boto3_params(client, operation, options)
+    try:
+        if client.can_paginate(method):
+            # The CLI follows every page and merges them the same way.
+            out = client.get_paginator(method).paginate(**params).build_full_result()
+        else:
+            out = getattr(client, method)(**params)
+    except ClientError as e:
+        code = e.response.get("Error", {}).get("Code")
+        if code:
+            raise CliError(code, str(e)) from None
+        raise SystemExit(f"aws {' '.join(args)} failed without an AWS error code: {e}")
+    except BotoCoreError as e:
+        # Not an AWS answer: as the CLI mode, stop instead of calling it "unknown".
+        raise SystemExit(f"aws {' '.join(args)} failed without an AWS error code: {e}")
+    out.pop("ResponseMetadata", None)
+    # The CLI prints nothing for an empty answer.
+    return out or None
 
 
 def attempt(fn, *args):
@@ -574,17 +697,21 @@ def judge(reads: dict, policy: dict, now: float) -> dict:
 
 
 def main() -> None:
-    global PROCESS_PER_CALL
+    global PROCESS_PER_CALL, BOTO3
     args = sys.argv[1:]
     if args == ["--cli-worker"]:
         cli_worker()
         return
     cache = None
-    while args[:1] in (["--cache"], ["--process-per-call"]):
+    while args[:1] in (["--cache"], ["--process-per-call"], ["--boto3"]):
         if args[0] == "--cache":
             cache, args = Path(args[1]), args[2:]
+        elif args[0] == "--boto3":
+            BOTO3, args = True, args[1:]
         else:
             PROCESS_PER_CALL, args = True, args[1:]
+    if BOTO3 and PROCESS_PER_CALL:
+        raise SystemExit("--boto3 and --process-per-call are two ways to read: choose one")
     if len(args) != 4:
         raise SystemExit(__doc__)
     endpoint, spec, policy_json, now = args[0], json.loads(args[1]), json.loads(args[2]), float(args[3])
