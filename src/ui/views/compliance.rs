@@ -226,10 +226,10 @@ fn MarkView(
         .into_any(),
         Kind::Text => view! {
             <text
-                x=text(|m| match m { Mark::Text { x, .. } => x.to_string(), _ => String::new() })
-                y=text(|m| match m { Mark::Text { y, .. } => y.to_string(), _ => String::new() })
+                x={text(|m| match m { Mark::Text { x, .. } => x.to_string(), _ => String::new() })}
+                y={text(|m| match m { Mark::Text { y, .. } => y.to_string(), _ => String::new() })}
                 class=class
-                text-anchor=text(|m| match m { Mark::Text { anchor, .. } => anchor.as_str().to_string(), _ => String::new() })
+                text-anchor={text(|m| match m { Mark::Text { anchor, .. } => anchor.as_str().to_string(), _ => String::new() })}
                 aria-hidden="true"
             >
                 {text(|m| match m { Mark::Text { text, .. } => text.clone(), _ => String::new() })}
@@ -379,15 +379,33 @@ pub fn ComplianceCard() -> impl IntoView {
                 </p>
                 <span class="spacer"></span>
                 <div class="export-buttons" role="group" aria-label="Export">
-                    <button type="button" class="btn small" data-testid="export-csv"
+                    <button
+                        type="button"
+                        class="btn small"
+                        data-testid="export-csv"
                         title="The inventory with verdicts as CSV (README: Exports)"
-                        on:click=move |_| actions::download(app, Export::Csv)>"CSV"</button>
-                    <button type="button" class="btn small" data-testid="export-json"
+                        on:click=move |_| actions::download(app, Export::Csv)
+                    >
+                        "CSV"
+                    </button>
+                    <button
+                        type="button"
+                        class="btn small"
+                        data-testid="export-json"
                         title="The inventory with verdicts, the policy and the scopes as JSON"
-                        on:click=move |_| actions::download(app, Export::Json)>"JSON"</button>
-                    <button type="button" class="btn small" data-testid="export-report"
+                        on:click=move |_| actions::download(app, Export::Json)
+                    >
+                        "JSON"
+                    </button>
+                    <button
+                        type="button"
+                        class="btn small"
+                        data-testid="export-report"
                         title="A printable page: summary, pictures and failing keys"
-                        on:click=move |_| actions::download(app, Export::Report)>"Report"</button>
+                        on:click=move |_| actions::download(app, Export::Report)
+                    >
+                        "Report"
+                    </button>
                 </div>
                 <button
                     type="button"
@@ -402,8 +420,12 @@ pub fn ComplianceCard() -> impl IntoView {
             </div>
             <Show when=move || open.get()>
                 <div class="compliance-body" id="compliance-body">
-                    <form class="policy" data-testid="policy" aria-label="Rotation policy"
-                        on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()>
+                    <form
+                        class="policy"
+                        data-testid="policy"
+                        aria-label="Rotation policy"
+                        on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()
+                    >
                         <PolicyCheck
                             label="Require automatic rotation (CIS 3.6)"
                             testid="policy-require-auto"
@@ -433,16 +455,32 @@ pub fn ComplianceCard() -> impl IntoView {
                         />
                         <fieldset class="policy-include">
                             <legend>"Also judge"</legend>
-                            <PolicyCheck label="AWS managed keys" testid="policy-include-aws"
-                                get=|p| p.include_aws_managed set=|p, v| p.include_aws_managed = v/>
-                            <PolicyCheck label="imported key material" testid="policy-include-imported"
-                                get=|p| p.include_imported set=|p, v| p.include_imported = v/>
-                            <PolicyCheck label="disabled keys" testid="policy-include-disabled"
-                                get=|p| p.include_disabled set=|p, v| p.include_disabled = v/>
+                            <PolicyCheck
+                                label="AWS managed keys"
+                                testid="policy-include-aws"
+                                get=|p| p.include_aws_managed
+                                set=|p, v| p.include_aws_managed = v
+                            />
+                            <PolicyCheck
+                                label="imported key material"
+                                testid="policy-include-imported"
+                                get=|p| p.include_imported
+                                set=|p, v| p.include_imported = v
+                            />
+                            <PolicyCheck
+                                label="disabled keys"
+                                testid="policy-include-disabled"
+                                get=|p| p.include_disabled
+                                set=|p, v| p.include_disabled = v
+                            />
                         </fieldset>
-                        <button type="button" class="link-button" data-testid="policy-reset"
+                        <button
+                            type="button"
+                            class="link-button"
+                            data-testid="policy-reset"
                             prop:disabled=move || app.policy.with(|p| *p == Policy::default())
-                            on:click=move |_| actions::reset_policy(app)>
+                            on:click=move |_| actions::reset_policy(app)
+                        >
                             "Defaults"
                         </button>
                     </form>
