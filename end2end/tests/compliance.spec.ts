@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, assumeRole, memberRoleArn } from './support/fleet';
+import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, assumeRole, memberRoleArn, sessionEnv } from './support/fleet';
 import {
   awsCli,
   cliKeyIds,
@@ -114,17 +114,6 @@ const ORACLE_SPEC = [
   { account: ACCOUNT_C, role_arn: memberRoleArn(ACCOUNT_C), regions: REGIONS },
 ];
 
-function sessionEnv(creds: StsCredentials): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AWS_ACCESS_KEY_ID: creds.Credentials.AccessKeyId,
-    AWS_SECRET_ACCESS_KEY: creds.Credentials.SecretAccessKey,
-    AWS_SESSION_TOKEN: creds.Credentials.SessionToken,
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  };
-}
 
 async function runPython(script: string, args: string[], env: NodeJS.ProcessEnv, timeout: number): Promise<string> {
   try {

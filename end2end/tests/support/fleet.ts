@@ -275,7 +275,8 @@ export interface ScopeListing {
 /** (account, Region, key id): how a row of a multi-scope inventory is told apart. */
 export const rowId = (account: string, region: string, keyId: string): string => `${account}/${region}/${keyId}`;
 
-function sessionEnv(creds: StsCredentials): NodeJS.ProcessEnv {
+/** The environment for a CLI or boto3 process signing with `creds` (no config files read). */
+export function sessionEnv(creds: StsCredentials): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
