@@ -555,18 +555,20 @@ pub fn timeline(fleet: &Fleet, now: f64) -> Chart {
     chart
 }
 
+/// The one series of the material-age and remaining pictures: keys.
+const KEYS: [Series; 1] = [Series {
+    class: "chart-ok",
+    legend: "keys",
+    one: "key",
+    many: "keys",
+}];
+
 /// Bins of the material-age picture: 30 days wide up to 720, then one open bin.
 const AGE_BIN_DAYS: u32 = 30;
 const AGE_BINS: usize = 25;
 
 /// Keys the policy applies to by the age of their current material (docs/compliance.md §5).
 pub fn material_age(fleet: &Fleet, verdicts: &Verdicts, policy: &Policy) -> Chart {
-    const SERIES: [Series; 1] = [Series {
-        class: "chart-ok",
-        legend: "keys",
-        one: "key",
-        many: "keys",
-    }];
     let mut counts = [0usize; AGE_BINS];
     let mut over = 0usize;
     let mut n = 0usize;
@@ -616,7 +618,7 @@ pub fn material_age(fleet: &Fleet, verdicts: &Verdicts, policy: &Policy) -> Char
                 thousands(n)
             ),
         },
-        series: &SERIES,
+        series: &KEYS,
         columns,
         label_every: 4,
         line_at: max.map(|m| {
@@ -647,12 +649,6 @@ pub fn material_age(fleet: &Fleet, verdicts: &Verdicts, policy: &Policy) -> Char
 /// Keys that can rotate on demand by rotations left, the low ones highlighted
 /// (docs/compliance.md §5).
 pub fn remaining(fleet: &Fleet, policy: &Policy) -> Chart {
-    const SERIES: [Series; 1] = [Series {
-        class: "chart-ok",
-        legend: "keys",
-        one: "key",
-        many: "keys",
-    }];
     let limit = ON_DEMAND_ROTATION_LIMIT as usize;
     let mut counts = vec![0usize; limit + 1];
     for at in filter::listed_refs(fleet) {
@@ -678,7 +674,7 @@ pub fn remaining(fleet: &Fleet, policy: &Policy) -> Chart {
             ),
             None => format!("{} keys can rotate on demand.", thousands(n)),
         },
-        series: &SERIES,
+        series: &KEYS,
         columns,
         label_every: 5,
         line_at: None,
