@@ -151,18 +151,22 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
+/// One CSV record: every field quoted and formula-safe, ended by CRLF (the bulk results use it
+/// too).
+pub fn csv_line(out: &mut String, fields: &[String]) {
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        csv_field(out, f);
+    }
+    out.push_str("\r\n");
+}
+
 /// The inventory as CSV (RFC 4180, CRLF, UTF-8).
 pub fn csv(fleet: &Fleet, verdicts: &Verdicts) -> String {
     let mut out = String::new();
-    let line = |fields: &[String], out: &mut String| {
-        for (i, f) in fields.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            csv_field(out, f);
-        }
-        out.push_str("\r\n");
-    };
+    let line = |fields: &[String], out: &mut String| csv_line(out, fields);
     let header: Vec<String> = CSV_COLUMNS.iter().map(|c| c.to_string()).collect();
     line(&header, &mut out);
     for l in lines(fleet, verdicts) {

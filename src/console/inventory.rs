@@ -323,6 +323,14 @@ impl KeyRow {
         self.rotations.loaded().map(|r| quota::on_demand_used(r))
     }
 
+    /// Completed rotations of any kind (automatic and on demand), once the history is read: a
+    /// key's first two rotations are billed (docs/bulk.md §2).
+    pub fn rotation_count(&self) -> Option<usize> {
+        self.rotations
+            .loaded()
+            .map(|r| r.iter().filter(|e| e.rotation_type.is_some()).count())
+    }
+
     /// The latest completed rotation's date.
     pub fn last_rotation(&self) -> Option<Timestamp> {
         self.rotations

@@ -12,12 +12,14 @@
 //! - [`export`]: CSV, JSON and the printable report.
 //! - [`quota`]: the on-demand rotation limit and the remaining count.
 //! - [`rotation`]: the "Rotate now" state machine and driver, automatic-rotation settings.
+//! - [`bulk`]: selecting many keys, the plan of what to send, and the paced run.
 //! - [`rotation_record`]: rotations whose outcome is not settled, kept across a reload.
 //! - [`cli`]: "Copy as AWS CLI".
 //! - [`arn`]: "go to key" parsing and the URL fragment.
 //! - [`format`]: dates and numbers as text.
 
 pub mod arn;
+pub mod bulk;
 pub mod charts;
 pub mod cli;
 pub mod eligibility;

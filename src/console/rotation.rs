@@ -341,6 +341,8 @@ pub enum Refusal {
     OtherTab,
     /// An earlier rotation request of this key from this tab is not settled yet.
     Unsettled,
+    /// The bulk run that holds the ticket was paused or cancelled before the request left.
+    Stopped,
 }
 
 impl RotateFailure {
@@ -385,6 +387,9 @@ impl RotateFailure {
                     .to_string(),
                 Refusal::Unsettled => "Nothing was sent: the outcome of an earlier rotation \
                      request of this key is not known yet. Use \u{201c}Check again\u{201d}."
+                    .to_string(),
+                Refusal::Stopped => "Nothing was sent: the bulk run was paused or cancelled \
+                     before this key's request left."
                     .to_string(),
             },
         }
@@ -433,11 +438,39 @@ pub struct SendTicket {
     key_id: String,
     /// The ON_DEMAND count the dialog showed; the pre-send check refuses if it changed.
     shown_on_demand: Option<u32>,
+    gate: Option<Gate>,
 }
 
 impl SendTicket {
     pub fn key_id(&self) -> &str {
         &self.key_id
+    }
+
+    /// Ask `gate` right before the request leaves; a "no" refuses with [`Refusal::Stopped`]
+    /// (a bulk run paused or cancelled meanwhile: docs/bulk.md §3).
+    pub fn with_gate(mut self, gate: Gate) -> Self {
+        self.gate = Some(gate);
+        self
+    }
+}
+
+/// "May this request still leave?", asked by the driver right before RotateKeyOnDemand.
+#[derive(Clone)]
+pub struct Gate(std::rc::Rc<dyn Fn() -> bool>);
+
+impl Gate {
+    pub fn new(f: impl Fn() -> bool + 'static) -> Self {
+        Gate(std::rc::Rc::new(f))
+    }
+
+    fn open(&self) -> bool {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Gate")
     }
 }
 
@@ -596,6 +629,7 @@ impl RotateFlow {
         Some(SendTicket {
             key_id: self.key_id.clone(),
             shown_on_demand,
+            gate: None,
         })
     }
 
@@ -837,6 +871,7 @@ pub async fn rotate<T: Transport, F: FnMut(RotateUpdate)>(
     let SendTicket {
         key_id,
         shown_on_demand,
+        gate,
     } = ticket;
     let mut report = |u: RotateUpdate| {
         if !token.is_cancelled() {
@@ -880,6 +915,9 @@ pub async fn rotate<T: Transport, F: FnMut(RotateUpdate)>(
     }
     if used >= ON_DEMAND_ROTATION_LIMIT {
         return refuse(Refusal::NoneLeft, &mut report);
+    }
+    if gate.as_ref().is_some_and(|g| !g.open()) {
+        return refuse(Refusal::Stopped, &mut report);
     }
 
     // 2. The one request, recorded before it leaves.
@@ -1668,6 +1706,41 @@ mod tests {
             "{outcome:?}"
         );
         assert_eq!(t.count("RotateKeyOnDemand"), 0);
+    }
+
+    #[test]
+    fn a_closed_gate_refuses_after_the_check_and_before_the_request() {
+        let c = client();
+        let t = c.transport();
+        idle_before_sending(t, 3);
+        let open = std::rc::Rc::new(std::cell::Cell::new(true));
+        let mut flow = RotateFlow::new(K);
+        assert!(flow.open(true, Activity::Idle));
+        let gate_open = std::rc::Rc::clone(&open);
+        let ticket = flow
+            .confirm(Some(3))
+            .unwrap()
+            .with_gate(Gate::new(move || gate_open.get()));
+        // The bulk run is paused while the key is read.
+        t.on_send.replace(Some(Box::new(move |op, _| {
+            if op == "ListKeyRotations" {
+                open.set(false);
+            }
+        })));
+        let outcome = block_on(rotate(
+            &c,
+            ticket,
+            &CancelToken::never(),
+            &PollPolicy::default(),
+            |u| flow.apply(&u),
+        ));
+        assert_eq!(
+            rejected(&outcome),
+            Some(&RotateFailure::Refused(Refusal::Stopped))
+        );
+        assert!(outcome.sent_nothing());
+        assert_eq!(t.count("RotateKeyOnDemand"), 0);
+        assert!(flow.button_enabled(true, Activity::Idle));
     }
 
     #[test]
