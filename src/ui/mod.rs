@@ -3,6 +3,7 @@
 //! ([`views`]). The rules live in `console/`, the wire in `aws/`.
 
 mod actions;
+mod answer;
 mod dom;
 mod fmt;
 mod locks;

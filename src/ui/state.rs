@@ -25,7 +25,11 @@ use crate::console::rotation::RotateFlow;
 use crate::console::scope::{RoleTarget, ScopeId, ScopeRequest, DEFAULT_ROLE_NAME};
 use crate::console::session::{CancelToken, Connection, Generation};
 
+use super::answer::Slot;
 use super::locks::KeyLock;
+use crate::console::bulk::plan::Plan;
+use crate::console::bulk::run::Run;
+use crate::console::bulk::selection::Selection;
 
 /// A client of one scope (or of the session, for STS). Not `Send` (Rc observer), so it lives
 /// in local storage.
@@ -155,6 +159,36 @@ pub struct App {
     pub verdicts: Memo<Verdicts>,
     /// The verdict counts over what the table lists, in all and per scope.
     pub summary: Memo<Summary>,
+    /// The keys selected for a bulk action (docs/bulk.md §1).
+    pub selection: RwSignal<Selection>,
+    /// The plan on screen, before it runs.
+    pub bulk_plan: RwSignal<Option<Plan>>,
+    /// The current (or last) bulk run; kept in sessionStorage (`keyturn.bulk`).
+    pub bulk_run: RwSignal<Option<Run>>,
+    pub bulk_rt: StoredValue<BulkRuntime, LocalStorage>,
+}
+
+/// What a bulk worker waiting on one key's rotation is told (ui/actions/bulk.rs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BulkAnswer {
+    /// The run's item has its outcome (or is being reconciled): go on to the next key.
+    Settled,
+    /// Throttled through every attempt: nothing was done; wait and send it again.
+    Throttled,
+    /// Paused or cancelled before the request left: the key was released.
+    Released,
+}
+
+/// The bulk run's moving parts that are not on screen: who waits for which key's answer, the
+/// rotations a run started (their outcome is told in the run, not in a banner), and the
+/// workers alive per scope.
+#[derive(Default)]
+pub struct BulkRuntime {
+    pub waiters: HashMap<String, Rc<Slot<BulkAnswer>>>,
+    pub started: std::collections::HashSet<String>,
+    pub workers: HashMap<ScopeId, usize>,
+    /// A coalesced sessionStorage write is due.
+    pub save_due: bool,
 }
 
 /// The page's state, provided by the root component.
@@ -211,6 +245,10 @@ impl App {
             policy,
             verdicts,
             summary,
+            selection: RwSignal::new(Selection::default()),
+            bulk_plan: RwSignal::new(None),
+            bulk_run: RwSignal::new(None),
+            bulk_rt: StoredValue::new_local(BulkRuntime::default()),
         }
     }
 

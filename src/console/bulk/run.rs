@@ -144,6 +144,9 @@ pub struct Run {
     /// Read back from sessionStorage after a reload.
     #[serde(default)]
     pub restored: bool,
+    /// The quota-bound minimum of the sends ([`Plan::min_seconds`]), for the summary.
+    #[serde(default)]
+    pub min_seconds: f64,
 }
 
 /// A paused or cancelled key's sentence.
@@ -151,7 +154,8 @@ pub const CANCELLED: &str = "Not sent: the run was cancelled before this key's t
 
 impl Run {
     /// A run of `plan`: its sends pending, its skips already skipped (with their reasons).
-    pub fn start(plan: &Plan, now_ms: u64) -> Run {
+    /// `share` is the share of each quota the console uses (for the quota-bound minimum).
+    pub fn start(plan: &Plan, now_ms: u64, share: f64) -> Run {
         let items = plan
             .rows
             .iter()
@@ -176,6 +180,7 @@ impl Run {
             state: RunState::Running,
             finished_ms: None,
             restored: false,
+            min_seconds: plan.min_seconds(share),
         };
         run.check_finished(now_ms);
         run
@@ -279,11 +284,10 @@ impl Run {
 
     fn check_finished(&mut self, now_ms: u64) {
         let open = self.items.iter().any(|i| i.state.is_open());
+        // Nothing waits to be sent or is on its way: finished, even if paused or cancelled.
         if !open && self.state != RunState::Finished {
-            if self.state != RunState::Paused || self.counts().pending == 0 {
-                self.state = RunState::Finished;
-                self.finished_ms = Some(now_ms);
-            }
+            self.state = RunState::Finished;
+            self.finished_ms = Some(now_ms);
         }
     }
 
@@ -417,6 +421,12 @@ impl Run {
             "Keys": keys,
         });
         serde_json::to_string_pretty(&doc).unwrap_or_default()
+    }
+
+    /// Seconds from the start to the last outcome (None while running).
+    pub fn elapsed_seconds(&self) -> Option<f64> {
+        self.finished_ms
+            .map(|f| f.saturating_sub(self.started_ms) as f64 / 1000.0)
     }
 
     pub fn file_name(&self, now: f64, ext: &str) -> String {
@@ -598,7 +608,7 @@ mod tests {
             &Request::new(Action::EnableAuto, "180").unwrap(),
             |_| false,
         );
-        Run::start(&p, 1000)
+        Run::start(&p, 1000, 0.9)
     }
 
     #[test]

@@ -113,7 +113,13 @@ pub fn download(app: App, which: Export) {
             }
         }
     });
-    if !dom::download(&name, mime, &text) {
+    save_file(app, &name, mime, &text);
+}
+
+/// Start a download made in the page (the bulk results use it too); say so if the browser
+/// refuses.
+pub fn save_file(app: App, name: &str, mime: &str, text: &str) {
+    if !dom::download(name, mime, text) {
         app.notify(
             NoticeKind::Warning,
             "The browser did not start the download: allow downloads for this page and try again.",

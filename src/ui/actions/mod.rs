@@ -8,8 +8,10 @@
 //! - [`navigate`]: open and close a key (and the URL), "go to key", Back/Forward.
 //! - [`rotate`]: Rotate now, its dialog, "Check again", reconciling recorded rotations.
 //! - [`settings`]: automatic rotation settings, the key's tags, copying text.
+//! - [`bulk`]: the selection, bulk plans and runs, their results.
 //! - [`compliance`]: the rotation policy, the picture's cell filter, exports, fixes.
 
+pub mod bulk;
 pub mod compliance;
 pub mod load;
 pub mod navigate;

@@ -23,12 +23,13 @@ use crate::console::fleet::RowKey;
 use crate::console::format;
 use crate::console::inventory::KeyRow;
 use crate::console::rotation::{
-    activity, apply_to_inventory, reconcile, rotate, Activity, PendingRotation, PollPolicy,
-    Refusal, RotateFailure, RotateFlow, RotateOutcome, RotatePhase, RotateUpdate, UnknownOutcome,
+    activity, apply_to_inventory, reconcile, rotate, Activity, Gate, PendingRotation, PollPolicy,
+    Refusal, RotateFailure, RotateFlow, RotateOutcome, RotatePhase, RotateUpdate, SendTicket,
+    UnknownOutcome,
 };
 use crate::console::rotation_record::{RotationRecord, RotationRecords};
 use crate::console::scope::ScopeId;
-use crate::console::session::CancelToken;
+use crate::console::session::{ends_session, CancelToken};
 
 /// sessionStorage key of the unsettled rotations (never a credential: rotation_record.rs).
 const RECORDS_KEY: &str = "keyturn.rotations";
@@ -86,6 +87,11 @@ impl Target {
     fn has_record(&self, key_id: &str) -> bool {
         records().contains(&self.account, &self.endpoint.region, key_id)
     }
+}
+
+/// This tab recorded a rotation of `key_id` in `scope` whose outcome is not settled.
+pub fn recorded(scope: &ScopeId, key_id: &str) -> bool {
+    records().contains(&scope.account, &scope.region, key_id)
 }
 
 /// The lock names of every recorded (unsettled) rotation of this tab.
@@ -263,42 +269,117 @@ pub fn close_dialog(app: App) {
 /// key's cross-tab lock, and run the driver.
 fn confirm(app: App, key: RowKey) {
     // Everything the run needs first, so a ticket is never taken for a run that cannot start.
-    let (Some(target), Some(token)) = (target(app, &key.scope), app.rotation_token()) else {
+    let Some(ready) = ready(app, &key) else {
         return;
     };
-    let Some(client) = rotation_client(app, &target) else {
-        return;
-    };
-    let key_id = key.key_id.clone();
     let shown = app
         .fleet
         .with_untracked(|f| f.row(&key).and_then(|r| r.on_demand_used()));
-    let fk = target.flow_key(&key_id);
+    let fk = ready.target.flow_key(&key.key_id);
     let ticket = app
         .flows
         .try_update(|m| m.get_mut(&fk).and_then(|f| f.confirm(shown)))
         .flatten();
     let Some(ticket) = ticket else { return };
     spawn_local(async move {
-        let refuse = |r: Refusal| {
-            let outcome = RotateOutcome::Failed(RotateFailure::Refused(r));
-            finish_without_driver(app, &target, &key_id, outcome, &token);
-        };
-        // A rotation of this key from this tab that is not settled: that one first.
-        if target.has_record(&key_id) {
-            return refuse(Refusal::Unsettled);
-        }
-        let Some(lock) = take_or_acquire(app, &target.lock_name(&key_id)).await else {
-            return refuse(Refusal::OtherTab);
-        };
-        let id = key_id.clone();
-        let at = target.clone();
-        let outcome = rotate(&client, ticket, &token, &PollPolicy::default(), move |u| {
-            on_update(app, &at, &id, u)
-        })
-        .await;
-        settle(app, &target, &key_id, outcome, Some(lock), &token);
+        run_ticket(app, ready, key.key_id, ticket).await;
     });
+}
+
+/// What a confirmed rotation needs before its ticket is taken: where it goes, the session's
+/// token and its own client.
+struct Ready {
+    target: Target,
+    token: CancelToken,
+    client: KmsClient,
+}
+
+fn ready(app: App, key: &RowKey) -> Option<Ready> {
+    let (Some(target), Some(token)) = (target(app, &key.scope), app.rotation_token()) else {
+        return None;
+    };
+    let client = rotation_client(app, &target)?;
+    Some(Ready {
+        target,
+        token,
+        client,
+    })
+}
+
+/// The one path of every RotateKeyOnDemand, from the dialog or a bulk run: refuse while an
+/// earlier one of this tab is unsettled, take the cross-tab lock, run the driver, settle.
+async fn run_ticket(app: App, ready: Ready, key_id: String, ticket: SendTicket) -> RotateOutcome {
+    let Ready {
+        target,
+        token,
+        client,
+    } = ready;
+    let refuse = |r: Refusal| {
+        let outcome = RotateOutcome::Failed(RotateFailure::Refused(r));
+        finish_without_driver(app, &target, &key_id, outcome.clone(), &token);
+        outcome
+    };
+    // A rotation of this key from this tab that is not settled: that one first.
+    if target.has_record(&key_id) {
+        return refuse(Refusal::Unsettled);
+    }
+    let Some(lock) = take_or_acquire(app, &target.lock_name(&key_id)).await else {
+        return refuse(Refusal::OtherTab);
+    };
+    let id = key_id.clone();
+    let at = target.clone();
+    let outcome = rotate(&client, ticket, &token, &PollPolicy::default(), move |u| {
+        on_update(app, &at, &id, u)
+    })
+    .await;
+    settle(app, &target, &key_id, outcome.clone(), Some(lock), &token);
+    outcome
+}
+
+/// A bulk run's rotation of `key` (docs/bulk.md §3): the flow is opened and confirmed as the
+/// dialog would, with the ON_DEMAND count the plan showed (`used`) and the run's `gate`, then
+/// goes through [`run_ticket`] like any other. Err: why it cannot start (nothing sent).
+pub fn start_planned(
+    app: App,
+    key: RowKey,
+    used: Option<u32>,
+    gate: Gate,
+) -> Result<impl std::future::Future<Output = RotateOutcome>, String> {
+    let ready = ready(app, &key).ok_or_else(|| {
+        "Not connected to this key's account: reconnect, then resume.".to_string()
+    })?;
+    let fk = key.key();
+    let (eligible, busy) = app.fleet.with_untracked(|f| {
+        let row = f.row(&key);
+        let eligible = row.map(KeyRow::rotate_now);
+        let busy = app.flows.with_untracked(|m| activity(row, m.get(&fk)));
+        (eligible, busy)
+    });
+    match eligible {
+        Some(Err(b)) => return Err(b.sentence()),
+        None => return Err("The key is no longer in the inventory.".to_string()),
+        Some(Ok(())) => {}
+    }
+    let key_id = key.key_id.clone();
+    let ticket = app
+        .flows
+        .try_update(|m| {
+            let f = m
+                .entry(fk.clone())
+                .or_insert_with(|| RotateFlow::new(key_id.clone()));
+            if f.open(true, busy) {
+                f.confirm(used)
+            } else {
+                None
+            }
+        })
+        .flatten()
+        .ok_or_else(|| {
+            "A rotation of this key is under way or its outcome is not known yet: nothing was \
+             sent."
+                .to_string()
+        })?;
+    Ok(run_ticket(app, ready, key.key_id, ticket.with_gate(gate)))
 }
 
 /// "Check again" on an unknown outcome of `key`: read KMS's state again (never send).
@@ -504,6 +585,7 @@ fn on_update(app: App, target: &Target, key_id: &str, u: RotateUpdate) {
             apply_to_inventory(&mut e.inventory, key_id, &u);
         }
     });
+    super::bulk::rotation_update(app, &target.scope, key_id, &u);
     // Once the request is on its way the dialog has done its job; the panel follows it.
     let done_with_dialog = !matches!(u, RotateUpdate::Status(_) | RotateUpdate::Rotations(_));
     if done_with_dialog && app.dialog.get_untracked() == Some(target.row_key(key_id)) {
@@ -544,16 +626,30 @@ fn settle(
         .fleet
         .with_untracked(|f| f.row(&key).and_then(|r| r.alias().map(str::to_string)))
         .unwrap_or_else(|| key_id.to_string());
+    // A bulk run's rotation: its result row says how it went, not a banner per key.
+    let quiet = super::bulk::speaks_for(app, &key);
     if let RotateOutcome::Unknown(u) = &outcome {
         // Not known yet: the record and the lock stay until "Check again" settles it.
         hold(lock);
-        app.show_error_text(u.sentence());
+        if !quiet {
+            app.show_error_text(u.sentence());
+        }
         return;
     }
     if !outcome.sent_nothing() {
         forget_record(target, key_id);
     }
     drop(lock);
+    if quiet {
+        // Only what ends the session still goes to the banner (and back to connect).
+        if let Some(e) = match &outcome {
+            RotateOutcome::Failed(f) => f.error().filter(|e| ends_session(e)),
+            _ => None,
+        } {
+            session::report_sentence(app, e.user_message(), e);
+        }
+        return;
+    }
     match outcome {
         RotateOutcome::Completed => {
             let left = app

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
+use super::bulk::BulkPanel;
 use super::compliance::ComplianceCard;
 use super::connect::ConnectPage;
 use super::error_banner::{Banners, NoticeLine};
@@ -15,7 +16,7 @@ use super::rotate_dialog::RotateDialog;
 use super::scopes::Scopes;
 use crate::console::arn::parse_fragment;
 use crate::console::session::Connection;
-use crate::ui::actions::{compliance, navigate, rotate, session};
+use crate::ui::actions::{bulk, compliance, navigate, rotate, session};
 use crate::ui::state::App as AppState;
 use crate::ui::{dom, persist};
 
@@ -69,6 +70,7 @@ pub fn App() -> impl IntoView {
 
     // Rotations this tab sent and has not settled keep their keys locked across a reload.
     rotate::hold_recorded_locks(app);
+    bulk::restore(app);
 
     // "Remember in this tab": reconnect from sessionStorage after a reload.
     if let Some((creds, endpoint)) = persist::recall() {
@@ -101,6 +103,7 @@ pub fn App() -> impl IntoView {
             <Banners/>
             <Scopes/>
             <ComplianceCard/>
+            <BulkPanel/>
             <Workspace/>
             <RequestLog/>
             <footer class="footer">

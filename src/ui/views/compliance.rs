@@ -10,7 +10,7 @@ use crate::console::format::thousands;
 use crate::console::policy::{Outcome, Policy};
 use crate::console::scope::ScopeId;
 use crate::ui::actions::compliance::{self as actions, Export};
-use crate::ui::actions::rotate;
+use crate::ui::actions::{bulk, rotate};
 use crate::ui::state::use_app;
 
 /// A number of days or rotations: empty means "no limit".
@@ -378,6 +378,16 @@ pub fn ComplianceCard() -> impl IntoView {
                     }}
                 </p>
                 <span class="spacer"></span>
+                <button
+                    type="button"
+                    class="btn small"
+                    data-testid="select-failing"
+                    title="Add every failing key (all pages and scopes) to the bulk selection"
+                    disabled=move || total.get().get(Outcome::Fail) == 0
+                    on:click=move |_| bulk::select_failing(app)
+                >
+                    "Select all failing keys"
+                </button>
                 <div class="export-buttons" role="group" aria-label="Export">
                     <button
                         type="button"

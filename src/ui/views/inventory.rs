@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::key_panel::KeyPanel;
 use super::widgets::verdict_view;
 use crate::aws::kms::{KeyState, MultiRegionKeyType};
+use crate::console::bulk::selection::AllShown;
 use crate::console::filter::{self, Group, SortColumn};
 use crate::console::fleet::{Fleet, RowKey};
 use crate::console::format;
@@ -13,7 +14,7 @@ use crate::console::inventory::{AutoRotation, KeyRow};
 use crate::console::policy::Verdict;
 use crate::console::quota::{is_low, ON_DEMAND_ROTATION_LIMIT};
 use crate::console::rotation::{self, Activity, RotateFlow};
-use crate::ui::actions::{compliance, load, navigate, rotate, scopes};
+use crate::ui::actions::{bulk, compliance, load, navigate, rotate, scopes};
 use crate::ui::state::use_app;
 
 /// Table page sizes offered; the second is the default.
@@ -250,7 +251,7 @@ fn TableLine(lines: Memo<Vec<Line>>, index: usize) -> impl IntoView {
             };
             view! {
                 <tr class="group-row" data-testid="group-header" data-group=name>
-                    <th colspan="10" scope="rowgroup">{text}</th>
+                    <th colspan="11" scope="rowgroup">{text}</th>
                 </tr>
             }
             .into_any()
@@ -324,6 +325,18 @@ fn KeyTableRow(key: Memo<Option<RowKey>>) -> impl IntoView {
         }
     };
     let attr = move |pick: fn(&RowKey) -> String| move || key.with(|k| k.as_ref().map(pick));
+    let checked = Memo::new(move |_| {
+        key.with(|k| {
+            k.as_ref()
+                .is_some_and(|k| app.selection.with(|s| s.contains(k)))
+        })
+    });
+    let check_label = move || {
+        key.with(|k| {
+            k.as_ref()
+                .map(|k| format!("Select {} for a bulk action", k.key_id))
+        })
+    };
     let verdict_attr = move || {
         signature.with(|s| {
             s.as_ref()
@@ -345,6 +358,25 @@ fn KeyTableRow(key: Memo<Option<RowKey>>) -> impl IntoView {
             on:click=move |_| open()
             on:keydown=on_key
         >
+            // The checkbox selects for a bulk action; its clicks and keys never open the key.
+            <td
+                class="col-select"
+                on:click=|ev| ev.stop_propagation()
+                on:pointerdown=|ev| ev.stop_propagation()
+                on:keydown=|ev| ev.stop_propagation()
+            >
+                <input
+                    type="checkbox"
+                    data-testid="select-row"
+                    aria-label=check_label
+                    prop:checked=move || checked.get()
+                    on:change=move |ev| {
+                        if let Some(k) = key.get_untracked() {
+                            bulk::set_selected(app, k, event_target_checked(&ev));
+                        }
+                    }
+                />
+            </td>
             {move || view_memo.get().map(row_cells)}
         </tr>
     }
@@ -452,6 +484,24 @@ fn InventoryCard() -> impl IntoView {
         })
     });
     let progress = Memo::new(move |_| app.fleet.with(Fleet::progress));
+    let shown_keys = move || {
+        visible.with_untracked(|v| {
+            app.fleet
+                .with_untracked(|f| v.iter().filter_map(|at| at.key(f)).collect::<Vec<RowKey>>())
+        })
+    };
+    // Nothing selected (the common case while loading): no pass over the rows.
+    let all_shown = Memo::new(move |_| {
+        if app.selection.with(|s| s.is_empty()) {
+            return AllShown::None;
+        }
+        visible.with(|v| {
+            app.fleet.with(|f| {
+                let keys: Vec<RowKey> = v.iter().filter_map(|at| at.key(f)).collect();
+                app.selection.with(|s| s.all_shown(&keys))
+            })
+        })
+    });
     let total = Memo::new(move |_| app.fleet.with(filter::listed_len));
     let multi = Memo::new(move |_| app.fleet.with(Fleet::is_multi));
     // With one scope its errors show here; with several, on each scope's line (Scopes).
@@ -796,6 +846,20 @@ fn InventoryCard() -> impl IntoView {
                     </caption>
                     <thead>
                         <tr>
+                            <th scope="col" class="col-select">
+                                <input
+                                    type="checkbox"
+                                    data-testid="select-all-shown"
+                                    title="Select every key the filters show, on every page"
+                                    aria-label=move || format!("Select all {} shown keys, on every page", visible.with(Vec::len))
+                                    prop:checked=move || all_shown.get() == AllShown::All
+                                    prop:indeterminate=move || all_shown.get() == AllShown::Some
+                                    on:change=move |_| {
+                                        let keys = shown_keys();
+                                        bulk::toggle_all_shown(app, &keys);
+                                    }
+                                />
+                            </th>
                             <Show when=move || multi.get()>
                                 <th scope="col">"Account"</th>
                                 <th scope="col">"Region"</th>

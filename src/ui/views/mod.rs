@@ -3,6 +3,7 @@
 //! widgets of [`widgets`] and child components.
 
 pub mod app;
+mod bulk;
 mod compliance;
 mod connect;
 mod error_banner;

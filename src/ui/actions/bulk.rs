@@ -1,0 +1,580 @@
+//! Bulk actions (docs/bulk.md): select keys, plan, confirm, run paced per scope, pause, resume,
+//! cancel, retry the failed, export the results. The only code that starts a bulk request.
+//!
+//! Every "Rotate now" of a run goes through the single rotation's path
+//! ([`super::rotate::start_planned`]): its lock, its record, its pre-send check with the count
+//! the plan showed, its reconciliation. The run only decides which key goes next: each scope has
+//! a few workers that claim keys one at a time ([`Run::claim`]), so a key is taken once; the
+//! scope's limiter paces the requests to the quota (docs/kms.md §4.1).
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::super::answer::Slot;
+use super::super::dom;
+use super::super::state::{App, BulkAnswer, KmsClient, NoticeKind};
+use super::{compliance, rotate, settings};
+use crate::aws::error::ErrorKind;
+use crate::aws::retry::{self, ErrorClass};
+use crate::console::bulk::plan::{plan, Action, Plan, Request};
+use crate::console::bulk::run::{
+    apply_setting, setting_of, verify_setting, ItemState, Run, RunState, THROTTLED_ROUNDS,
+};
+use crate::console::cli::CliTarget;
+use crate::console::fleet::RowKey;
+use crate::console::policy::Outcome;
+use crate::console::rotation::{
+    activity, Activity, Gate, Refusal, RotateFailure, RotateOutcome, RotateUpdate,
+};
+use crate::console::scope::ScopeId;
+
+/// sessionStorage key of the run (account, Region, key id and outcome text; no credential).
+const RUN_KEY: &str = "keyturn.bulk";
+
+/// Workers per scope: enough to keep the quota busy while each key's reads are answered.
+fn workers_for(action: Action) -> usize {
+    match action {
+        Action::RotateNow | Action::DisableAuto => 3,
+        Action::EnableAuto | Action::SetPeriod => 6,
+    }
+}
+
+fn now_ms() -> u64 {
+    (crate::aws::limiter::seconds(dom::now()) * 1000.0) as u64
+}
+
+// ---------------------------------------------------------------------------------------------
+// Selection
+
+pub fn set_selected(app: App, key: RowKey, on: bool) {
+    app.selection.update(|s| s.set(key, on));
+}
+
+/// "Select all shown": `shown` is every key the filter shows, on every page.
+pub fn toggle_all_shown(app: App, shown: &[RowKey]) {
+    app.selection.update(|s| s.toggle_all(shown));
+}
+
+pub fn clear_selection(app: App) {
+    app.selection.update(|s| s.clear());
+}
+
+/// From the compliance card: select every listed key that fails the policy.
+pub fn select_failing(app: App) {
+    let failing: Vec<RowKey> = app.verdicts.with_untracked(|v| {
+        app.fleet.with_untracked(|f| {
+            crate::console::filter::listed_refs(f)
+                .filter(|at| v.at(*at).is_some_and(|v| v.outcome == Outcome::Fail))
+                .filter_map(|at| at.key(f))
+                .collect()
+        })
+    });
+    let n = failing.len();
+    app.selection.update(|s| s.extend(failing));
+    app.notify(
+        NoticeKind::Success,
+        format!(
+            "Selected {n} failing key{}: choose an action above the table and make a plan.",
+            if n == 1 { "" } else { "s" }
+        ),
+    );
+    dom::reveal("bulk-bar");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plan
+
+/// This console is rotating the key or does not know its last rotation's outcome.
+fn busy(app: App) -> impl Fn(&RowKey) -> bool {
+    let recorded = rotate::recorded_lock_names();
+    move |k: &RowKey| {
+        let flow_busy = app
+            .flows
+            .with_untracked(|m| activity(None, m.get(&k.key())) != Activity::Idle);
+        flow_busy
+            || recorded.contains(&super::super::locks::name(
+                &k.scope.account,
+                &k.scope.region,
+                &k.key_id,
+            ))
+    }
+}
+
+/// "Plan": decide for every selected key. Err: the period's message.
+pub fn make_plan(app: App, action: Action, period: &str) -> Result<(), String> {
+    let request = Request::new(action, period).map_err(|e| e.to_string())?;
+    let p = app.selection.with_untracked(|s| {
+        app.fleet
+            .with_untracked(|f| plan(f, s.iter(), &request, busy(app)))
+    });
+    app.bulk_plan.set(Some(p));
+    dom::reveal("bulk-plan-view");
+    Ok(())
+}
+
+pub fn close_plan(app: App) {
+    app.bulk_plan.set(None);
+}
+
+/// The plan as a shell script, with each scope's endpoint settings.
+pub fn script(app: App, p: &Plan) -> String {
+    let made = crate::console::format::iso(crate::aws::kms::Timestamp(
+        crate::aws::limiter::seconds(dom::now()),
+    ));
+    p.script(
+        |scope| {
+            app.endpoint_for(&scope.region)
+                .map(|e| CliTarget::from(&e))
+                .unwrap_or_else(|| CliTarget::new(scope.region.clone(), None))
+        },
+        &made,
+    )
+}
+
+pub fn copy_script(app: App, text: String) {
+    settings::copy_with_notice(app, text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run
+
+fn save_now(app: App) {
+    app.bulk_rt.update_value(|rt| rt.save_due = false);
+    match app
+        .bulk_run
+        .with_untracked(|r| r.as_ref().map(Run::to_json))
+    {
+        Some(json) => {
+            dom::session_set(RUN_KEY, &json);
+        }
+        None => dom::session_remove(RUN_KEY),
+    }
+}
+
+/// Keep the run in sessionStorage: at once when a rotation's state changed (a reload must
+/// find it), within a quarter second for settings (idempotent: a lag only re-reads).
+fn save(app: App, urgent: bool) {
+    if urgent {
+        return save_now(app);
+    }
+    let due = app
+        .bulk_rt
+        .try_update_value(|rt| std::mem::replace(&mut rt.save_due, true))
+        .unwrap_or(true);
+    if !due {
+        set_timeout(move || save_now(app), Duration::from_millis(250));
+    }
+}
+
+fn update_run(app: App, urgent: bool, f: impl FnOnce(&mut Run)) {
+    app.bulk_run.update(|r| {
+        if let Some(r) = r.as_mut() {
+            f(r);
+        }
+    });
+    save(app, urgent);
+}
+
+/// At start-up: a run kept from before a reload, paused (nothing is sent before Resume).
+pub fn restore(app: App) {
+    if let Some(run) = dom::session_get(RUN_KEY).and_then(|t| Run::restore(&t)) {
+        app.bulk_run.set(Some(run));
+    }
+}
+
+/// "Run" (after the typed count, when asked): start the plan on screen.
+pub fn run(app: App, typed: &str) -> Result<(), String> {
+    let Some(p) = app.bulk_plan.get_untracked() else {
+        return Err("Make a plan first.".to_string());
+    };
+    if !p.confirmed_by(typed) {
+        return Err(format!(
+            "Type {} (the number of keys to rotate) to confirm.",
+            p.sends()
+        ));
+    }
+    if app.rotation_token().is_none() {
+        return Err("Connect first.".to_string());
+    }
+    if app
+        .bulk_run
+        .with_untracked(|r| r.as_ref().is_some_and(|r| !r.is_over()))
+    {
+        return Err("Another bulk run is not finished: cancel it or let it finish first.".into());
+    }
+    app.bulk_run.set(Some(Run::start(
+        &p,
+        now_ms(),
+        app.quota_share.get_untracked(),
+    )));
+    app.bulk_plan.set(None);
+    save(app, true);
+    spawn_workers(app);
+    dom::reveal("bulk-run-view");
+    Ok(())
+}
+
+pub fn pause(app: App) {
+    update_run(app, true, Run::pause);
+}
+
+pub fn cancel(app: App) {
+    update_run(app, true, |r| r.cancel(now_ms()));
+}
+
+/// Resume a paused run (also one restored after a reload, once connected again).
+pub fn resume(app: App) {
+    if app.rotation_token().is_none() {
+        app.show_error_text("Connect again to resume the bulk run.");
+        return;
+    }
+    let restored = app
+        .bulk_run
+        .with_untracked(|r| r.as_ref().is_some_and(|r| r.restored));
+    if restored {
+        resolve_restored(app);
+    }
+    update_run(app, true, |r| r.resume(now_ms()));
+    spawn_workers(app);
+}
+
+/// Forget a run that is over (its results stay in the export until then).
+pub fn dismiss(app: App) {
+    if app
+        .bulk_run
+        .with_untracked(|r| r.as_ref().is_some_and(Run::is_over))
+    {
+        app.bulk_run.set(None);
+        save(app, true);
+    }
+}
+
+/// "Retry the failed": a new plan of the same action over the failed keys, from fresh state.
+pub fn retry_failed(app: App) {
+    let Some((keys, request)) = app
+        .bulk_run
+        .with_untracked(|r| r.as_ref().map(|r| (r.failed_keys(), r.request.clone())))
+    else {
+        return;
+    };
+    app.selection.update(|s| {
+        s.clear();
+        s.extend(keys);
+    });
+    let p = app.selection.with_untracked(|s| {
+        app.fleet
+            .with_untracked(|f| plan(f, s.iter(), &request, busy(app)))
+    });
+    app.bulk_plan.set(Some(p));
+    dom::reveal("bulk-plan-view");
+}
+
+pub fn download(app: App, json: bool) {
+    let now = crate::aws::limiter::seconds(dom::now());
+    let Some((name, mime, text)) = app.bulk_run.with_untracked(|r| {
+        r.as_ref().map(|r| {
+            if json {
+                (r.file_name(now, "json"), "application/json", r.json(now))
+            } else {
+                (r.file_name(now, "csv"), "text/csv;charset=utf-8", r.csv())
+            }
+        })
+    }) else {
+        return;
+    };
+    compliance::save_file(app, &name, mime, &text);
+}
+
+/// After a reload, before sending again: keys that were on their way.
+/// - "Rotate now": a key with a rotation record is being reconciled from KMS's history (its
+///   outcome arrives through [`rotation_update`]); one without never left (the record is
+///   written before the request), so it is pending again. Either way the pre-send check
+///   compares KMS's count with the plan's, so a rotation that did happen is never repeated.
+/// - Settings: the status is read; the change showing is done, else failed ("retry is safe").
+fn resolve_restored(app: App) {
+    let Some(run) = app.bulk_run.get_untracked() else {
+        return;
+    };
+    let rotate_now = run.action() == Action::RotateNow;
+    let setting = setting_of(&run.request);
+    for (i, item) in run.items.iter().enumerate() {
+        let recorded = rotate::recorded(&item.scope(), &item.key_id);
+        match (&item.state, rotate_now) {
+            (ItemState::Sending | ItemState::Pending, true) if recorded => {
+                update_run(app, true, |r| {
+                    r.settle(i, ItemState::Sending, false, now_ms())
+                });
+            }
+            (ItemState::Sending, true) => update_run(app, true, |r| r.release(i, now_ms())),
+            (ItemState::Sending, false) => {
+                let Some(client) = client_for(app, &item.scope()) else {
+                    continue;
+                };
+                let key_id = item.key_id.clone();
+                let scope = item.scope();
+                spawn_local(async move {
+                    let cause = crate::aws::error::AwsError::from(ErrorKind::Aborted);
+                    let (state, status) = verify_setting(&client, &key_id, &setting, &cause).await;
+                    apply_status(app, &scope, &key_id, status);
+                    update_run(app, false, |r| r.settle(i, state, false, now_ms()));
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A client of `scope` for a run's settings: the rotations' transport (a scope reload does not
+/// abort it) and the scope's limiters.
+fn client_for(app: App, scope: &ScopeId) -> Option<KmsClient> {
+    let creds = app.credentials_for(&scope.account)?;
+    let endpoint = app.endpoint_for(&scope.region)?;
+    let root = app.rotation_transport.get_value();
+    let client = app.logged_client(&root, creds, endpoint, Some(scope));
+    client.set_clock_offset_ms(app.clock_offset_ms());
+    Some(client)
+}
+
+fn apply_status(
+    app: App,
+    scope: &ScopeId,
+    key_id: &str,
+    status: Option<crate::console::eligibility::RotationStatus>,
+) {
+    if let Some(s) = status {
+        app.fleet.update(|f| {
+            if let Some(e) = f.scope_mut(scope) {
+                e.inventory.set_status(key_id, s);
+            }
+        });
+    }
+}
+
+/// Start the missing workers of every scope with keys to send.
+fn spawn_workers(app: App) {
+    let Some((id, action, scopes)) = app.bulk_run.with_untracked(|r| {
+        r.as_ref()
+            .map(|r| (r.started_ms, r.action(), r.scopes_to_send()))
+    }) else {
+        return;
+    };
+    for scope in scopes {
+        let alive = app
+            .bulk_rt
+            .with_value(|rt| rt.workers.get(&scope).copied().unwrap_or(0));
+        for _ in alive..workers_for(action) {
+            app.bulk_rt
+                .update_value(|rt| *rt.workers.entry(scope.clone()).or_insert(0) += 1);
+            let scope = scope.clone();
+            spawn_local(async move {
+                worker(app, id, &scope).await;
+                app.bulk_rt.update_value(|rt| {
+                    if let Some(n) = rt.workers.get_mut(&scope) {
+                        *n = n.saturating_sub(1);
+                    }
+                });
+            });
+        }
+    }
+}
+
+/// The run `id` is on screen and running.
+fn running(app: App, id: u64) -> bool {
+    app.bulk_run.with_untracked(|r| {
+        r.as_ref()
+            .is_some_and(|r| r.started_ms == id && r.state == RunState::Running)
+    })
+}
+
+/// One worker of one scope: take the next key, send it, until none is left or the run stops.
+async fn worker(app: App, id: u64, scope: &ScopeId) {
+    loop {
+        if app.rotation_token().is_none() {
+            // The session ended: the run waits for a new connection and Resume.
+            update_run(app, true, Run::pause);
+            return;
+        }
+        if !running(app, id) {
+            return;
+        }
+        let mut claimed = None;
+        update_run(app, true, |r| claimed = r.claim(scope));
+        let Some(i) = claimed else { return };
+        let Some((item, request)) = app
+            .bulk_run
+            .with_untracked(|r| r.as_ref().map(|r| (r.items[i].clone(), r.request.clone())))
+        else {
+            return;
+        };
+        if request.action == Action::RotateNow {
+            rotate_item(app, id, i, item.row_key(), item.used).await;
+        } else {
+            setting_item(app, id, i, scope, &item.key_id, &request).await;
+        }
+    }
+}
+
+async fn setting_item(
+    app: App,
+    id: u64,
+    i: usize,
+    scope: &ScopeId,
+    key_id: &str,
+    request: &Request,
+) {
+    let Some(client) = client_for(app, scope) else {
+        update_run(app, true, |r| {
+            r.settle(
+                i,
+                ItemState::Failed(
+                    "Not connected to this key's account: nothing was sent.".to_string(),
+                ),
+                false,
+                now_ms(),
+            )
+        });
+        return;
+    };
+    match apply_setting(&client, key_id, request, || running(app, id)).await {
+        None => update_run(app, true, |r| r.release(i, now_ms())),
+        Some((state, status)) => {
+            apply_status(app, scope, key_id, status);
+            update_run(app, false, |r| r.settle(i, state, false, now_ms()));
+        }
+    }
+}
+
+/// One key's "Rotate now" through the single rotation's path; returns once KMS answered (the
+/// rotation is then followed, or reconciled, in the background like any other).
+async fn rotate_item(app: App, id: u64, i: usize, key: RowKey, used: Option<u32>) {
+    let mut wait = Duration::from_secs(2);
+    for round in 0..=THROTTLED_ROUNDS {
+        if round > 0 {
+            gloo_timers::future::sleep(wait).await;
+            wait *= 2;
+        }
+        let gate = Gate::new(move || running(app, id));
+        let started = match rotate::start_planned(app, key.clone(), used, gate) {
+            Ok(f) => f,
+            Err(sentence) => {
+                update_run(app, true, |r| {
+                    r.settle(i, ItemState::Skipped(sentence), false, now_ms())
+                });
+                return;
+            }
+        };
+        let slot = Slot::new();
+        let fk = key.key();
+        app.bulk_rt.update_value(|rt| {
+            rt.waiters.insert(fk.clone(), Rc::clone(&slot));
+            rt.started.insert(fk.clone());
+        });
+        let answer_slot = Rc::clone(&slot);
+        let done_key = fk.clone();
+        spawn_local(async move {
+            let outcome = started.await;
+            app.bulk_rt.update_value(|rt| {
+                rt.started.remove(&done_key);
+            });
+            // The session ended under it (no update was reported): the run waits.
+            if outcome == RotateOutcome::Cancelled {
+                answer_slot.give(BulkAnswer::Released);
+            }
+        });
+        let answer = slot.wait().await;
+        app.bulk_rt.update_value(|rt| {
+            rt.waiters.remove(&fk);
+        });
+        match answer {
+            BulkAnswer::Settled => return,
+            BulkAnswer::Released => {
+                update_run(app, true, |r| r.release(i, now_ms()));
+                return;
+            }
+            BulkAnswer::Throttled => continue,
+        }
+    }
+    update_run(app, true, |r| {
+        r.settle(
+            i,
+            ItemState::Failed(
+                "Still throttled after several rounds of waiting: nothing was sent. Retry the \
+                 failed keys when the account is quieter."
+                    .to_string(),
+            ),
+            false,
+            now_ms(),
+        )
+    });
+}
+
+/// A run's rotation started here ([`rotate_item`]) and still running: its outcome is told in
+/// the run's results, not in a banner per key.
+pub fn speaks_for(app: App, key: &RowKey) -> bool {
+    app.bulk_rt.with_value(|rt| rt.started.contains(&key.key()))
+}
+
+/// Every rotation update of every key (ui/actions/rotate.rs `on_update`): when the run waits
+/// for that key, its item follows the outcome, and its worker is told to go on.
+pub fn rotation_update(app: App, scope: &ScopeId, key_id: &str, u: &RotateUpdate) {
+    let Some(i) = app.bulk_run.with_untracked(|r| {
+        r.as_ref()
+            .and_then(|r| r.find(scope, key_id).filter(|i| r.awaits(*i)))
+    }) else {
+        return;
+    };
+    let fk = RowKey::new(scope.clone(), key_id).key();
+    let waiter = app.bulk_rt.with_value(|rt| rt.waiters.get(&fk).cloned());
+    let tell = |a: BulkAnswer| {
+        if let Some(w) = &waiter {
+            w.give(a);
+        }
+    };
+    let settle = |state: ItemState, following: bool| {
+        update_run(app, true, |r| r.settle(i, state, following, now_ms()));
+        tell(BulkAnswer::Settled);
+    };
+    match u {
+        RotateUpdate::Sent => settle(
+            ItemState::Done("KMS accepted the rotation; it is in progress.".to_string()),
+            true,
+        ),
+        RotateUpdate::Reconciling { cause, .. } => settle(
+            ItemState::Unknown(format!(
+                "No clear answer ({}): reading KMS's rotation status and history to find out \
+                 whether it was applied. It is never sent again meanwhile.",
+                cause
+                    .code()
+                    .map_or_else(|| cause.kind.to_string(), |c| c.to_string())
+            )),
+            false,
+        ),
+        RotateUpdate::Finished(outcome) => match outcome {
+            RotateOutcome::Completed => settle(
+                ItemState::Done("Rotated: the new key material is in the history.".to_string()),
+                false,
+            ),
+            RotateOutcome::Unknown(u) => settle(ItemState::Unknown(u.sentence()), false),
+            RotateOutcome::Failed(RotateFailure::Refused(Refusal::Stopped)) => {
+                tell(BulkAnswer::Released)
+            }
+            RotateOutcome::Failed(f @ RotateFailure::Rejected(e))
+                if retry::classify(e) == ErrorClass::Throttling && waiter.is_some() =>
+            {
+                let _ = f;
+                tell(BulkAnswer::Throttled)
+            }
+            RotateOutcome::Failed(f @ RotateFailure::Refused(r))
+                if !matches!(r, Refusal::CouldNotCheck(_)) =>
+            {
+                settle(ItemState::Skipped(f.sentence()), false)
+            }
+            RotateOutcome::Failed(f) => settle(ItemState::Failed(f.sentence()), false),
+            RotateOutcome::Cancelled => tell(BulkAnswer::Released),
+        },
+        RotateUpdate::Sending(_) | RotateUpdate::Status(_) | RotateUpdate::Rotations(_) => {}
+    }
+}
