@@ -356,21 +356,21 @@ impl Plan {
     pub fn per_scope(&self) -> Vec<ScopeLine> {
         let mut out: Vec<ScopeLine> = Vec::new();
         for r in &self.rows {
-            let line = match out.iter_mut().find(|l| l.scope == r.key.scope) {
-                Some(l) => l,
+            let at = match out.iter().position(|l| l.scope == r.key.scope) {
+                Some(at) => at,
                 None => {
                     out.push(ScopeLine {
                         scope: r.key.scope.clone(),
                         sends: 0,
                         skips: 0,
                     });
-                    out.last_mut().expect("just pushed")
+                    out.len() - 1
                 }
             };
             if r.sends() {
-                line.sends += 1;
+                out[at].sends += 1;
             } else {
-                line.skips += 1;
+                out[at].skips += 1;
             }
         }
         out

@@ -106,13 +106,18 @@ fn busy(app: App) -> impl Fn(&RowKey) -> bool {
 /// "Plan": decide for every selected key. Err: the period's message.
 pub fn make_plan(app: App, action: Action, period: &str) -> Result<(), String> {
     let request = Request::new(action, period).map_err(|e| e.to_string())?;
+    show_plan(app, &request);
+    Ok(())
+}
+
+/// Plan `request` over the selection and show it.
+fn show_plan(app: App, request: &Request) {
     let p = app.selection.with_untracked(|s| {
         app.fleet
-            .with_untracked(|f| plan(f, s.iter(), &request, busy(app)))
+            .with_untracked(|f| plan(f, s.iter(), request, busy(app)))
     });
     app.bulk_plan.set(Some(p));
     dom::reveal("bulk-plan-view");
-    Ok(())
 }
 
 pub fn close_plan(app: App) {
@@ -264,12 +269,7 @@ pub fn retry_failed(app: App) {
         s.clear();
         s.extend(keys);
     });
-    let p = app.selection.with_untracked(|s| {
-        app.fleet
-            .with_untracked(|f| plan(f, s.iter(), &request, busy(app)))
-    });
-    app.bulk_plan.set(Some(p));
-    dom::reveal("bulk-plan-view");
+    show_plan(app, &request);
 }
 
 pub fn download(app: App, json: bool) {
