@@ -10,12 +10,11 @@
 // support/exports.py (RFC 4180 and the §6 columns for the CSV, support/export-schema.json for the
 // JSON). The describe "compliance at scale" reads its 1,244 keys with `verdicts.py --boto3` (the
 // same reads made with the CLI's botocore in-process, judged by the same code).
-import { expect, Locator, Page, test, TestInfo } from '@playwright/test';
-import { execFile } from 'node:child_process';
+import { expect, Locator, Page, test } from '@playwright/test';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
+import { download, parseExport, runPython } from './support/files';
 import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, assumeRole, memberRoleArn, sessionEnv } from './support/fleet';
 import {
   awsCli,
@@ -25,8 +24,6 @@ import {
   credentialStringsOf,
   peerRequests,
   peerUrl,
-  PYTHON,
-  REPO_ROOT,
   resetPeer,
   StsCredentials,
 } from './support/peer';
@@ -44,7 +41,6 @@ import {
   wholeNumber,
 } from './support/ui';
 
-const execFileAsync = promisify(execFile);
 const EAST = 'us-east-1';
 const WEST = 'us-west-2';
 const REGIONS = [EAST, WEST];
@@ -114,21 +110,6 @@ const ORACLE_SPEC = [
   { account: ACCOUNT_C, role_arn: memberRoleArn(ACCOUNT_C), regions: REGIONS },
 ];
 
-
-async function runPython(script: string, args: string[], env: NodeJS.ProcessEnv, timeout: number): Promise<string> {
-  try {
-    const { stdout } = await execFileAsync(PYTHON, [path.join(__dirname, 'support', script), ...args], {
-      cwd: REPO_ROOT,
-      timeout,
-      maxBuffer: 64 * 1024 * 1024,
-      env,
-    });
-    return stdout;
-  } catch (error) {
-    const e = error as { stderr?: string; message: string };
-    throw new Error(`${script} ${args[0]} failed: ${e.stderr || e.message}`);
-  }
-}
 
 /**
  * verdicts.py under `policy` at `now` (epoch seconds, default now); reads from `cache` when it
@@ -289,15 +270,6 @@ async function setPolicyNumber(page: Page, testId: string, value: string): Promi
   await expect(input).toHaveValue(value);
 }
 
-/** Clicks a test id and saves the download it starts under the test's output directory. */
-async function download(page: Page, testId: string, testInfo: TestInfo): Promise<{ file: string; name: string; text: string }> {
-  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByTestId(testId).click()]);
-  const name = dl.suggestedFilename();
-  const file = testInfo.outputPath(name);
-  await dl.saveAs(file);
-  return { file, name, text: fs.readFileSync(file, 'utf8') };
-}
-
 type CsvRow = Record<(typeof CSV_COLUMNS)[number], string>;
 
 interface JsonExport {
@@ -327,10 +299,6 @@ interface JsonExport {
     Verdict: string;
     Reasons: string[];
   }[];
-}
-
-async function parseExport<T>(kind: 'csv' | 'json', file: string): Promise<T> {
-  return JSON.parse(await runPython('exports.py', [kind, file], { PATH: process.env.PATH, HOME: process.env.HOME }, 60_000)) as T;
 }
 
 /** §6: a CSV field that starts like a formula gets a leading '. */

@@ -115,6 +115,9 @@ struct Spec<'a> {
     secret_response: bool,
     /// The serialised request; Err (the serialiser's reason) when it could not be built.
     body: Result<Vec<u8>, String>,
+    /// Asked right before each attempt leaves (after the limiter's wait): "no" ends the call
+    /// with [`ErrorKind::Stopped`]. docs/bulk.md §3.
+    gate: Option<&'a dyn Fn() -> bool>,
 }
 
 /// The one rule for following `NextMarker`, used by every paged read (the inventory loader's
@@ -255,6 +258,16 @@ impl<T: Transport> Client<T> {
 
     /// Send any KMS operation: serialise, resolve the endpoint, sign, send, retry, decode.
     pub async fn call<O: Operation>(&self, op: &O) -> Result<O::Output, AwsError> {
+        self.call_while(op, None).await
+    }
+
+    /// [`Client::call`], asking `gate` before each attempt (the first and every retry) whether
+    /// it may still leave: a bulk run's pause stops the next attempt, never one on its way.
+    pub async fn call_while<O: Operation>(
+        &self,
+        op: &O,
+        gate: Option<&dyn Fn() -> bool>,
+    ) -> Result<O::Output, AwsError> {
         let spec = Spec {
             operation: ApiOperation::new(O::SERVICE, O::NAME),
             idempotent: O::IDEMPOTENT,
@@ -268,6 +281,7 @@ impl<T: Transport> Client<T> {
             ],
             secret_response: false,
             body: kms::request_body(op).map_err(|e| e.to_string()),
+            gate,
         };
         self.execute(&spec, |body| {
             kms::decode_output(body).map_err(|e| e.to_string())
@@ -285,6 +299,7 @@ impl<T: Transport> Client<T> {
             headers,
             secret_response: false,
             body: Ok(body),
+            gate: None,
         };
         self.execute(&spec, sts::decode_caller_identity).await
     }
@@ -301,6 +316,7 @@ impl<T: Transport> Client<T> {
             headers,
             secret_response: true,
             body: Ok(body),
+            gate: None,
         };
         self.execute(&spec, sts::decode_assume_role).await
     }
@@ -372,6 +388,9 @@ impl<T: Transport> Client<T> {
                 if wait > 0.0 {
                     self.transport.sleep(Duration::from_secs_f64(wait)).await;
                 }
+            }
+            if spec.gate.is_some_and(|open| !open()) {
+                return Err(ErrorKind::Stopped.into());
             }
             let started = self.transport.now();
             let mut req = HttpRequest {

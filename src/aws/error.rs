@@ -244,6 +244,10 @@ pub enum ErrorKind {
     /// Cancelled by the console (disconnect, region switch).
     #[error("the request was cancelled")]
     Aborted,
+    /// The caller's gate closed (a bulk run paused or cancelled) before this attempt left:
+    /// nothing was sent by it, and no earlier attempt of the call was acted on.
+    #[error("stopped before the request was sent")]
+    Stopped,
     /// A success status whose body does not have the expected shape.
     #[error("could not read the response: {detail}")]
     Decode {
@@ -429,6 +433,7 @@ impl AwsError {
                 format!("{op} got no answer in time. Check your connection and try again.")
             }
             ErrorKind::Aborted => format!("{op} was cancelled."),
+            ErrorKind::Stopped => format!("{op} was stopped before it was sent."),
             ErrorKind::Decode { detail, .. } => {
                 let service = self.operation.map_or("an AWS service".to_string(), |o| {
                     format!("AWS {}", o.service)

@@ -165,19 +165,26 @@ pub async fn save_automatic_rotation<T: Transport>(
     client: &Client<T>,
     key_id: &str,
     setting: AutoSetting,
+    gate: Option<&dyn Fn() -> bool>,
 ) -> Result<RotationStatus, SaveError> {
     let sent = if setting.enabled {
         client
-            .call(&EnableKeyRotation {
-                key_id: key_id.to_string(),
-                rotation_period_in_days: Some(setting.period_days),
-            })
+            .call_while(
+                &EnableKeyRotation {
+                    key_id: key_id.to_string(),
+                    rotation_period_in_days: Some(setting.period_days),
+                },
+                gate,
+            )
             .await
     } else {
         client
-            .call(&DisableKeyRotation {
-                key_id: key_id.to_string(),
-            })
+            .call_while(
+                &DisableKeyRotation {
+                    key_id: key_id.to_string(),
+                },
+                gate,
+            )
             .await
     };
     if let Err(error) = sent {
@@ -929,7 +936,18 @@ pub async fn rotate<T: Transport, F: FnMut(RotateUpdate)>(
         accepted: false,
     };
     report(RotateUpdate::Sending(pending.clone()));
-    let sent = client.call(&RotateKeyOnDemand::new(&key_id)).await;
+    // The gate is asked again before each attempt: the limiter's wait or a throttled attempt
+    // can outlast a pause (docs/bulk.md §3). Stopped means no attempt was acted on.
+    let open = gate.as_ref().map(|g| move || g.open());
+    let sent = client
+        .call_while(
+            &RotateKeyOnDemand::new(&key_id),
+            open.as_ref().map(|f| f as &dyn Fn() -> bool),
+        )
+        .await;
+    if matches!(&sent, Err(e) if e.kind == ErrorKind::Stopped) {
+        return refuse(Refusal::Stopped, &mut report);
+    }
     let acted = match &sent {
         Ok(_) => Acted::Yes,
         Err(e) => retry::acted(e),
@@ -1281,6 +1299,7 @@ mod tests {
                 enabled: true,
                 period_days: 180,
             },
+            None,
         ));
         let s = s.expect("saved");
         assert!(s.key_rotation_enabled);
@@ -1306,6 +1325,7 @@ mod tests {
                 enabled: false,
                 period_days: 365,
             },
+            None,
         ));
         assert_eq!(s.map(|s| s.key_rotation_enabled), Ok(false));
         assert_eq!(t.count("GetKeyRotationStatus"), 1);
@@ -1323,6 +1343,7 @@ mod tests {
                 enabled: true,
                 period_days: 365,
             },
+            None,
         ))
         .unwrap_err();
         assert!(matches!(
@@ -1355,6 +1376,7 @@ mod tests {
                 enabled: false,
                 period_days: 365,
             },
+            None,
         ))
         .unwrap_err();
         assert_eq!(e.error().code(), Some(&ErrorCode::DisabledException));
@@ -1375,6 +1397,7 @@ mod tests {
                 enabled: true,
                 period_days: 200,
             },
+            None,
         ));
         assert_eq!(s.map(|s| s.rotation_period_in_days), Ok(Some(365)));
         assert_eq!(c.transport().count("GetKeyRotationStatus"), 3);
@@ -1394,6 +1417,7 @@ mod tests {
                 enabled: true,
                 period_days: 200,
             },
+            None,
         ))
         .unwrap_err();
         assert!(matches!(e, SaveError::SavedButUnread(_)));
@@ -1741,6 +1765,44 @@ mod tests {
         assert!(outcome.sent_nothing());
         assert_eq!(t.count("RotateKeyOnDemand"), 0);
         assert!(flow.button_enabled(true, Activity::Idle));
+    }
+
+    #[test]
+    fn a_gate_closed_while_the_request_is_throttled_stops_its_retry() {
+        let c = client();
+        let t = c.transport();
+        idle_before_sending(t, 3);
+        t.always(
+            "RotateKeyOnDemand",
+            None,
+            Reply::Err("ThrottlingException", 400),
+        );
+        let open = std::rc::Rc::new(std::cell::Cell::new(true));
+        let mut flow = RotateFlow::new(K);
+        assert!(flow.open(true, Activity::Idle));
+        let gate_open = std::rc::Rc::clone(&open);
+        let ticket = flow
+            .confirm(Some(3))
+            .unwrap()
+            .with_gate(Gate::new(move || gate_open.get()));
+        // Paused while the first attempt is on its way: it finishes, no retry leaves.
+        t.on_send.replace(Some(Box::new(move |op, _| {
+            if op == "RotateKeyOnDemand" {
+                open.set(false);
+            }
+        })));
+        let outcome = block_on(rotate(
+            &c,
+            ticket,
+            &CancelToken::never(),
+            &PollPolicy::default(),
+            |u| flow.apply(&u),
+        ));
+        assert_eq!(
+            rejected(&outcome),
+            Some(&RotateFailure::Refused(Refusal::Stopped))
+        );
+        assert_eq!(t.count("RotateKeyOnDemand"), 1);
     }
 
     #[test]

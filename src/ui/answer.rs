@@ -9,6 +9,7 @@ use std::task::{Context, Poll, Waker};
 
 pub struct Slot<T> {
     value: Cell<Option<T>>,
+    given: Cell<bool>,
     waker: RefCell<Option<Waker>>,
 }
 
@@ -16,16 +17,26 @@ impl<T> Slot<T> {
     pub fn new() -> Rc<Self> {
         Rc::new(Slot {
             value: Cell::new(None),
+            given: Cell::new(false),
             waker: RefCell::new(None),
         })
     }
 
-    /// Give the answer (a later one replaces one not yet taken) and wake the waiting task.
+    /// Give the answer and wake the waiting task. The first answer wins; later ones are
+    /// ignored (a fallback given when a task ends cannot undo a real one).
     pub fn give(&self, value: T) {
+        if self.given.replace(true) {
+            return;
+        }
         self.value.set(Some(value));
         if let Some(w) = self.waker.borrow_mut().take() {
             w.wake();
         }
+    }
+
+    /// An answer was given (taken or not).
+    pub fn given(&self) -> bool {
+        self.given.get()
     }
 
     /// Wait for the answer.

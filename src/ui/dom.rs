@@ -32,6 +32,14 @@ pub fn session_set(key: &str, value: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// sessionStorage can be written now (a probe item, removed again): what keeps a send's record.
+pub fn storage_works() -> bool {
+    const PROBE: &str = "keyturn.probe";
+    let ok = session_set(PROBE, "1");
+    session_remove(PROBE);
+    ok
+}
+
 pub fn session_remove(key: &str) {
     if let Some(s) = session_storage() {
         let _ = s.remove_item(key);

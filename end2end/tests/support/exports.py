@@ -7,6 +7,10 @@ Usage:
                          byte-order mark, the header of §6 in order, 20 fields on every line, and
                          no field starting with = + - @ TAB or CR (formula injection: such a value
                          gets a leading '). Prints a JSON list of row dicts (Python's csv module).
+  exports.py results-csv FILE
+                         the same checks for a bulk run's results (docs/bulk.md §5): its nine
+                         columns (account, region, key_id, key_arn, label, action, sent, outcome,
+                         detail) in order. Prints a JSON list of row dicts.
   exports.py json FILE   validates against export-schema.json (JSON Schema 2020-12); prints the
                          document.
 
@@ -26,6 +30,7 @@ COLUMNS = [
     "on_demand_used", "on_demand_remaining", "last_rotation", "material_age_days", "verdict",
     "reasons",
 ]
+RESULT_COLUMNS = ["account", "region", "key_id", "key_arn", "label", "action", "sent", "outcome", "detail"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SCHEMA = Path(__file__).with_name("export-schema.json")
 
@@ -93,7 +98,7 @@ def strict_records(text: str) -> list[list[str]]:
     return records
 
 
-def check_csv(path: Path) -> list[dict]:
+def check_csv(path: Path, columns: list[str] = COLUMNS) -> list[dict]:
     raw = path.read_bytes()
     if raw.startswith(b"\xef\xbb\xbf"):
         fail("the CSV starts with a UTF-8 byte-order mark")
@@ -104,12 +109,12 @@ def check_csv(path: Path) -> list[dict]:
     if not text:
         fail("the CSV is empty")
     records = strict_records(text)
-    if records[0] != COLUMNS:
-        fail(f"the header is {records[0]}, not {COLUMNS}")
+    if records[0] != columns:
+        fail(f"the header is {records[0]}, not {columns}")
     for number, record in enumerate(records[1:], start=2):
-        if len(record) != len(COLUMNS):
-            fail(f"record {number} has {len(record)} fields, not {len(COLUMNS)}: {record}")
-        for name, value in zip(COLUMNS, record):
+        if len(record) != len(columns):
+            fail(f"record {number} has {len(record)} fields, not {len(columns)}: {record}")
+        for name, value in zip(columns, record):
             if value.startswith(FORMULA_STARTS):
                 fail(f"record {number}, {name}: {value!r} starts like a formula (no leading ')")
 
@@ -145,12 +150,16 @@ def check_json(path: Path) -> dict:
 
 
 def main() -> None:
-    if len(sys.argv) != 3 or sys.argv[1] not in ("csv", "json"):
+    if len(sys.argv) != 3 or sys.argv[1] not in ("csv", "results-csv", "json"):
         fail(__doc__.strip())
     path = Path(sys.argv[2])
     if not path.is_file():
         fail(f"no file {path}")
-    out = check_csv(path) if sys.argv[1] == "csv" else check_json(path)
+    kind = sys.argv[1]
+    if kind == "json":
+        out = check_json(path)
+    else:
+        out = check_csv(path, RESULT_COLUMNS if kind == "results-csv" else COLUMNS)
     json.dump(out, sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
 

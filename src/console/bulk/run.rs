@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::aws::client::Client;
-use crate::aws::error::{AwsError, ErrorCode};
+use crate::aws::error::{AwsError, ErrorCode, ErrorKind};
 use crate::aws::kms::GetKeyRotationStatus;
 use crate::aws::retry::{self, Acted, ErrorClass};
 use crate::aws::transport::Transport;
@@ -16,7 +16,10 @@ use crate::console::bulk::plan::{Action, Decision, Plan, Request};
 use crate::console::eligibility::RotationStatus;
 use crate::console::export::{csv_line, file_name};
 use crate::console::fleet::RowKey;
-use crate::console::rotation::{save_automatic_rotation, AutoSetting, SaveError};
+use crate::console::rotation::{
+    save_automatic_rotation, AutoSetting, Refusal, RotateFailure, RotateOutcome, RotateUpdate,
+    SaveError,
+};
 use crate::console::scope::ScopeId;
 
 /// Where one key of the run is.
@@ -151,6 +154,15 @@ pub struct Run {
 
 /// A paused or cancelled key's sentence.
 pub const CANCELLED: &str = "Not sent: the run was cancelled before this key's turn.";
+
+/// A rotation that may have left before a reload or the end of the session.
+pub const RELOADED_UNKNOWN: &str = "The request may have left before the page reloaded or the \
+     session ended: its outcome is read from KMS's rotation history when this tab connects to \
+     the account again. It is never sent again meanwhile.";
+
+/// A setting on its way when the page reloaded, in a cancelled run.
+const RELOADED_SETTING: &str = "The page reloaded while this request was on its way and its \
+     answer was not seen. Sending it again is safe (it sets a value): retry the failed keys.";
 
 impl Run {
     /// A run of `plan`: its sends pending, its skips already skipped (with their reasons).
@@ -358,13 +370,34 @@ impl Run {
     }
 
     /// A run read back after a reload: paused, so nothing is sent before the user resumes.
-    /// Unreadable storage is no run.
-    pub fn restore(text: &str) -> Option<Run> {
+    /// Unreadable storage is no run. Keys that were on their way are resolved at once, so the
+    /// run never waits for something that will not come (docs/bulk.md §4):
+    /// - "Rotate now" with a rotation record (`recorded`): the request may have left; unknown
+    ///   until the record's reconciliation from KMS's history settles it. Without a record it
+    ///   never left (the record is written before the request): pending again.
+    /// - A setting: pending again (sending it again sets the same value), or, in a cancelled
+    ///   run, failed with "retry is safe".
+    pub fn restore(text: &str, recorded: impl Fn(&Item) -> bool) -> Option<Run> {
         let mut run: Run = serde_json::from_str(text).ok()?;
         if run.state == RunState::Running {
             run.state = RunState::Paused;
         }
         run.restored = true;
+        let rotate_now = run.action() == Action::RotateNow;
+        let cancelled = run.state == RunState::Cancelled;
+        for item in &mut run.items {
+            if item.state != ItemState::Sending {
+                continue;
+            }
+            item.state = match (rotate_now, cancelled) {
+                (true, _) if recorded(item) => ItemState::Unknown(RELOADED_UNKNOWN.to_string()),
+                (_, false) => ItemState::Pending,
+                (true, true) => ItemState::Skipped(CANCELLED.to_string()),
+                (false, true) => ItemState::Failed(RELOADED_SETTING.to_string()),
+            };
+        }
+        let at = run.finished_ms.unwrap_or(run.started_ms);
+        run.check_finished(at);
         Some(run)
     }
 
@@ -372,7 +405,13 @@ impl Run {
     pub fn csv(&self) -> String {
         let mut out = String::new();
         csv_line(&mut out, &RESULT_COLUMNS.map(str::to_string));
+        let sent = self.request.sent_text();
         for i in &self.items {
+            // What was sent: nothing for a key skipped or never reached.
+            let sent = match i.state {
+                ItemState::Pending | ItemState::Skipped(_) => String::new(),
+                _ => sent.clone(),
+            };
             csv_line(
                 &mut out,
                 &[
@@ -382,7 +421,7 @@ impl Run {
                     i.arn.clone().unwrap_or_default(),
                     i.label.clone(),
                     self.request.action.as_str().to_string(),
-                    self.request.sent_text(),
+                    sent,
                     i.state.outcome().to_string(),
                     i.state.text().to_string(),
                 ],
@@ -434,6 +473,77 @@ impl Run {
     }
 }
 
+/// What a rotation update means for the run's item of that key, and for the worker waiting on
+/// it (docs/bulk.md §3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// The item has this outcome (`following`: accepted, completion still followed); the
+    /// worker goes on to the next key.
+    Settle(ItemState, bool),
+    /// Throttled through every attempt, or the pre-send reads were: nothing was done; wait and
+    /// start again.
+    Throttled,
+    /// Nothing was sent (paused, cancelled, or the session ended first): claim it again later.
+    Released,
+    /// Not an outcome (the pre-send reads' results).
+    Nothing,
+}
+
+/// [`Next`] for one update of the key's rotation.
+pub fn next_after(u: &RotateUpdate) -> Next {
+    let throttled = |e: &AwsError| {
+        retry::classify(e) == ErrorClass::Throttling
+            && !matches!(e.code(), Some(ErrorCode::LimitExceededException))
+    };
+    match u {
+        RotateUpdate::Sent => Next::Settle(
+            ItemState::Done("KMS accepted the rotation; it is in progress.".to_string()),
+            true,
+        ),
+        RotateUpdate::Reconciling { cause, .. } => Next::Settle(
+            ItemState::Unknown(format!(
+                "No clear answer ({}): reading KMS's rotation status and history to find out \
+                 whether it was applied. It is never sent again meanwhile.",
+                cause_text(cause)
+            )),
+            false,
+        ),
+        RotateUpdate::Finished(outcome) => match outcome {
+            RotateOutcome::Completed => Next::Settle(
+                ItemState::Done("Rotated: the new key material is in the history.".to_string()),
+                false,
+            ),
+            RotateOutcome::Unknown(u) => Next::Settle(ItemState::Unknown(u.sentence()), false),
+            RotateOutcome::Cancelled
+            | RotateOutcome::Failed(RotateFailure::Refused(Refusal::Stopped)) => Next::Released,
+            RotateOutcome::Failed(
+                RotateFailure::Rejected(e) | RotateFailure::Refused(Refusal::CouldNotCheck(e)),
+            ) if throttled(e) => Next::Throttled,
+            RotateOutcome::Failed(f @ RotateFailure::Refused(r))
+                if !matches!(r, Refusal::CouldNotCheck(_)) =>
+            {
+                Next::Settle(ItemState::Skipped(f.sentence()), false)
+            }
+            RotateOutcome::Failed(f) => Next::Settle(ItemState::Failed(f.sentence()), false),
+        },
+        RotateUpdate::Sending(_) | RotateUpdate::Status(_) | RotateUpdate::Rotations(_) => {
+            Next::Nothing
+        }
+    }
+}
+
+/// [`Next`] when the rotation's driver ended without telling the run (the session ended while it
+/// waited for the lock or for an answer): unknown if its record says the request may have left.
+pub fn next_without_report(outcome: &RotateOutcome, recorded: bool) -> Next {
+    if recorded {
+        return Next::Settle(ItemState::Unknown(RELOADED_UNKNOWN.to_string()), false);
+    }
+    match next_after(&RotateUpdate::Finished(outcome.clone())) {
+        Next::Nothing => Next::Released,
+        n => n,
+    }
+}
+
 /// The results CSV's header, in order.
 pub const RESULT_COLUMNS: [&str; 9] = [
     "account", "region", "key_id", "key_arn", "label", "action", "sent", "outcome", "detail",
@@ -466,7 +576,7 @@ pub async fn apply_setting<T: Transport>(
         if !may_send() {
             return None;
         }
-        match save_automatic_rotation(client, key_id, setting).await {
+        match save_automatic_rotation(client, key_id, setting, Some(&may_send)).await {
             Ok(status) => {
                 let text = if setting.is_reflected_in(&status) {
                     done_text(&setting)
@@ -487,6 +597,8 @@ pub async fn apply_setting<T: Transport>(
                 );
                 return Some((ItemState::Done(text), None));
             }
+            // Paused or cancelled before an attempt left (docs/bulk.md §3).
+            Err(SaveError::Rejected(e)) if e.kind == ErrorKind::Stopped => return None,
             Err(SaveError::Rejected(e)) if retry::classify(&e) == ErrorClass::Throttling => {
                 continue
             }
@@ -684,18 +796,124 @@ mod tests {
         for word in ["Secret", "Token", "AccessKey"] {
             assert!(!json.contains(word), "{json}");
         }
-        let back = Run::restore(&json).unwrap();
+        let back = Run::restore(&json, |_| false).unwrap();
         assert_eq!(back.state, RunState::Paused);
         assert!(back.restored);
         assert_eq!(back.items[a].state, ItemState::Done("ok".into()));
         assert_eq!(
             back.items[b].state,
-            ItemState::Sending,
-            "the action layer resolves it"
+            ItemState::Pending,
+            "a setting on its way is sent again on Resume (it sets a value)"
         );
-        assert_eq!(back.items, r.items);
-        assert!(Run::restore("{").is_none());
-        assert!(Run::restore("").is_none());
+        // Cancelled: the setting on its way is failed with "retry is safe", never left open.
+        let mut c = r.clone();
+        c.cancel(1200);
+        let back = Run::restore(&c.to_json(), |_| false).unwrap();
+        assert!(matches!(back.items[b].state, ItemState::Failed(_)));
+        assert!(back.is_over());
+        assert_eq!(back.state, RunState::Finished);
+    }
+
+    #[test]
+    fn a_rotation_on_its_way_at_a_reload_is_unknown_with_a_record_and_pending_without() {
+        let mut r = run();
+        r.request = Request::new(Action::RotateNow, "").unwrap();
+        let east = ScopeId::new(A, "us-east-1");
+        let a = r.claim(&east).unwrap();
+        let b = r.claim(&east).unwrap();
+        let a_id = r.items[a].key_id.clone();
+        let json = r.to_json();
+        let back = Run::restore(&json, |i| i.key_id == a_id).unwrap();
+        assert!(matches!(back.items[a].state, ItemState::Unknown(_)));
+        assert!(back.awaits(a), "the record's reconciliation settles it");
+        assert_eq!(back.items[b].state, ItemState::Pending);
+        assert!(!back.is_over());
+        // Cancelled before the reload: never sent, so skipped; the unknown one stays unknown.
+        let mut c = r.clone();
+        c.cancel(1300);
+        let back = Run::restore(&c.to_json(), |i| i.key_id == a_id).unwrap();
+        assert!(matches!(back.items[a].state, ItemState::Unknown(_)));
+        assert_eq!(back.items[b].state, ItemState::Skipped(CANCELLED.into()));
+        assert!(back.is_over(), "nothing is being sent: a new run may start");
+    }
+
+    #[test]
+    fn updates_tell_the_worker_what_to_do() {
+        use crate::aws::error::ErrorKind as K;
+        let service = |code: &str| {
+            AwsError::from(K::Service {
+                code: ErrorCode::from(code),
+                message: String::new(),
+                status: 400,
+                request_id: None,
+            })
+        };
+        let failed = |f: RotateFailure| RotateUpdate::Finished(RotateOutcome::Failed(f));
+        assert!(matches!(
+            next_after(&RotateUpdate::Sent),
+            Next::Settle(ItemState::Done(_), true)
+        ));
+        assert_eq!(
+            next_after(&failed(RotateFailure::Rejected(service(
+                "ThrottlingException"
+            )))),
+            Next::Throttled
+        );
+        assert_eq!(
+            next_after(&failed(RotateFailure::Refused(Refusal::CouldNotCheck(
+                service("ThrottlingException")
+            )))),
+            Next::Throttled,
+            "throttled pre-send reads wait too"
+        );
+        assert!(
+            matches!(
+                next_after(&failed(RotateFailure::Rejected(service(
+                    "LimitExceededException"
+                )))),
+                Next::Settle(ItemState::Failed(_), false)
+            ),
+            "no rotations left is an outcome, not a reason to wait"
+        );
+        assert!(matches!(
+            next_after(&failed(RotateFailure::Refused(Refusal::CouldNotCheck(
+                service("AccessDeniedException")
+            )))),
+            Next::Settle(ItemState::Failed(_), false)
+        ));
+        assert!(matches!(
+            next_after(&failed(RotateFailure::Refused(Refusal::OtherTab))),
+            Next::Settle(ItemState::Skipped(_), false)
+        ));
+        assert_eq!(
+            next_after(&failed(RotateFailure::Refused(Refusal::Stopped))),
+            Next::Released
+        );
+        assert_eq!(
+            next_after(&RotateUpdate::Finished(RotateOutcome::Cancelled)),
+            Next::Released
+        );
+        // The session ended with nothing reported: the record decides.
+        assert!(matches!(
+            next_without_report(&RotateOutcome::Cancelled, true),
+            Next::Settle(ItemState::Unknown(_), false)
+        ));
+        assert_eq!(
+            next_without_report(&RotateOutcome::Cancelled, false),
+            Next::Released
+        );
+        assert_eq!(
+            next_without_report(
+                &RotateOutcome::Failed(RotateFailure::Refused(Refusal::OtherTab)),
+                false
+            ),
+            Next::Settle(
+                ItemState::Skipped(RotateFailure::Refused(Refusal::OtherTab).sentence()),
+                false
+            )
+        );
+        assert!(Run::restore("{", |_| false).is_none());
+        assert!(Run::restore("", |_| false).is_none());
     }
 
     #[test]

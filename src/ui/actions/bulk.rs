@@ -17,22 +17,23 @@ use super::super::answer::Slot;
 use super::super::dom;
 use super::super::state::{App, BulkAnswer, KmsClient, NoticeKind};
 use super::{compliance, rotate, settings};
-use crate::aws::error::ErrorKind;
-use crate::aws::retry::{self, ErrorClass};
 use crate::console::bulk::plan::{plan, Action, Plan, Request};
 use crate::console::bulk::run::{
-    apply_setting, setting_of, verify_setting, ItemState, Run, RunState, THROTTLED_ROUNDS,
+    apply_setting, next_after, next_without_report, ItemState, Next, Run, RunState,
+    THROTTLED_ROUNDS,
 };
 use crate::console::cli::CliTarget;
 use crate::console::fleet::RowKey;
 use crate::console::policy::Outcome;
-use crate::console::rotation::{
-    activity, Activity, Gate, Refusal, RotateFailure, RotateOutcome, RotateUpdate,
-};
+use crate::console::rotation::{activity, Activity, Gate, RotateUpdate};
 use crate::console::scope::ScopeId;
 
 /// sessionStorage key of the run (account, Region, key id and outcome text; no credential).
 const RUN_KEY: &str = "keyturn.bulk";
+
+const STORAGE_OFF: &str = "This tab cannot write to its sessionStorage (it is off or full): \
+     without it a reload could not tell what was sent, so nothing is sent. Free some storage or \
+     allow it for this site, then run again.";
 
 /// Workers per scope: enough to keep the quota busy while each key's reads are answered.
 fn workers_for(action: Action) -> usize {
@@ -184,9 +185,15 @@ fn update_run(app: App, urgent: bool, f: impl FnOnce(&mut Run)) {
 }
 
 /// At start-up: a run kept from before a reload, paused (nothing is sent before Resume).
+/// Keys that were on their way are resolved at once ([`Run::restore`]): a rotation with a
+/// record is unknown until the connection's reconciliation settles it through
+/// [`rotation_update`].
 pub fn restore(app: App) {
-    if let Some(run) = dom::session_get(RUN_KEY).and_then(|t| Run::restore(&t)) {
+    let kept = dom::session_get(RUN_KEY)
+        .and_then(|t| Run::restore(&t, |i| rotate::recorded(&i.scope(), &i.key_id)));
+    if let Some(run) = kept {
         app.bulk_run.set(Some(run));
+        save(app, true);
     }
 }
 
@@ -203,6 +210,9 @@ pub fn run(app: App, typed: &str) -> Result<(), String> {
     }
     if app.rotation_token().is_none() {
         return Err("Connect first.".to_string());
+    }
+    if !dom::storage_works() {
+        return Err(STORAGE_OFF.to_string());
     }
     if app
         .bulk_run
@@ -235,12 +245,6 @@ pub fn resume(app: App) {
     if app.rotation_token().is_none() {
         app.show_error_text("Connect again to resume the bulk run.");
         return;
-    }
-    let restored = app
-        .bulk_run
-        .with_untracked(|r| r.as_ref().is_some_and(|r| r.restored));
-    if restored {
-        resolve_restored(app);
     }
     update_run(app, true, |r| r.resume(now_ms()));
     spawn_workers(app);
@@ -286,45 +290,6 @@ pub fn download(app: App, json: bool) {
         return;
     };
     compliance::save_file(app, &name, mime, &text);
-}
-
-/// After a reload, before sending again: keys that were on their way.
-/// - "Rotate now": a key with a rotation record is being reconciled from KMS's history (its
-///   outcome arrives through [`rotation_update`]); one without never left (the record is
-///   written before the request), so it is pending again. Either way the pre-send check
-///   compares KMS's count with the plan's, so a rotation that did happen is never repeated.
-/// - Settings: the status is read; the change showing is done, else failed ("retry is safe").
-fn resolve_restored(app: App) {
-    let Some(run) = app.bulk_run.get_untracked() else {
-        return;
-    };
-    let rotate_now = run.action() == Action::RotateNow;
-    let setting = setting_of(&run.request);
-    for (i, item) in run.items.iter().enumerate() {
-        let recorded = rotate::recorded(&item.scope(), &item.key_id);
-        match (&item.state, rotate_now) {
-            (ItemState::Sending | ItemState::Pending, true) if recorded => {
-                update_run(app, true, |r| {
-                    r.settle(i, ItemState::Sending, false, now_ms())
-                });
-            }
-            (ItemState::Sending, true) => update_run(app, true, |r| r.release(i, now_ms())),
-            (ItemState::Sending, false) => {
-                let Some(client) = client_for(app, &item.scope()) else {
-                    continue;
-                };
-                let key_id = item.key_id.clone();
-                let scope = item.scope();
-                spawn_local(async move {
-                    let cause = crate::aws::error::AwsError::from(ErrorKind::Aborted);
-                    let (state, status) = verify_setting(&client, &key_id, &setting, &cause).await;
-                    apply_status(app, &scope, &key_id, status);
-                    update_run(app, false, |r| r.settle(i, state, false, now_ms()));
-                });
-            }
-            _ => {}
-        }
-    }
 }
 
 /// A client of `scope` for a run's settings: the rotations' transport (a scope reload does not
@@ -426,16 +391,7 @@ async fn setting_item(
     request: &Request,
 ) {
     let Some(client) = client_for(app, scope) else {
-        update_run(app, true, |r| {
-            r.settle(
-                i,
-                ItemState::Failed(
-                    "Not connected to this key's account: nothing was sent.".to_string(),
-                ),
-                false,
-                now_ms(),
-            )
-        });
+        not_connected(app, i);
         return;
     };
     match apply_setting(&client, key_id, request, || running(app, id)).await {
@@ -447,19 +403,61 @@ async fn setting_item(
     }
 }
 
+/// A key claimed while its account has no connection: with the session gone it waits for the
+/// next one (the worker then pauses the run); otherwise that account's credentials are missing
+/// (an assumed role that failed), and it fails with nothing sent.
+fn not_connected(app: App, i: usize) {
+    if app.rotation_token().is_none() {
+        update_run(app, true, |r| r.release(i, now_ms()));
+    } else {
+        update_run(app, true, |r| {
+            r.settle(
+                i,
+                ItemState::Failed(
+                    "Not connected to this key's account (its role could not be assumed): \
+                     nothing was sent."
+                        .to_string(),
+                ),
+                false,
+                now_ms(),
+            )
+        });
+    }
+}
+
 /// One key's "Rotate now" through the single rotation's path; returns once KMS answered (the
 /// rotation is then followed, or reconciled, in the background like any other).
 async fn rotate_item(app: App, id: u64, i: usize, key: RowKey, used: Option<u32>) {
     let mut wait = Duration::from_secs(2);
-    for round in 0..=THROTTLED_ROUNDS {
-        if round > 0 {
-            gloo_timers::future::sleep(wait).await;
-            wait *= 2;
-        }
+    let mut round = 0;
+    let mut loading_waits = 0;
+    while round <= THROTTLED_ROUNDS {
         let gate = Gate::new(move || running(app, id));
         let started = match rotate::start_planned(app, key.clone(), used, gate) {
             Ok(f) => f,
-            Err(sentence) => {
+            Err(rotate::NotStarted::Disconnected) => return not_connected(app, i),
+            // Resumed right after reconnecting: the key's scope is still being read.
+            Err(rotate::NotStarted::Loading) if loading_waits < LOADING_WAITS => {
+                loading_waits += 1;
+                if !pause_for(app, id, Duration::from_secs(1)).await {
+                    return update_run(app, true, |r| r.release(i, now_ms()));
+                }
+                continue;
+            }
+            Err(rotate::NotStarted::Loading) => {
+                return update_run(app, true, |r| {
+                    r.settle(
+                        i,
+                        ItemState::Skipped(
+                            "The key's details did not finish loading: nothing was sent."
+                                .to_string(),
+                        ),
+                        false,
+                        now_ms(),
+                    )
+                })
+            }
+            Err(rotate::NotStarted::Skip(sentence)) => {
                 update_run(app, true, |r| {
                     r.settle(i, ItemState::Skipped(sentence), false, now_ms())
                 });
@@ -474,15 +472,20 @@ async fn rotate_item(app: App, id: u64, i: usize, key: RowKey, used: Option<u32>
         });
         let answer_slot = Rc::clone(&slot);
         let done_key = fk.clone();
+        let scope = key.scope.clone();
+        let key_id = key.key_id.clone();
         spawn_local(async move {
             let outcome = started.await;
             app.bulk_rt.update_value(|rt| {
                 rt.started.remove(&done_key);
             });
-            // The session ended under it (no update was reported): the run waits.
-            if outcome == RotateOutcome::Cancelled {
-                answer_slot.give(BulkAnswer::Released);
+            if answer_slot.given() {
+                return;
             }
+            // The driver ended without telling the run (the session ended while it waited for
+            // the lock or for KMS): the record says whether the request may have left.
+            let next = next_without_report(&outcome, rotate::recorded(&scope, &key_id));
+            apply_next(app, i, next, Some(&answer_slot));
         });
         let answer = slot.wait().await;
         app.bulk_rt.update_value(|rt| {
@@ -494,7 +497,17 @@ async fn rotate_item(app: App, id: u64, i: usize, key: RowKey, used: Option<u32>
                 update_run(app, true, |r| r.release(i, now_ms()));
                 return;
             }
-            BulkAnswer::Throttled => continue,
+            BulkAnswer::Throttled => {
+                round += 1;
+                if round > THROTTLED_ROUNDS {
+                    break;
+                }
+                // Paused, cancelled or disconnected during the wait: nothing of it was sent.
+                if !pause_for(app, id, wait).await {
+                    return update_run(app, true, |r| r.release(i, now_ms()));
+                }
+                wait *= 2;
+            }
         }
     }
     update_run(app, true, |r| {
@@ -509,6 +522,35 @@ async fn rotate_item(app: App, id: u64, i: usize, key: RowKey, used: Option<u32>
             now_ms(),
         )
     });
+}
+
+/// How many seconds a resumed run waits for a key's scope to load before skipping it.
+const LOADING_WAITS: u32 = 120;
+
+/// Wait `d`; true when the run `id` is still running and the session still there.
+async fn pause_for(app: App, id: u64, d: Duration) -> bool {
+    gloo_timers::future::sleep(d).await;
+    app.rotation_token().is_some() && running(app, id)
+}
+
+/// Fold `next` into item `i` and tell its worker, if one waits.
+fn apply_next(app: App, i: usize, next: Next, waiter: Option<&Slot<BulkAnswer>>) {
+    let tell = |a: BulkAnswer| {
+        if let Some(w) = waiter {
+            w.give(a);
+        }
+    };
+    match next {
+        Next::Settle(state, following) => {
+            update_run(app, true, |r| r.settle(i, state, following, now_ms()));
+            tell(BulkAnswer::Settled);
+        }
+        // Without a waiting worker (a reconciliation after a reload) there is nothing to send
+        // again: the run's item keeps its state.
+        Next::Throttled => tell(BulkAnswer::Throttled),
+        Next::Released => tell(BulkAnswer::Released),
+        Next::Nothing => {}
+    }
 }
 
 /// A run's rotation started here ([`rotate_item`]) and still running: its outcome is told in
@@ -528,53 +570,5 @@ pub fn rotation_update(app: App, scope: &ScopeId, key_id: &str, u: &RotateUpdate
     };
     let fk = RowKey::new(scope.clone(), key_id).key();
     let waiter = app.bulk_rt.with_value(|rt| rt.waiters.get(&fk).cloned());
-    let tell = |a: BulkAnswer| {
-        if let Some(w) = &waiter {
-            w.give(a);
-        }
-    };
-    let settle = |state: ItemState, following: bool| {
-        update_run(app, true, |r| r.settle(i, state, following, now_ms()));
-        tell(BulkAnswer::Settled);
-    };
-    match u {
-        RotateUpdate::Sent => settle(
-            ItemState::Done("KMS accepted the rotation; it is in progress.".to_string()),
-            true,
-        ),
-        RotateUpdate::Reconciling { cause, .. } => settle(
-            ItemState::Unknown(format!(
-                "No clear answer ({}): reading KMS's rotation status and history to find out \
-                 whether it was applied. It is never sent again meanwhile.",
-                cause
-                    .code()
-                    .map_or_else(|| cause.kind.to_string(), |c| c.to_string())
-            )),
-            false,
-        ),
-        RotateUpdate::Finished(outcome) => match outcome {
-            RotateOutcome::Completed => settle(
-                ItemState::Done("Rotated: the new key material is in the history.".to_string()),
-                false,
-            ),
-            RotateOutcome::Unknown(u) => settle(ItemState::Unknown(u.sentence()), false),
-            RotateOutcome::Failed(RotateFailure::Refused(Refusal::Stopped)) => {
-                tell(BulkAnswer::Released)
-            }
-            RotateOutcome::Failed(f @ RotateFailure::Rejected(e))
-                if retry::classify(e) == ErrorClass::Throttling && waiter.is_some() =>
-            {
-                let _ = f;
-                tell(BulkAnswer::Throttled)
-            }
-            RotateOutcome::Failed(f @ RotateFailure::Refused(r))
-                if !matches!(r, Refusal::CouldNotCheck(_)) =>
-            {
-                settle(ItemState::Skipped(f.sentence()), false)
-            }
-            RotateOutcome::Failed(f) => settle(ItemState::Failed(f.sentence()), false),
-            RotateOutcome::Cancelled => tell(BulkAnswer::Released),
-        },
-        RotateUpdate::Sending(_) | RotateUpdate::Status(_) | RotateUpdate::Rotations(_) => {}
-    }
+    apply_next(app, i, next_after(u), waiter.as_deref());
 }

@@ -19,6 +19,7 @@ use super::session;
 use crate::aws::endpoint::EndpointConfig;
 use crate::aws::error::{ApiOperation, AwsError, ErrorKind};
 use crate::aws::kms::{Operation, RotateKeyOnDemand};
+use crate::console::eligibility::Blocked;
 use crate::console::fleet::RowKey;
 use crate::console::format;
 use crate::console::inventory::KeyRow;
@@ -33,6 +34,11 @@ use crate::console::session::{ends_session, CancelToken};
 
 /// sessionStorage key of the unsettled rotations (never a credential: rotation_record.rs).
 const RECORDS_KEY: &str = "keyturn.rotations";
+
+/// Without a record a reload could not tell whether the request left (docs/rotation-safety.md).
+const STORAGE_OFF: &str = "This tab cannot write to its sessionStorage (it is off or full), \
+     where keyturn records a rotation before sending it: nothing was sent. Free some storage or \
+     allow it for this site, then try again.";
 
 fn records() -> RotationRecords {
     RotationRecords::parse(&dom::session_get(RECORDS_KEY).unwrap_or_default())
@@ -272,6 +278,10 @@ fn confirm(app: App, key: RowKey) {
     let Some(ready) = ready(app, &key) else {
         return;
     };
+    if !dom::storage_works() {
+        app.show_error_text(STORAGE_OFF);
+        return;
+    }
     let shown = app
         .fleet
         .with_untracked(|f| f.row(&key).and_then(|r| r.on_demand_used()));
@@ -336,18 +346,36 @@ async fn run_ticket(app: App, ready: Ready, key_id: String, ticket: SendTicket) 
     outcome
 }
 
+/// Why a bulk run's rotation did not start (nothing was sent).
+pub enum NotStarted {
+    /// No session, or no credentials for the key's account.
+    Disconnected,
+    /// The key's scope or details are still loading (after a reconnection): try again soon.
+    Loading,
+    /// The key cannot be rotated now; the sentence says why.
+    Skip(String),
+}
+
 /// A bulk run's rotation of `key` (docs/bulk.md §3): the flow is opened and confirmed as the
 /// dialog would, with the ON_DEMAND count the plan showed (`used`) and the run's `gate`, then
-/// goes through [`run_ticket`] like any other. Err: why it cannot start (nothing sent).
+/// goes through [`run_ticket`] like any other.
 pub fn start_planned(
     app: App,
     key: RowKey,
     used: Option<u32>,
     gate: Gate,
-) -> Result<impl std::future::Future<Output = RotateOutcome>, String> {
-    let ready = ready(app, &key).ok_or_else(|| {
-        "Not connected to this key's account: reconnect, then resume.".to_string()
-    })?;
+) -> Result<impl std::future::Future<Output = RotateOutcome>, NotStarted> {
+    let ready = ready(app, &key).ok_or(NotStarted::Disconnected)?;
+    if !dom::storage_works() {
+        return Err(NotStarted::Skip(STORAGE_OFF.to_string()));
+    }
+    if app.dialog.get_untracked() == Some(key.clone()) {
+        return Err(NotStarted::Skip(
+            "The rotate dialog of this key is open in this tab: nothing was sent. Close it and \
+             retry the skipped key."
+                .to_string(),
+        ));
+    }
     let fk = key.key();
     let (eligible, busy) = app.fleet.with_untracked(|f| {
         let row = f.row(&key);
@@ -355,9 +383,18 @@ pub fn start_planned(
         let busy = app.flows.with_untracked(|m| activity(row, m.get(&fk)));
         (eligible, busy)
     });
+    let scope_loading = app
+        .fleet
+        .with_untracked(|f| f.scope(&key.scope).is_some_and(|e| e.state() == "loading"));
     match eligible {
-        Some(Err(b)) => return Err(b.sentence()),
-        None => return Err("The key is no longer in the inventory.".to_string()),
+        Some(Err(Blocked::Loading)) => return Err(NotStarted::Loading),
+        None if scope_loading => return Err(NotStarted::Loading),
+        Some(Err(b)) => return Err(NotStarted::Skip(b.sentence())),
+        None => {
+            return Err(NotStarted::Skip(
+                "The key is no longer in the inventory.".to_string(),
+            ))
+        }
         Some(Ok(())) => {}
     }
     let key_id = key.key_id.clone();
@@ -375,9 +412,11 @@ pub fn start_planned(
         })
         .flatten()
         .ok_or_else(|| {
-            "A rotation of this key is under way or its outcome is not known yet: nothing was \
-             sent."
-                .to_string()
+            NotStarted::Skip(
+                "A rotation of this key is under way or its outcome is not known yet: nothing \
+                 was sent."
+                    .to_string(),
+            )
         })?;
     Ok(run_ticket(app, ready, key.key_id, ticket.with_gate(gate)))
 }
@@ -636,7 +675,10 @@ fn settle(
         }
         return;
     }
-    if !outcome.sent_nothing() {
+    // Stopped by a bulk run's gate after the record was written: no attempt left (or was
+    // acted on), and any record of the key is this run's own (run_ticket refuses otherwise).
+    let stopped = outcome == RotateOutcome::Failed(RotateFailure::Refused(Refusal::Stopped));
+    if !outcome.sent_nothing() || stopped {
         forget_record(target, key_id);
     }
     drop(lock);

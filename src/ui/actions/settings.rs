@@ -26,7 +26,7 @@ pub fn save_rotation_settings(
     };
     saving.set(true);
     spawn_local(async move {
-        let result = save_automatic_rotation(&client, &key.key_id, setting).await;
+        let result = save_automatic_rotation(&client, &key.key_id, setting, None).await;
         if token.is_cancelled() {
             return;
         }

@@ -110,6 +110,12 @@ fn PlanView() -> impl IntoView {
     let typed = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let plan = Memo::new(move |_| app.bulk_plan.get());
+    // A typed count confirms the plan it was typed for, never the next one.
+    Effect::new(move |_| {
+        plan.track();
+        typed.set(String::new());
+        error.set(None);
+    });
     let with_plan = move |f: fn(&Plan) -> String| move || plan.with(|p| p.as_ref().map(f));
     let script = Memo::new(move |_| {
         plan.with(|p| p.as_ref().map(|p| bulk::script(app, p)))

@@ -358,7 +358,9 @@ fn KeyTableRow(key: Memo<Option<RowKey>>) -> impl IntoView {
             on:click=move |_| open()
             on:keydown=on_key
         >
-            // The checkbox selects for a bulk action; its clicks and keys never open the key.
+            {move || view_memo.get().map(row_cells)}
+            // The checkbox selects for a bulk action; its clicks and keys never open the key. It is
+            // the last cell, so a click at the row's start always opens the key.
             <td
                 class="col-select"
                 on:click=|ev| ev.stop_propagation()
@@ -377,7 +379,6 @@ fn KeyTableRow(key: Memo<Option<RowKey>>) -> impl IntoView {
                     }
                 />
             </td>
-            {move || view_memo.get().map(row_cells)}
         </tr>
     }
 }
@@ -846,6 +847,18 @@ fn InventoryCard() -> impl IntoView {
                     </caption>
                     <thead>
                         <tr>
+                            <Show when=move || multi.get()>
+                                <th scope="col">"Account"</th>
+                                <th scope="col">"Region"</th>
+                            </Show>
+                            <AliasHeader/>
+                            <SortHeader column=SortColumn::State/>
+                            <SortHeader column=SortColumn::Spec class="col-optional"/>
+                            <SortHeader column=SortColumn::AutoRotation/>
+                            <SortHeader column=SortColumn::NextRotation class="col-optional"/>
+                            <SortHeader column=SortColumn::Remaining class="num"/>
+                            <SortHeader column=SortColumn::LastRotation class="col-optional"/>
+                            <SortHeader column=SortColumn::Verdict class="col-verdict"/>
                             <th scope="col" class="col-select">
                                 <input
                                     type="checkbox"
@@ -860,18 +873,6 @@ fn InventoryCard() -> impl IntoView {
                                     }
                                 />
                             </th>
-                            <Show when=move || multi.get()>
-                                <th scope="col">"Account"</th>
-                                <th scope="col">"Region"</th>
-                            </Show>
-                            <AliasHeader/>
-                            <SortHeader column=SortColumn::State/>
-                            <SortHeader column=SortColumn::Spec class="col-optional"/>
-                            <SortHeader column=SortColumn::AutoRotation/>
-                            <SortHeader column=SortColumn::NextRotation class="col-optional"/>
-                            <SortHeader column=SortColumn::Remaining class="num"/>
-                            <SortHeader column=SortColumn::LastRotation class="col-optional"/>
-                            <SortHeader column=SortColumn::Verdict class="col-verdict"/>
                         </tr>
                     </thead>
                     <tbody>
