@@ -198,6 +198,8 @@ pub struct Client<T: Transport> {
     observer: Option<Observer>,
     /// The scope's adaptive pacing, shared with its other clients (docs/kms.md §4.3).
     limiters: Option<Rc<Limiters>>,
+    /// An operation whose next first attempt already waited its turn ([`Client::wait_turn`]).
+    reserved: Cell<Option<&'static str>>,
 }
 
 impl<T: Transport> Client<T> {
@@ -214,6 +216,7 @@ impl<T: Transport> Client<T> {
             quota: RefCell::new(RetryQuota::new()),
             observer: None,
             limiters: None,
+            reserved: Cell::new(None),
         }
     }
 
@@ -254,6 +257,20 @@ impl<T: Transport> Client<T> {
     /// Local time corrected by the learned offset: AWS's idea of now (for expiry display).
     pub fn now(&self) -> SystemTime {
         retry::apply_offset(self.transport.now(), self.clock_offset_ms.get())
+    }
+
+    /// Wait for the limiter's slot for the next `O` request now, and let the next call of `O`
+    /// use it for its first attempt. The rotation waits here before writing its record, so a
+    /// reload during the wait leaves no record of a request that never left
+    /// (docs/rotation-safety.md §2).
+    pub async fn wait_turn<O: Operation>(&self) {
+        if let Some(limiters) = &self.limiters {
+            let wait = limiters.acquire(O::NAME, seconds(self.transport.now()));
+            if wait > 0.0 {
+                self.transport.sleep(Duration::from_secs_f64(wait)).await;
+            }
+            self.reserved.set(Some(O::NAME));
+        }
     }
 
     /// Send any KMS operation: serialise, resolve the endpoint, sign, send, retry, decode.
@@ -382,8 +399,11 @@ impl<T: Transport> Client<T> {
         let mut sequence: u32 = 1;
         let mut clock_retry_used = false;
         let mut last_retry_cost: Option<u32> = None;
+        let mut reserved = self.reserved.take() == Some(spec.operation.name);
         loop {
-            if let Some(limiters) = &self.limiters {
+            if std::mem::take(&mut reserved) {
+                // This attempt's slot was taken by wait_turn.
+            } else if let Some(limiters) = &self.limiters {
                 let wait = limiters.acquire(spec.operation.name, seconds(self.transport.now()));
                 if wait > 0.0 {
                     self.transport.sleep(Duration::from_secs_f64(wait)).await;

@@ -923,6 +923,11 @@ pub async fn rotate<T: Transport, F: FnMut(RotateUpdate)>(
     if used >= ON_DEMAND_ROTATION_LIMIT {
         return refuse(Refusal::NoneLeft, &mut report);
     }
+    // Its turn at the quota first, so the record below is written only right before it leaves.
+    client.wait_turn::<RotateKeyOnDemand>().await;
+    if token.is_cancelled() {
+        return RotateOutcome::Cancelled;
+    }
     if gate.as_ref().is_some_and(|g| !g.open()) {
         return refuse(Refusal::Stopped, &mut report);
     }
@@ -1801,6 +1806,53 @@ mod tests {
         assert_eq!(
             rejected(&outcome),
             Some(&RotateFailure::Refused(Refusal::Stopped))
+        );
+        assert_eq!(t.count("RotateKeyOnDemand"), 1);
+    }
+
+    #[test]
+    fn the_record_is_written_after_the_quota_wait_right_before_the_request() {
+        use crate::aws::limiter::{Limiters, MIN_SHARE};
+        let limiters = std::rc::Rc::new(Limiters::new(MIN_SHARE));
+        let c = client().with_limiters(std::rc::Rc::clone(&limiters));
+        let t = c.transport();
+        let start_ms = t.clock_ms.get();
+        // Others of the scope took RotateKeyOnDemand's slots: this one has to wait its turn.
+        for _ in 0..3 {
+            limiters.acquire(
+                RotateKeyOnDemand::NAME,
+                crate::aws::limiter::seconds(t.now()),
+            );
+        }
+        idle_before_sending(t, 3);
+        t.always("RotateKeyOnDemand", None, ok(r#"{"KeyId":"k"}"#));
+        let (_, updates, _, _) = drive(&c, &CancelToken::never());
+        let recorded = updates
+            .iter()
+            .find_map(|u| match u {
+                RotateUpdate::Sending(p) => Some(p.sent_at),
+                _ => None,
+            })
+            .expect("a record");
+        let recorded_ms = recorded
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        let sent_ms = t
+            .sent_at_ms
+            .borrow()
+            .iter()
+            .find(|(op, _)| op == "RotateKeyOnDemand")
+            .map(|(_, at)| *at)
+            .unwrap();
+        assert!(
+            sent_ms - start_ms >= 4000,
+            "it waited for its turn: {} ms",
+            sent_ms - start_ms
+        );
+        assert_eq!(
+            recorded_ms, sent_ms,
+            "no wait between the record and the request"
         );
         assert_eq!(t.count("RotateKeyOnDemand"), 1);
     }

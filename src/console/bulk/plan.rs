@@ -423,13 +423,18 @@ impl Plan {
         !self.needs_typed_count() || typed.trim().parse::<usize>().ok() == Some(self.sends())
     }
 
-    /// The shortest run the quotas allow: the busiest scope's sends at its share of the
-    /// operation's quota (scopes run side by side; docs/kms.md §4.1).
+    /// Requests per second per account and Region at `share` of the operation's quota.
+    pub fn rate(&self, share: f64) -> f64 {
+        published_quota(self.request.action.operation()) * share
+    }
+
+    /// The shortest run the quotas allow: the busiest scope's sends at [`Plan::rate`], the
+    /// first one at once (scopes run side by side; docs/kms.md §4.1).
     pub fn min_seconds(&self, share: f64) -> f64 {
-        let rate = published_quota(self.request.action.operation()) * share;
+        let rate = self.rate(share);
         self.per_scope()
             .iter()
-            .map(|l| l.sends as f64 / rate)
+            .map(|l| l.sends.saturating_sub(1) as f64 / rate)
             .fold(0.0, f64::max)
     }
 
@@ -817,11 +822,12 @@ mod tests {
         let f = fleet(vec![("us-east-1", keys), ("us-west-2", other)]);
         let sel = all(&f);
         let p = plan(&f, &sel, &req(Action::RotateNow, ""), |_| false);
-        // 20 RotateKeyOnDemand at 5 per second: 4 s; the other scope runs alongside.
-        assert!((p.min_seconds(1.0) - 4.0).abs() < 1e-9);
-        assert!((p.min_seconds(0.5) - 8.0).abs() < 1e-9);
+        // 20 RotateKeyOnDemand at 5 per second, the first at once: 3.8 s; the other scope runs
+        // alongside.
+        assert!((p.min_seconds(1.0) - 19.0 / 5.0).abs() < 1e-9);
+        assert!((p.min_seconds(0.5) - 19.0 / 2.5).abs() < 1e-9);
         let p = plan(&f, &sel, &req(Action::EnableAuto, "180"), |_| false);
-        assert!((p.min_seconds(1.0) - 20.0 / 15.0).abs() < 1e-9);
+        assert!((p.min_seconds(1.0) - 19.0 / 15.0).abs() < 1e-9);
     }
 
     #[test]

@@ -147,9 +147,18 @@ pub struct Run {
     /// Read back from sessionStorage after a reload.
     #[serde(default)]
     pub restored: bool,
-    /// The quota-bound minimum of the sends ([`Plan::min_seconds`]), for the summary.
+    /// Requests per second per scope the quota share allows ([`Plan::rate`]), for the
+    /// quota-bound minimum of what was sent.
     #[serde(default)]
-    pub min_seconds: f64,
+    pub rate: f64,
+    /// Since when the run is paused (ms), and the time it spent paused before.
+    #[serde(default)]
+    pub paused_at: Option<u64>,
+    #[serde(default)]
+    pub paused_ms: u64,
+    /// When a key last got an outcome (ms): a reload's pause is counted from there.
+    #[serde(default)]
+    pub last_change_ms: u64,
 }
 
 /// A paused or cancelled key's sentence.
@@ -192,7 +201,10 @@ impl Run {
             state: RunState::Running,
             finished_ms: None,
             restored: false,
-            min_seconds: plan.min_seconds(share),
+            rate: plan.rate(share),
+            paused_at: None,
+            paused_ms: 0,
+            last_change_ms: now_ms,
         };
         run.check_finished(now_ms);
         run
@@ -266,9 +278,10 @@ impl Run {
         })
     }
 
-    pub fn pause(&mut self) {
+    pub fn pause(&mut self, now_ms: u64) {
         if self.state == RunState::Running {
             self.state = RunState::Paused;
+            self.paused_at = Some(now_ms);
         }
     }
 
@@ -276,6 +289,9 @@ impl Run {
         if self.state == RunState::Paused {
             self.state = RunState::Running;
             self.restored = false;
+            if let Some(at) = self.paused_at.take() {
+                self.paused_ms += now_ms.saturating_sub(at);
+            }
         }
         self.check_finished(now_ms);
     }
@@ -295,6 +311,7 @@ impl Run {
     }
 
     fn check_finished(&mut self, now_ms: u64) {
+        self.last_change_ms = self.last_change_ms.max(now_ms);
         let open = self.items.iter().any(|i| i.state.is_open());
         // Nothing waits to be sent or is on its way: finished, even if paused or cancelled.
         if !open && self.state != RunState::Finished {
@@ -381,6 +398,8 @@ impl Run {
         let mut run: Run = serde_json::from_str(text).ok()?;
         if run.state == RunState::Running {
             run.state = RunState::Paused;
+            // The reload's time counts as paused from the last send on record.
+            run.paused_at = Some(run.last_change_ms.max(run.started_ms));
         }
         run.restored = true;
         let rotate_now = run.action() == Action::RotateNow;
@@ -463,9 +482,40 @@ impl Run {
     }
 
     /// Seconds from the start to the last outcome (None while running).
+    /// How long the run was sending: start to finish, less the time it was paused (also
+    /// across a reload).
     pub fn elapsed_seconds(&self) -> Option<f64> {
-        self.finished_ms
-            .map(|f| f.saturating_sub(self.started_ms) as f64 / 1000.0)
+        let finished = self.finished_ms?;
+        let paused = self.paused_ms + self.paused_at.map_or(0, |at| finished.saturating_sub(at));
+        Some(
+            finished
+                .saturating_sub(self.started_ms)
+                .saturating_sub(paused) as f64
+                / 1000.0,
+        )
+    }
+
+    /// The requests sent (keys done, failed or unknown) and the shortest time the quotas allow
+    /// for them: the busiest scope's count at `rate`, the first request at once
+    /// ([`Plan::min_seconds`]).
+    pub fn quota_minimum(&self) -> (usize, f64) {
+        let mut per_scope: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+        for i in &self.items {
+            if matches!(
+                i.state,
+                ItemState::Done(_) | ItemState::Failed(_) | ItemState::Unknown(_)
+            ) {
+                *per_scope.entry((&i.account, &i.region)).or_default() += 1;
+            }
+        }
+        let sent = per_scope.values().sum();
+        let busiest = per_scope.values().copied().max().unwrap_or(0);
+        let min = if self.rate > 0.0 {
+            busiest.saturating_sub(1) as f64 / self.rate
+        } else {
+            0.0
+        };
+        (sent, min)
     }
 
     pub fn file_name(&self, now: f64, ext: &str) -> String {
@@ -762,7 +812,7 @@ mod tests {
         let mut r = run();
         let east = ScopeId::new(A, "us-east-1");
         let a = r.claim(&east).unwrap();
-        r.pause();
+        r.pause(1500);
         assert_eq!(r.claim(&east), None, "paused: nothing more is taken");
         r.release(a, 1500);
         assert_eq!(r.items[a].state, ItemState::Pending);
@@ -812,6 +862,28 @@ mod tests {
         assert!(matches!(back.items[b].state, ItemState::Failed(_)));
         assert!(back.is_over());
         assert_eq!(back.state, RunState::Finished);
+    }
+
+    #[test]
+    fn the_run_time_leaves_out_pauses_and_the_minimum_counts_what_was_sent() {
+        let mut r = run();
+        let east = ScopeId::new(A, "us-east-1");
+        let west = ScopeId::new(A, "us-west-2");
+        let a = r.claim(&east).unwrap();
+        r.settle(a, ItemState::Done("ok".into()), false, 2000);
+        r.pause(3000);
+        r.resume(13_000);
+        let b = r.claim(&east).unwrap();
+        r.settle(b, ItemState::Failed("no".into()), false, 14_000);
+        let w = r.claim(&west).unwrap();
+        r.settle(w, ItemState::Done("ok".into()), false, 15_000);
+        assert_eq!(r.state, RunState::Finished);
+        // 1 s to 15 s, less 10 s paused.
+        assert_eq!(r.elapsed_seconds(), Some(4.0));
+        // Three sent, two in us-east-1: one interval at the share's rate.
+        let (sent, min) = r.quota_minimum();
+        assert_eq!(sent, 3);
+        assert!((min - 1.0 / r.rate).abs() < 1e-9, "{min}");
     }
 
     #[test]

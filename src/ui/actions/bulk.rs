@@ -233,7 +233,7 @@ pub fn run(app: App, typed: &str) -> Result<(), String> {
 }
 
 pub fn pause(app: App) {
-    update_run(app, true, Run::pause);
+    update_run(app, true, |r| r.pause(now_ms()));
 }
 
 pub fn cancel(app: App) {
@@ -359,7 +359,7 @@ async fn worker(app: App, id: u64, scope: &ScopeId) {
     loop {
         if app.rotation_token().is_none() {
             // The session ended: the run waits for a new connection and Resume.
-            update_run(app, true, Run::pause);
+            update_run(app, true, |r| r.pause(now_ms()));
             return;
         }
         if !running(app, id) {

@@ -358,9 +358,13 @@ fn RunView() -> impl IntoView {
         app.bulk_run.with(|r| {
             let r = r.as_ref()?;
             let took = r.elapsed_seconds()?;
+            let (sent, min) = r.quota_minimum();
             Some(format!(
-                "Sent in {took:.1} s; the quotas allow it in no less than {:.1} s.",
-                r.min_seconds
+                "{} request{} sent in {took:.1} s (time paused not counted); the quotas allow \
+                 {} in no less than {min:.1} s.",
+                thousands(sent),
+                if sent == 1 { "" } else { "s" },
+                if sent == 1 { "it" } else { "them" },
             ))
         })
     });
