@@ -400,6 +400,10 @@ impl<T: Transport> Client<T> {
         let mut clock_retry_used = false;
         let mut last_retry_cost: Option<u32> = None;
         let mut reserved = self.reserved.take() == Some(spec.operation.name);
+        // An earlier attempt whose answer does not say it did nothing (a 5xx, a dropped
+        // connection): if the gate then stops the retry, that error is the call's answer, not
+        // Stopped, because that attempt may have been applied.
+        let mut unclear: Option<AwsError> = None;
         loop {
             if std::mem::take(&mut reserved) {
                 // This attempt's slot was taken by wait_turn.
@@ -410,7 +414,7 @@ impl<T: Transport> Client<T> {
                 }
             }
             if spec.gate.is_some_and(|open| !open()) {
-                return Err(ErrorKind::Stopped.into());
+                return Err(unclear.unwrap_or_else(|| ErrorKind::Stopped.into()));
             }
             let started = self.transport.now();
             let mut req = HttpRequest {
@@ -510,6 +514,9 @@ impl<T: Transport> Client<T> {
                 Decision::Retry { delay, cost } => {
                     if !self.quota.borrow_mut().try_acquire(cost) {
                         return Err(err);
+                    }
+                    if retry::acted(&err) != retry::Acted::No {
+                        unclear = Some(err);
                     }
                     last_retry_cost = Some(cost);
                     self.transport.sleep(delay).await;
@@ -783,6 +790,41 @@ mod tests {
         let out = block_on(c.call(&RotateKeyOnDemand::new("k"))).expect("ok");
         assert_eq!(out.key_id.as_deref(), Some("k"));
         assert_eq!(c.transport().sent(), 2);
+    }
+
+    #[test]
+    fn a_closed_gate_stops_a_retry_and_says_whether_an_attempt_may_have_acted() {
+        let closed = || false;
+        let op = EnableKeyRotation {
+            key_id: "k".into(),
+            rotation_period_in_days: Some(180),
+        };
+        // Closed from the start: nothing leaves.
+        let c = client();
+        c.transport().reply(200, &[], "");
+        let err = block_on(c.call_while(&op, Some(&closed))).expect_err("stopped");
+        assert_eq!(err.kind, ErrorKind::Stopped);
+        assert_eq!(c.transport().sent(), 0);
+        // Throttled, then closed: the throttled attempt did nothing, so Stopped.
+        let c = client();
+        let open = std::cell::Cell::new(true);
+        let gate = || open.replace(false);
+        c.transport()
+            .reply(400, &[], &kms_error("ThrottlingException"))
+            .reply(200, &[], "");
+        let err = block_on(c.call_while(&op, Some(&gate))).expect_err("stopped");
+        assert_eq!(err.kind, ErrorKind::Stopped);
+        assert_eq!(c.transport().sent(), 1);
+        // A 500 (it may have been applied), then closed: the 500 is the answer, not Stopped.
+        let c = client();
+        let open = std::cell::Cell::new(true);
+        let gate = || open.replace(false);
+        c.transport()
+            .reply(500, &[], &kms_error("KMSInternalException"))
+            .reply(200, &[], "");
+        let err = block_on(c.call_while(&op, Some(&gate))).expect_err("unclear");
+        assert_eq!(err.code(), Some(&ErrorCode::KMSInternalException));
+        assert_eq!(c.transport().sent(), 1);
     }
 
     #[test]

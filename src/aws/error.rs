@@ -244,8 +244,8 @@ pub enum ErrorKind {
     /// Cancelled by the console (disconnect, region switch).
     #[error("the request was cancelled")]
     Aborted,
-    /// The caller's gate closed (a bulk run paused or cancelled) before this attempt left:
-    /// nothing was sent by it, and no earlier attempt of the call was acted on.
+    /// The caller's gate closed (a bulk run paused or cancelled) before an attempt left, and
+    /// every earlier attempt of the call said it did nothing (throttled): nothing was done.
     #[error("stopped before the request was sent")]
     Stopped,
     /// A success status whose body does not have the expected shape.

@@ -415,7 +415,9 @@ impl Run {
                 (false, true) => ItemState::Failed(RELOADED_SETTING.to_string()),
             };
         }
-        let at = run.finished_ms.unwrap_or(run.started_ms);
+        let at = run
+            .finished_ms
+            .unwrap_or(run.last_change_ms.max(run.started_ms));
         run.check_finished(at);
         Some(run)
     }
@@ -585,7 +587,8 @@ pub fn next_after(u: &RotateUpdate) -> Next {
 /// [`Next`] when the rotation's driver ended without telling the run (the session ended while it
 /// waited for the lock or for an answer): unknown if its record says the request may have left.
 pub fn next_without_report(outcome: &RotateOutcome, recorded: bool) -> Next {
-    if recorded {
+    // Refused before anything left (stopped, another tab, unsettled): a record is not this one's.
+    if recorded && !outcome.sent_nothing() {
         return Next::Settle(ItemState::Unknown(RELOADED_UNKNOWN.to_string()), false);
     }
     match next_after(&RotateUpdate::Finished(outcome.clone())) {

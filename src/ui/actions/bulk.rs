@@ -27,6 +27,7 @@ use crate::console::fleet::RowKey;
 use crate::console::policy::Outcome;
 use crate::console::rotation::{activity, Activity, Gate, RotateUpdate};
 use crate::console::scope::ScopeId;
+use crate::console::session::CancelToken;
 
 /// sessionStorage key of the run (account, Region, key id and outcome text; no credential).
 const RUN_KEY: &str = "keyturn.bulk";
@@ -355,12 +356,15 @@ fn running(app: App, id: u64) -> bool {
 }
 
 /// One worker of one scope: take the next key, send it, until none is left or the run stops.
+/// It serves the session it started in: once that ends, the run pauses, even if the user
+/// connects again meanwhile (docs/bulk.md §3).
 async fn worker(app: App, id: u64, scope: &ScopeId) {
+    let Some(token) = app.rotation_token() else {
+        return update_run(app, true, |r| r.pause(now_ms()));
+    };
     loop {
-        if app.rotation_token().is_none() {
-            // The session ended: the run waits for a new connection and Resume.
-            update_run(app, true, |r| r.pause(now_ms()));
-            return;
+        if token.is_cancelled() {
+            return update_run(app, true, |r| r.pause(now_ms()));
         }
         if !running(app, id) {
             return;
@@ -374,27 +378,63 @@ async fn worker(app: App, id: u64, scope: &ScopeId) {
         else {
             return;
         };
+        let go = Go {
+            app,
+            id,
+            token: token.clone(),
+        };
         if request.action == Action::RotateNow {
-            rotate_item(app, id, i, item.row_key(), item.used).await;
+            rotate_item(&go, i, item.row_key(), item.used).await;
         } else {
-            setting_item(app, id, i, scope, &item.key_id, &request).await;
+            setting_item(&go, i, scope, &item.key_id, &request).await;
         }
     }
 }
 
-async fn setting_item(
+/// What a worker asks before each step: its run is on screen and running, and the session it
+/// started in goes on.
+#[derive(Clone)]
+struct Go {
     app: App,
     id: u64,
-    i: usize,
-    scope: &ScopeId,
-    key_id: &str,
-    request: &Request,
-) {
-    let Some(client) = client_for(app, scope) else {
-        not_connected(app, i);
-        return;
+    token: CancelToken,
+}
+
+impl Go {
+    fn on(&self) -> bool {
+        !self.token.is_cancelled() && running(self.app, self.id)
+    }
+
+    /// Wait `d`; then [`Go::on`].
+    async fn after(&self, d: Duration) -> bool {
+        gloo_timers::future::sleep(d).await;
+        self.on()
+    }
+}
+
+fn scope_loading(app: App, scope: &ScopeId) -> bool {
+    app.fleet
+        .with_untracked(|f| f.scope(scope).is_some_and(|e| e.state() == "loading"))
+}
+
+async fn setting_item(go: &Go, i: usize, scope: &ScopeId, key_id: &str, request: &Request) {
+    let app = go.app;
+    let mut waits = 0;
+    let client = loop {
+        match client_for(app, scope) {
+            Some(c) => break c,
+            // An assumed role's scope has no credentials until AssumeRole answers.
+            None if scope_loading(app, scope) && waits < LOADING_WAITS => {
+                waits += 1;
+                if !go.after(Duration::from_secs(1)).await {
+                    return update_run(app, true, |r| r.release(i, now_ms()));
+                }
+            }
+            None => return not_connected(app, i),
+        }
     };
-    match apply_setting(&client, key_id, request, || running(app, id)).await {
+    let may_send = || go.on();
+    match apply_setting(&client, key_id, request, may_send).await {
         None => update_run(app, true, |r| r.release(i, now_ms())),
         Some((state, status)) => {
             apply_status(app, scope, key_id, status);
@@ -427,19 +467,23 @@ fn not_connected(app: App, i: usize) {
 
 /// One key's "Rotate now" through the single rotation's path; returns once KMS answered (the
 /// rotation is then followed, or reconciled, in the background like any other).
-async fn rotate_item(app: App, id: u64, i: usize, key: RowKey, used: Option<u32>) {
+async fn rotate_item(go: &Go, i: usize, key: RowKey, used: Option<u32>) {
+    let app = go.app;
     let mut wait = Duration::from_secs(2);
     let mut round = 0;
     let mut loading_waits = 0;
     while round <= THROTTLED_ROUNDS {
-        let gate = Gate::new(move || running(app, id));
+        let gate = {
+            let go = go.clone();
+            Gate::new(move || go.on())
+        };
         let started = match rotate::start_planned(app, key.clone(), used, gate) {
             Ok(f) => f,
             Err(rotate::NotStarted::Disconnected) => return not_connected(app, i),
             // Resumed right after reconnecting: the key's scope is still being read.
             Err(rotate::NotStarted::Loading) if loading_waits < LOADING_WAITS => {
                 loading_waits += 1;
-                if !pause_for(app, id, Duration::from_secs(1)).await {
+                if !go.after(Duration::from_secs(1)).await {
                     return update_run(app, true, |r| r.release(i, now_ms()));
                 }
                 continue;
@@ -448,13 +492,19 @@ async fn rotate_item(app: App, id: u64, i: usize, key: RowKey, used: Option<u32>
                 return update_run(app, true, |r| {
                     r.settle(
                         i,
-                        ItemState::Skipped(
-                            "The key's details did not finish loading: nothing was sent."
+                        ItemState::Failed(
+                            "The key's scope or details did not finish loading in two minutes: \
+                             nothing was sent."
                                 .to_string(),
                         ),
                         false,
                         now_ms(),
                     )
+                })
+            }
+            Err(rotate::NotStarted::Fail(sentence)) => {
+                return update_run(app, true, |r| {
+                    r.settle(i, ItemState::Failed(sentence), false, now_ms())
                 })
             }
             Err(rotate::NotStarted::Skip(sentence)) => {
@@ -503,7 +553,7 @@ async fn rotate_item(app: App, id: u64, i: usize, key: RowKey, used: Option<u32>
                     break;
                 }
                 // Paused, cancelled or disconnected during the wait: nothing of it was sent.
-                if !pause_for(app, id, wait).await {
+                if !go.after(wait).await {
                     return update_run(app, true, |r| r.release(i, now_ms()));
                 }
                 wait *= 2;
@@ -524,14 +574,8 @@ async fn rotate_item(app: App, id: u64, i: usize, key: RowKey, used: Option<u32>
     });
 }
 
-/// How many seconds a resumed run waits for a key's scope to load before skipping it.
+/// How many seconds a resumed run waits for a key's scope to load before failing it.
 const LOADING_WAITS: u32 = 120;
-
-/// Wait `d`; true when the run `id` is still running and the session still there.
-async fn pause_for(app: App, id: u64, d: Duration) -> bool {
-    gloo_timers::future::sleep(d).await;
-    app.rotation_token().is_some() && running(app, id)
-}
 
 /// Fold `next` into item `i` and tell its worker, if one waits.
 fn apply_next(app: App, i: usize, next: Next, waiter: Option<&Slot<BulkAnswer>>) {

@@ -354,6 +354,8 @@ pub enum NotStarted {
     Loading,
     /// The key cannot be rotated now; the sentence says why.
     Skip(String),
+    /// This tab cannot send it now (storage off, the key's dialog open): a failure to retry.
+    Fail(String),
 }
 
 /// A bulk run's rotation of `key` (docs/bulk.md §3): the flow is opened and confirmed as the
@@ -365,14 +367,22 @@ pub fn start_planned(
     used: Option<u32>,
     gate: Gate,
 ) -> Result<impl std::future::Future<Output = RotateOutcome>, NotStarted> {
-    let ready = ready(app, &key).ok_or(NotStarted::Disconnected)?;
+    // An assumed role's scope has no credentials until AssumeRole answers.
+    let scope_loading = app
+        .fleet
+        .with_untracked(|f| f.scope(&key.scope).is_some_and(|e| e.state() == "loading"));
+    let ready = ready(app, &key).ok_or(if scope_loading {
+        NotStarted::Loading
+    } else {
+        NotStarted::Disconnected
+    })?;
     if !dom::storage_works() {
-        return Err(NotStarted::Skip(STORAGE_OFF.to_string()));
+        return Err(NotStarted::Fail(STORAGE_OFF.to_string()));
     }
     if app.dialog.get_untracked() == Some(key.clone()) {
-        return Err(NotStarted::Skip(
-            "The rotate dialog of this key is open in this tab: nothing was sent. Close it and \
-             retry the skipped key."
+        return Err(NotStarted::Fail(
+            "The rotate dialog of this key is open in this tab: nothing was sent. Close it, \
+             then retry the failed keys."
                 .to_string(),
         ));
     }
@@ -383,9 +393,6 @@ pub fn start_planned(
         let busy = app.flows.with_untracked(|m| activity(row, m.get(&fk)));
         (eligible, busy)
     });
-    let scope_loading = app
-        .fleet
-        .with_untracked(|f| f.scope(&key.scope).is_some_and(|e| e.state() == "loading"));
     match eligible {
         Some(Err(Blocked::Loading)) => return Err(NotStarted::Loading),
         None if scope_loading => return Err(NotStarted::Loading),
@@ -650,6 +657,12 @@ fn settle(
             });
         }
     };
+    // Stopped by a bulk run's gate after the record was written: no attempt was acted on, and
+    // any record of the key is this run's own (run_ticket refuses otherwise).
+    let stopped = outcome == RotateOutcome::Failed(RotateFailure::Refused(Refusal::Stopped));
+    if stopped {
+        forget_record(target, key_id);
+    }
     // The session ended meanwhile: what is recorded stays recorded, with its lock.
     if token.is_cancelled() || outcome == RotateOutcome::Cancelled {
         if target.has_record(key_id) {
@@ -675,10 +688,7 @@ fn settle(
         }
         return;
     }
-    // Stopped by a bulk run's gate after the record was written: no attempt left (or was
-    // acted on), and any record of the key is this run's own (run_ticket refuses otherwise).
-    let stopped = outcome == RotateOutcome::Failed(RotateFailure::Refused(Refusal::Stopped));
-    if !outcome.sent_nothing() || stopped {
+    if !outcome.sent_nothing() {
         forget_record(target, key_id);
     }
     drop(lock);
