@@ -247,7 +247,13 @@ pub fn resume(app: App) {
         app.show_error_text("Connect again to resume the bulk run.");
         return;
     }
-    update_run(app, true, |r| r.resume(now_ms()));
+    let share = app.quota_share.get_untracked();
+    update_run(app, true, |r| {
+        // The share may be higher now (a reload resets it): the minimum must stay a bound.
+        let rate = crate::aws::limiter::published_quota(r.action().operation()) * share;
+        r.rate = r.rate.max(rate);
+        r.resume(now_ms());
+    });
     spawn_workers(app);
 }
 
