@@ -77,7 +77,8 @@ INDEX_HTML = ROOT / "index.html"
 
 # CloudFront quota: the Content-Security-Policy value of a response headers policy.
 CLOUDFRONT_CSP_MAX = 1783
-# The endpoint prefixes resolve() builds (endpoint.rs; kms-api.md §1.2 and "STS endpoints").
+# The endpoint prefixes resolve() builds (endpoint.rs; docs/kms.md §1.4 Endpoints and partitions,
+# §1.5 STS endpoints).
 ENDPOINT_PREFIXES = ("kms", "kms-fips", "sts", "sts-fips")
 
 HSTS = "max-age=63072000; includeSubDomains; preload"  # two years
@@ -156,7 +157,7 @@ def partitions(endpoint_rs: Path = ENDPOINT_RS) -> list[Partition]:
 
 
 # resolve()'s one exception to `{service}[-fips]`: a partition whose STS FIPS host (without
-# dual-stack) is the plain `sts.` host (GovCloud: kms-api.md "STS endpoints").
+# dual-stack) is the plain `sts.` host (GovCloud: docs/kms.md §1.5 STS endpoints).
 _PLAIN_STS_FIPS = re.compile(
     r'\(Service::Sts, true\) if partition\.id == "([^"]+)" && !config\.dual_stack => "sts",')
 

@@ -36,7 +36,8 @@ const PEER_URL: &str = match option_env!("KEYTURN_PEER_URL") {
 /// The demo fleet lives in us-east-1 (contract.md, peer section).
 const REGION: &str = "us-east-1";
 
-/// The per-key on-demand limit the peer enforces (kms-api.md §3.3).
+/// The per-key on-demand limit the peer enforces (docs/kms.md §3.5 The on-demand limit: 25 per
+/// key).
 const ON_DEMAND_LIMIT: usize = 25;
 
 fn peer(path: &str) -> String {

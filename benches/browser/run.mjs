@@ -172,7 +172,8 @@ async function runBenchApp(browser, kind, cfg) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// keyturn, through the data-testid contract (/work/shared/design.md, end2end/tests/support/ui.ts).
+// keyturn, through the data-testid contract (end2end/tests/support/ui.ts; the bulk ids in
+// docs/bulk.md §6 Test ids).
 
 async function tagName(locator) {
   return locator.evaluate((el) => el.tagName.toLowerCase());

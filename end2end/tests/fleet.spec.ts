@@ -1,4 +1,4 @@
-// The fleet: one console over several accounts and Regions (design.md "turn 2"). The demo
+// The fleet: one console over several accounts and Regions (docs/kms.md §5.1 Scopes). The demo
 // organisation (docs/peer.md): A 123456789012 is the connected management account, B and C are
 // reached with AssumeRole into OrganizationAccountAccessRole, D's role does not trust A, C may
 // not use KMS in eu-west-1 (SCP), and B's keyturn-audit role asks for an external id. What each

@@ -125,7 +125,7 @@ test('a throttled rotation did not happen: it is sent again and rotates exactly 
   const { key, before, seen, panel, onDemandCount } = await rotateUnderFault(page, 'throttle');
   await expect.poll(onDemandCount, { timeout: 90_000 }).toBe(before + 1);
   await expect(panel.getByTestId('rotation-in-progress')).toBeHidden({ timeout: 90_000 });
-  // ThrottlingException means KMS did nothing (kms-api.md §4.2), so the retry is safe.
+  // ThrottlingException means KMS did nothing (docs/kms.md §4.1 The quotas), so the retry is safe.
   expect(rotateRequests(seen, key.KeyId)).toBe(2);
   expect(await onDemandCount()).toBe(before + 1);
 });

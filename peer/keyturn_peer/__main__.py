@@ -53,7 +53,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--consistency-seconds", type=float, default=0.0,
                    help="eventual consistency: reads see a rotation change this long after it")
     p.add_argument("--quotas", action="store_true",
-                   help="throttle at KMS's default request quotas (kms-api.md §4.1)")
+                   help="throttle at KMS's default request quotas (docs/kms.md §4.1 The quotas)")
     p.add_argument("--quota-scale", type=float, default=1.0,
                    help="multiply every quota by this (0.1: ten times fewer requests per second)")
     p.add_argument("--assume-role-seconds", type=float, default=None,

@@ -1,11 +1,12 @@
-"""Identities, signature checking and authorisation (kms-peer-notes "Signature enforcement").
+"""Identities, signature checking and authorisation (docs/peer.md "Signature checking").
 
 Moto verifies SigV4 itself (`moto.iam.access_control.IAMRequest`) but answers in XML with 403 and
 checks neither token expiry nor clock skew, and evaluates IAM policies against resource "*" only
-(peer-notes item 7). For KMS and Organizations the front calls the same moto classes in-process and
-renders the JSON errors JSON services send (kms-api.md §1.3 lines 118-134); for STS it checks the
-signature the same way before its own AssumeRole checks (sts.py); expiry and skew are checked here
-for every service.
+(docs/peer.md "Where moto is not KMS"). For KMS and Organizations the front calls the same moto
+classes in-process and renders the JSON errors JSON services send (docs/kms.md §1.7 Common
+errors; docs/peer.md "Authentication and the JSON errors"); for STS it checks the signature the
+same way before its own AssumeRole checks (sts.py); expiry and skew are checked here for every
+service.
 
 The account of a request is the account of its caller's access key. Moto registers every access
 key in the IAM backend of the account that owns it, a session's temporary key in the account of
@@ -42,7 +43,7 @@ SESSION_NAME = "keyturn-demo"
 EXPIRED_SESSION_NAME = "keyturn-expired"
 # 12 hours: a demo should not run out of credentials half way (STS maximum for a role session).
 SESSION_SECONDS = 43200
-# SigV4 acceptance window: assume 5 minutes (kms-api.md §4.3, line 519; §1.3 line 134).
+# SigV4 acceptance window: assume 5 minutes (docs/kms.md §4.5 Clock skew, §1.7 Common errors).
 SKEW_SECONDS = 300
 # Operations on a key the demo role may not read (the Deny in the role policy below).
 DENIED_ACTIONS = ["kms:GetKeyRotationStatus", "kms:ListKeyRotations"]
@@ -219,7 +220,7 @@ def _amz_time(stamp: dt.datetime) -> str:
 
 
 def check_expiry(access_key_id: str) -> None:
-    """Refuse expired session credentials (moto does not: peer-notes item 7)."""
+    """Refuse expired session credentials (moto does not: docs/peer.md "Where moto is not KMS")."""
     session = session_of(access_key_id)
     if session is not None and session.expiration <= utcnow():
         raise AuthError("ExpiredTokenException",
@@ -227,7 +228,8 @@ def check_expiry(access_key_id: str) -> None:
 
 
 def check_skew(headers: Any, now: dt.datetime) -> None:
-    """`Signature expired` / `not yet current` outside the ±5 minute window (line 519)."""
+    """`Signature expired` / `not yet current` outside the ±5 minute window (docs/kms.md §4.5
+    Clock skew)."""
     stamp = headers.get("X-Amz-Date")
     if not stamp:
         raise AuthError("IncompleteSignatureException",
@@ -253,7 +255,7 @@ class Caller:
     arn: str
     access_key: Any  # moto's IAMUserAccessKey / AssumedRoleAccessKey
     # The caller's account: the one its access key belongs to (account_of). KMS keys, quotas
-    # (kms-api.md §4.1 line 458: per account), the SCP deny list and the request log use it.
+    # (docs/kms.md §4.1 The quotas: per account), the SCP deny list and the request log use it.
     account: str
     # The role session, for credentials AssumeRole issued; None for an IAM user's keys.
     session: AssumedRole | None = None
@@ -330,9 +332,9 @@ def _check_signature(request: IAMRequest) -> Caller:
 def authenticate_json(method: str, path: str, headers: Any, body: bytes,
                       action: str) -> tuple[Caller, Scope]:
     """Check a JSON-protocol request's signature (KMS, Organizations); errors are the
-    JSON-protocol ones (line 134): UnrecognizedClientException for an unknown key or token,
-    InvalidSignatureException for a wrong signature or one outside the time window,
-    ExpiredTokenException for an expired token."""
+    JSON-protocol ones (docs/kms.md §1.7 Common errors): UnrecognizedClientException for an
+    unknown key or token, InvalidSignatureException for a wrong signature or one outside the
+    time window, ExpiredTokenException for an expired token."""
     authorization = headers.get("Authorization")
     if not authorization:
         raise AuthError("MissingAuthenticationTokenException", "Missing Authentication Token")

@@ -1,5 +1,6 @@
-"""Eventual consistency on request (kms-api.md §4.3 [EC], lines 520-523; §3.3 line 442):
-`consistency_seconds` S, 0 by default (reads see every change at once).
+"""Eventual consistency on request (docs/kms.md §4.6 Eventual consistency; §3.7 A rotation in
+progress, and ConflictException): `consistency_seconds` S, 0 by default (reads see every change
+at once).
 
 With S > 0 a change is seen by reads of the key only S seconds after it was accepted:
 - RotateKeyOnDemand accepted at t: before t + S, GetKeyRotationStatus has no

@@ -1,4 +1,5 @@
-"""CORS as real KMS and STS answer it (kms-api.md §5, lines 537-548; kms-peer-notes item 1).
+"""CORS as real KMS and STS answer it (docs/kms.md §6.3 What KMS and STS answer to a preflight;
+docs/peer.md "CORS").
 
 Preflight: 200, `Access-Control-Allow-Origin: *`, `Allow-Methods: POST`, the requested headers
 echoed, `Expose-Headers: x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date`,
@@ -8,11 +9,11 @@ the browser can read the request id and error type.
 
 from __future__ import annotations
 
-EXPOSE_HEADERS = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"  # line 544
+EXPOSE_HEADERS = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"
 # The `no-date-cors` fault (faults.py): the same list without Date.
 EXPOSE_HEADERS_NO_DATE = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage"
-MAX_AGE = "172800"  # line 545
-KMS_METHODS = "POST"  # line 542
+MAX_AGE = "172800"
+KMS_METHODS = "POST"
 # S3 paths (the console's static files, uploads from scripts) need more than POST.
 S3_METHODS = "GET,PUT,POST,HEAD,DELETE"
 
@@ -53,6 +54,6 @@ class CorsPolicy:
         if preflight:
             out.append(("Access-Control-Allow-Methods", S3_METHODS if s3 else KMS_METHODS))
             if requested_headers:
-                out.append(("Access-Control-Allow-Headers", requested_headers))  # echoed (line 543)
+                out.append(("Access-Control-Allow-Headers", requested_headers))  # echoed
             out.append(("Access-Control-Max-Age", MAX_AGE))
         return out

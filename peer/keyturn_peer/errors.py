@@ -1,7 +1,7 @@
 """KMS errors as the awsJson1_1 protocol sends them.
 
-Body `{"__type": code, "message": text}` (kms-api.md §1.3, line 104); HTTP 400 for every client
-error and 500 for server faults, as the API reference lists them (kms-api.md §1.3, line 115).
+Body `{"__type": code, "message": text}`; HTTP 400 for every client error and 500 for server
+faults, as the API reference lists them (docs/kms.md §1.6 Error responses).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class KmsError(Exception):
         return {"__type": self.code, self.message_key: self.message, **self.fields}
 
 
-# The modelled KMS error shapes (kms-api.md §2 "Error shapes", lines 336-349).
+# The modelled KMS error shapes (docs/kms.md §2.11 KMS error codes).
 def not_found(message: str) -> KmsError:
     return KmsError("NotFoundException", message)
 
@@ -64,10 +64,11 @@ def internal(message: str) -> KmsError:
 
 
 def validation(member: str, value: object, constraint: str) -> KmsError:
-    # Model-constraint failures: the coral front-end's ValidationException wording. kms-api.md
-    # lists only the generic ValidationError (§1.3, line 132); botocore's model carries the
-    # ranges (e.g. RotationPeriodInDays 90..2560, line 294), so a violation never reaches the
-    # service logic: ValidationException is what AWS JSON services answer for those.
+    # Model-constraint failures: the coral front-end's ValidationException wording. The common
+    # errors list only the generic ValidationError (docs/kms.md §1.7 Common errors); botocore's
+    # model carries the ranges (e.g. RotationPeriodInDays 90..2560, §2.8 EnableKeyRotation), so
+    # a violation never reaches the service logic: ValidationException is what AWS JSON
+    # services answer for those.
     shown = "null" if value is None else f"'{value}'"
     return KmsError(
         "ValidationException",

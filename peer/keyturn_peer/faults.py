@@ -3,22 +3,22 @@ instead of the normal one. Tests set them with `POST /_keyturn/faults`; a reset 
 
 Each fault answers the next `count` requests for one operation (optionally one key), after
 authentication, as the real failure would:
-- `throttle`: ThrottlingException, HTTP 400, nothing done (kms-api.md §4.2, line 490);
+- `throttle`: ThrottlingException, HTTP 400, nothing done (docs/kms.md §4.1 The quotas);
 - `internal-after`: the request is carried out, then answered with KMSInternalException, HTTP 500
-  (kms-api.md §1.3, line 115), so the client cannot know whether it happened;
+  (docs/kms.md §1.6 Error responses), so the client cannot know whether it happened;
 - `html-502`: an HTML "502 Bad Gateway" page, nothing done: what a proxy or load balancer in
-  front of the endpoint sends when it cannot reach it (kms-api.md §1.3, line 117: any 5xx is a
-  server fault, and the body need not be JSON);
+  front of the endpoint sends when it cannot reach it (docs/kms.md §1.6 Error responses: any
+  5xx is a server fault, and the body need not be JSON);
 - `bad-body`: the request is carried out, then answered 200 with a body cut short (not JSON, or
   for STS not XML): a connection that broke half way through the answer;
 - `cut-body`: the request is carried out, then a 200 whose headers promise the whole body but
   whose connection closes half way through it (the client gets a status, then a read error);
 - `drop-after`: the request is carried out, then the connection is closed without any answer
-  (a connection error, which the SDKs retry: kms-api.md §4.3 line 504);
+  (a connection error, which the SDKs retry: docs/kms.md §4.4 Retry rules in detail);
 - `slow`: the request is carried out, and the normal answer is sent `delay_ms` later (default
   35 s, longer than the console's 30 s fetch timeout). Other requests are served meanwhile;
 - `no-date-cors`: the normal answer, but `Access-Control-Expose-Headers` leaves out `Date`, so a
-  browser cannot read the server's clock (kms-api.md §4.3 line 518 says KMS exposes it);
+  browser cannot read the server's clock (KMS exposes it: docs/kms.md §4.5 Clock skew);
 - `no-cors`: the normal answer (the request is carried out), without any `Access-Control-*`
   header, so a browser's CORS check fails and the script sees a network error, as with an
   endpoint that does not allow browsers (Organizations, for example).

@@ -43,7 +43,7 @@ from .state import PeerState
 
 log = logging.getLogger("keyturn_peer")
 
-JSON_TYPE = "application/x-amz-json-1.1"  # kms-api.md §1.1 line 62
+JSON_TYPE = "application/x-amz-json-1.1"  # docs/kms.md §1.3 Responses and data types
 Response = tuple[int, list[tuple[str, str]], bytes]
 # Query-protocol codes with which moto refuses a request's signature or key: such a request did
 # not pass authentication and is not logged.
@@ -87,13 +87,14 @@ def json_response(status: int, data: Any, content_type: str = "application/json"
 
 
 # Authentication errors come from the AWS front end, not from KMS, and carry its namespace
-# (kms-api.md §1.3, lines 105 and 111: `com.amazon.coral.service#ExpiredTokenException`); the
-# header form has a `:` suffix, which clients cut (line 110). Clients must sanitise both.
+# (`com.amazon.coral.service#ExpiredTokenException`); the header form has a `:` suffix, which
+# clients cut. Clients must sanitise both (docs/kms.md §1.6 Error responses, §1.7 Common
+# errors).
 CORAL_NAMESPACE = "com.amazon.coral.service"
 
 
 def kms_error(err: errors.KmsError | auth.AuthError) -> Response:
-    # JSON error body plus the `x-amzn-ErrorType` header (kms-api.md §1.3 lines 104, 112).
+    # JSON error body plus the `x-amzn-ErrorType` header (docs/kms.md §1.6 Error responses).
     if isinstance(err, auth.AuthError):
         code = f"{CORAL_NAMESPACE}#{err.code}"
         header = f"{err.code}:http://internal.amazon.com/coral/{CORAL_NAMESPACE}/"
@@ -106,7 +107,7 @@ def kms_error(err: errors.KmsError | auth.AuthError) -> Response:
 
 
 def query_error(code: str, message: str, status: int, request_id: str) -> Response:
-    # STS/IAM (Query protocol) error shape (kms-api.md §2 STS, line 382).
+    # STS/IAM (Query protocol) error shape (docs/kms.md §2.12 STS GetCallerIdentity).
     body = (
         '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
         f"<Error><Type>Sender</Type><Code>{escape(code)}</Code>"
@@ -150,7 +151,8 @@ class Front:
         exchange = Exchange(request_id)
         try:
             if preflight:
-                # Real KMS and STS answer the preflight themselves with 200 (kms-api.md §5).
+                # Real KMS and STS answer the preflight themselves with 200 (docs/kms.md §6.3
+                # What KMS and STS answer to a preflight).
                 status, headers, body = 200, [("Content-Length", "0")], b""
             elif control:
                 with self.lock:
@@ -173,8 +175,9 @@ class Front:
         dropped = {"server", "date"} if method == "HEAD" else {"server", "date", "content-length"}
         headers = [(k, v) for k, v in headers
                    if not k.lower().startswith("access-control-") and k.lower() not in dropped]
+        # An x-amzn-RequestId on everything (docs/kms.md §1.8 Request IDs).
         if not any(k.lower() == "x-amzn-requestid" for k, _ in headers):
-            headers.append(("x-amzn-RequestId", request_id))  # on everything (line 135)
+            headers.append(("x-amzn-RequestId", request_id))
         if faults.kind(exchange.fault) != faults.NO_CORS:
             headers += self.cors.headers(
                 origin,
@@ -307,7 +310,7 @@ class Front:
                 if s3:
                     return s3_error("ExpiredToken", err.message, 400, request_id)
                 if err.code == "ExpiredTokenException":
-                    # STS/IAM: ExpiredToken, 400 (kms-api.md §2 STS errors, line 383).
+                    # STS/IAM: ExpiredToken, 400 (docs/kms.md §2.12 STS GetCallerIdentity).
                     return query_error("ExpiredToken", err.message, 400, request_id)
                 # Query services report a stale signature as SignatureDoesNotMatch, 403.
                 return query_error("SignatureDoesNotMatch", err.message, 403, request_id)
@@ -338,7 +341,8 @@ class Front:
             if fault == faults.HTML_502:
                 return faults.html_502()
             if fault == faults.THROTTLE:
-                # Query protocol: Throttling, 400 (kms-api.md §4.3 line 505 lists the code).
+                # Query protocol: Throttling, 400 (docs/kms.md §2.12 STS GetCallerIdentity,
+                # §4.4 Retry rules in detail).
                 return query_error("Throttling", "Rate exceeded", 400, request_id)
             if action == "AssumeRole":
                 try:
@@ -421,7 +425,8 @@ class Front:
             exchange.log["key_id"] = key_id if isinstance(key_id, str) else None
             # An SCP's explicit deny comes first: such a request uses up no quota and no fault.
             self.state.denials.check(caller.arn, caller.account, scope.region, f"kms:{op}")
-            # Quotas next: a request refused for its rate uses up no fault (kms-api.md §4.1).
+            # Quotas next: a request refused for its rate uses up no fault (docs/kms.md §4.1
+            # The quotas; docs/peer.md "Request quotas").
             if not self.state.quotas.allow(caller.account, scope.region, op):
                 raise faults.throttled()
             exchange.fault = self.state.faults.take(op, key_id if isinstance(key_id, str) else None)
@@ -505,7 +510,7 @@ class Front:
         except ValueError:
             data = ValueError
         if data is ValueError or (status >= 500 and "json" not in ctype):
-            # Never an HTML page from a KMS endpoint (peer-notes item 6).
+            # Never an HTML page from a KMS endpoint (docs/peer.md "Key metadata and key IDs").
             return kms_error(errors.internal(f"moto answered {op} with HTTP {status}"))
         if status >= 400:
             code = str((data or {}).get("__type", "KMSInternalException"))
@@ -541,8 +546,9 @@ def _kms_regions() -> frozenset[str]:
 
 
 def _json_answer(result: Any) -> Response:
-    # Operations without output answer with an empty body: kms-api.md §1.1 line 62 allows
-    # an empty body or `{}` (unconfirmed which); the empty one is the stricter test of a client.
+    # Operations without output answer with an empty body: docs/kms.md §1.3 Responses and data
+    # types allows an empty body or `{}` (unconfirmed which); the empty one is the stricter test
+    # of a client.
     out = b"" if result is None else json.dumps(result).encode()
     return 200, [("Content-Type", JSON_TYPE)], out
 
@@ -550,7 +556,7 @@ def _json_answer(result: Any) -> Response:
 def _xml_to_json(body: bytes) -> bytes:
     """STS answers `Accept: application/json` with the XML document's nesting as JSON, e.g.
     {"GetCallerIdentityResponse": {"GetCallerIdentityResult": {...}, "ResponseMetadata": {...}}}
-    (kms-api.md §2 STS, line 373); moto only speaks XML."""
+    (docs/kms.md §2.12 STS GetCallerIdentity); moto only speaks XML."""
 
     def convert(element: ElementTree.Element) -> Any:
         children = list(element)

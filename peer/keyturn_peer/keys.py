@@ -2,7 +2,7 @@
 
 Moto's own DescribeKey is not used: it leaves KeyUsage/MultiRegion null, always says
 KeyManager CUSTOMER, flips a primary to REPLICA when a replica is described, and
-accepts ARNs of other regions (kms-peer-notes items 5 and 6).
+accepts ARNs of other regions (docs/peer.md "Where moto is not KMS").
 
 Every lookup names its account: the account of the caller (auth.account_of), whose keys are
 `kms_backends[account][region]`. No key policies are modelled, so a caller sees only its own
@@ -22,13 +22,13 @@ from moto.kms.models import Key, KmsBackend, kms_backends
 
 from . import errors
 
-# Key ID: a UUID; multi-Region keys `mrk-` + 32 hex (kms-api.md §1.4, line 139). Moto makes
-# `mrk-<uuid>`, so that form is accepted too.
+# Key ID: a UUID; multi-Region keys `mrk-` + 32 hex (docs/kms.md §1.9 Key identifiers). Moto
+# makes `mrk-<uuid>`, so that form is accepted too.
 _KEY_ID = re.compile(
     r"^(mrk-[0-9a-f]{32}|(mrk-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$",
     re.IGNORECASE,
 )
-# Key and alias ARNs (kms-api.md §1.4, lines 140-141).
+# Key and alias ARNs (docs/kms.md §1.9 Key identifiers).
 _ARN = re.compile(r"^arn:(aws[a-z-]*):kms:([a-z0-9-]+):(\d{12}):(key|alias)/(.+)$")
 
 SYMMETRIC = "SYMMETRIC_DEFAULT"
@@ -44,7 +44,8 @@ class Extra:
     # Start of the current automatic-rotation interval: when rotation was enabled or last ran.
     rotation_anchor: float = 0.0
     on_demand_started: float | None = None
-    # EXTERNAL keys: imported material waiting for RotateKeyOnDemand (kms-api.md line 424).
+    # EXTERNAL keys: imported material waiting for RotateKeyOnDemand (docs/kms.md §3.8 Key
+    # material).
     pending_material_id: str | None = None
     custom_key_store_id: str | None = None
     cloud_hsm_cluster_id: str | None = None
@@ -58,7 +59,7 @@ class Extra:
 
 
 def new_material_id() -> str:
-    # KeyMaterialId: exactly 64 hex characters (kms-api.md §2 ListKeyRotations, line 265).
+    # KeyMaterialId: exactly 64 hex characters (docs/kms.md §2.6 ListKeyRotations).
     return secrets.token_hex(32)
 
 
@@ -83,15 +84,16 @@ def alias_arn(account: str, region: str, name: str) -> str:
 
 
 def is_replica(key: Key) -> bool:
-    # Decided from the ARNs, never from moto's shared MultiRegionKeyType field (peer-notes item 5).
+    # Decided from the ARNs, never from moto's shared MultiRegionKeyType field (docs/peer.md
+    # "Where moto is not KMS").
     if not key.multi_region:
         return False
     return key.arn != key.multi_region_configuration["PrimaryKey"]["Arn"]
 
 
 def rotation_owner(key: Key) -> Key:
-    """The key whose rotation state applies: a replica shares its primary's (kms-api.md §3.1,
-    lines 395-396: the setting propagates, the whole set rotates)."""
+    """The key whose rotation state applies: a replica shares its primary's (docs/kms.md §3.1
+    Which keys can rotate: the setting propagates, the whole set rotates)."""
     if not is_replica(key):
         return key
     primary = key.multi_region_configuration["PrimaryKey"]
@@ -111,12 +113,13 @@ def resolve(account: str, region: str, key_id: Any, *, allow_alias: bool,
     name or alias ARN.
 
     Only DescribeKey takes aliases among the console's operations; the rotation, tag and policy
-    operations take the key ID or key ARN (kms-api.md §1.4, line 141). An alias there is
-    rejected with NotFoundException instead of moto's HTML 500 (peer-notes item 6).
+    operations take the key ID or key ARN (docs/kms.md §1.9 Key identifiers). An alias there
+    is rejected with NotFoundException instead of moto's HTML 500 (docs/peer.md "Key metadata
+    and key IDs").
     """
     if not isinstance(key_id, str) or not key_id:
         raise errors.validation("keyId", key_id, "Member must not be null")
-    if len(key_id) > 2048:  # KeyIdType 1..2048 (kms-api.md §2, line 154)
+    if len(key_id) > 2048:  # KeyIdType 1..2048 (docs/kms.md §1.3 Responses and data types)
         raise errors.validation(
             "keyId", key_id, "Member must have length less than or equal to 2048"
         )
@@ -128,8 +131,9 @@ def resolve(account: str, region: str, key_id: Any, *, allow_alias: bool,
             raise errors.invalid_arn(f"Invalid arn {key_id}")
         _, arn_region, arn_account, kind, rest = match.groups()
         if arn_region != region or arn_account != account:
-            # An ARN of another region names no key here (peer-notes item 6); nor does one of
-            # another account, whose keys the caller cannot see (no key policies are modelled).
+            # An ARN of another region names no key here (docs/peer.md "Key metadata and key
+            # IDs"); nor does one of another account, whose keys the caller cannot see (no key
+            # policies are modelled).
             raise errors.not_found(f"Key '{key_id}' does not exist")
         if kind == "alias":
             name = f"alias/{rest}"
@@ -173,8 +177,8 @@ def current_material_id(key: Key) -> str:
 
 
 def metadata(key: Key) -> dict[str, Any]:
-    """KeyMetadata with every member kms-api.md §2 DescribeKey lists (lines 204-231);
-    optional members are left out rather than sent as null (kms-api.md §1.1, line 66)."""
+    """KeyMetadata with every member docs/kms.md §2.4 DescribeKey lists; optional members are
+    left out rather than sent as null (§1.3 Responses and data types)."""
     spec = key.key_spec or SYMMETRIC
     usage = key.key_usage or default_usage(spec)
     x = extra(key)
@@ -183,7 +187,7 @@ def metadata(key: Key) -> dict[str, Any]:
         "KeyId": key.id,
         "Arn": key.arn,
         "CreationDate": key.creation_date,
-        # Enabled is true only when KeyState is Enabled (line 209).
+        # Enabled is true only when KeyState is Enabled.
         "Enabled": key.key_state == "Enabled",
         "Description": key.description or "",
         "KeyUsage": usage,
@@ -195,7 +199,7 @@ def metadata(key: Key) -> dict[str, Any]:
         "MultiRegion": bool(key.multi_region),
     }
     if key.key_state == "PendingDeletion" and key.deletion_date is not None:
-        md["DeletionDate"] = unix_time(key.deletion_date)  # line 213
+        md["DeletionDate"] = unix_time(key.deletion_date)  # only in PendingDeletion
     if usage == "ENCRYPT_DECRYPT":
         md["EncryptionAlgorithms"] = (
             ["SYMMETRIC_DEFAULT"] if spec == SYMMETRIC else ["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"]
@@ -203,11 +207,11 @@ def metadata(key: Key) -> dict[str, Any]:
     elif usage == "SIGN_VERIFY":
         md["SigningAlgorithms"] = key.signing_algorithms or []
     elif usage == "GENERATE_VERIFY_MAC":
-        md["MacAlgorithms"] = [f"HMAC_SHA_{spec.split('_')[1]}"]  # line 226
+        md["MacAlgorithms"] = [f"HMAC_SHA_{spec.split('_')[1]}"]
     elif usage == "KEY_AGREEMENT":
         md["KeyAgreementAlgorithms"] = ["ECDH"]
     if key.origin == "EXTERNAL" and key.key_state != "PendingImport":
-        md["ExpirationModel"] = "KEY_MATERIAL_DOES_NOT_EXPIRE"  # EXTERNAL only (line 218)
+        md["ExpirationModel"] = "KEY_MATERIAL_DOES_NOT_EXPIRE"  # EXTERNAL only
     if x.custom_key_store_id:
         md["CustomKeyStoreId"] = x.custom_key_store_id
     if x.cloud_hsm_cluster_id:
@@ -219,7 +223,8 @@ def metadata(key: Key) -> dict[str, Any]:
             "PrimaryKey": dict(config["PrimaryKey"]),
             "ReplicaKeys": [dict(r) for r in config["ReplicaKeys"]],
         }
-    # Symmetric keys of origin AWS_KMS or EXTERNAL carry their current material (line 231).
+    # Symmetric keys of origin AWS_KMS or EXTERNAL carry their current material (docs/kms.md
+    # §3.8 Key material).
     if spec == SYMMETRIC and key.origin in ("AWS_KMS", "EXTERNAL") and key.key_state != "PendingImport":
         md["CurrentKeyMaterialId"] = current_material_id(key)
     return md

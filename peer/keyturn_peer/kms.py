@@ -42,7 +42,7 @@ def list_keys(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     ctx.caller.authorize("kms:ListKeys", "*")
     owners = p.get("ResourceOwners") or ["SELF"]
     # ResourceOwners: 1..2 of SELF | OTHER_ACCOUNTS_VIA_RAM; no key is shared via RAM here, and a
-    # marker is only valid with the same value (kms-api.md §2 ListKeys, lines 167-171).
+    # marker is only valid with the same value (docs/kms.md §2.2 ListKeys).
     if not isinstance(owners, list) or not owners or len(owners) > 2 or any(
         o not in ("SELF", "OTHER_ACCOUNTS_VIA_RAM") for o in owners
     ):
@@ -51,7 +51,7 @@ def list_keys(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     items = [{"KeyId": k.id, "KeyArn": k.arn}
              for k in keys.backend(ctx.account, ctx.region).keys.values()]
     scope = f"ListKeys:{ctx.account}:{ctx.region}:{','.join(sorted(owners))}"
-    out = paging.page(items, p, scope, default_limit=100)  # default 100 (line 165)
+    out = paging.page(items, p, scope, default_limit=100)  # default 100 (docs/kms.md §2.2 ListKeys)
     return {"Keys": out.pop("_items"), **out}
 
 
@@ -60,7 +60,7 @@ def list_aliases(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     be = keys.backend(ctx.account, ctx.region)
     only: Key | None = None
     if p.get("KeyId") is not None:
-        # The KeyId filter takes a key ID or key ARN of this account (line 182).
+        # The KeyId filter takes a key ID or key ARN of this account (docs/kms.md §2.3 ListAliases).
         only = keys.resolve(ctx.account, ctx.region, p["KeyId"], allow_alias=False)
     rows: list[dict[str, Any]] = []
     for key in be.keys.values():
@@ -76,7 +76,8 @@ def list_aliases(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
                 "LastUpdatedDate": alias.__dict__.get("last_updated_date", created),
             })
     if only is None:
-        # Predefined `alias/aws/*` names without a key yet carry no TargetKeyId (line 192).
+        # Predefined `alias/aws/*` names without a key yet carry no TargetKeyId (docs/kms.md
+        # §2.3 ListAliases).
         for name, info in ctx.state.predefined.get((ctx.account, ctx.region), {}).items():
             rows.append({
                 "AliasName": name,
@@ -86,13 +87,14 @@ def list_aliases(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
             })
     rows.sort(key=lambda r: r["AliasName"])
     scope = f"ListAliases:{ctx.account}:{ctx.region}:{only.id if only else ''}"
-    # Default 50; the model allows up to 1000 though the docs say 100 (line 183).
+    # Default 50; the model allows up to 1000 though the docs say 100 (docs/kms.md §2.3
+    # ListAliases).
     out = paging.page(rows, p, scope, default_limit=50)
     return {"Aliases": out.pop("_items"), **out}
 
 
 def describe_key(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    # DescribeKey takes key ID, key ARN, alias name or alias ARN (kms-api.md §2 line 201).
+    # DescribeKey takes key ID, key ARN, alias name or alias ARN (docs/kms.md §2.4 DescribeKey).
     key = ctx.key(p, "kms:DescribeKey", allow_alias=True)
     return {"KeyMetadata": keys.metadata(key)}
 
@@ -105,7 +107,7 @@ def get_key_rotation_status(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 
 def list_key_rotations(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     include = p.get("IncludeKeyMaterial", "ROTATIONS_ONLY")
-    # ALL_KEY_MATERIAL | ROTATIONS_ONLY, default ROTATIONS_ONLY (line 256).
+    # ALL_KEY_MATERIAL | ROTATIONS_ONLY, default ROTATIONS_ONLY (docs/kms.md §2.6 ListKeyRotations).
     if include not in ("ALL_KEY_MATERIAL", "ROTATIONS_ONLY"):
         raise errors.validation("includeKeyMaterial", include,
                                 "Member must satisfy enum value set: [ALL_KEY_MATERIAL, ROTATIONS_ONLY]")
@@ -113,7 +115,7 @@ def list_key_rotations(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     rotation.check_readable(key, include_pending_import=False)
     rows = rotation.entries(key, include_all=include == "ALL_KEY_MATERIAL")
     scope = f"ListKeyRotations:{ctx.account}:{ctx.region}:{key.id}:{include}"
-    out = paging.page(rows, p, scope, default_limit=100)  # 1..1000, default 100 (line 257)
+    out = paging.page(rows, p, scope, default_limit=100)  # 1..1000, default 100 (§2.6, as above)
     return {"Rotations": out.pop("_items"), **out}
 
 
@@ -121,7 +123,8 @@ def rotate_key_on_demand(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     key = ctx.key(p, "kms:RotateKeyOnDemand")
     rotation.check_rotatable(key, ctx.caller.arn, ctx.now)
     rotation.start_on_demand(key, ctx.now, ctx.state.consistency_seconds)
-    # Returns at once; the rotation completes in the background (line 288).
+    # Returns at once; the rotation completes in the background (docs/kms.md §2.7
+    # RotateKeyOnDemand).
     return {"KeyId": key.id}
 
 
@@ -143,7 +146,8 @@ def list_resource_tags(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     key = ctx.key(p, "kms:ListResourceTags")
     tags = keys.backend(ctx.account, ctx.region).tagger.list_tags_for_resource(key.id)["Tags"]
     scope = f"ListResourceTags:{ctx.account}:{ctx.region}:{key.id}"
-    out = paging.page(tags, p, scope, default_limit=50)  # docs: 1..50, default 50 (line 311)
+    # Documented as 1..50, default 50 (docs/kms.md §2.10 ListResourceTags).
+    out = paging.page(tags, p, scope, default_limit=50)
     return {"Tags": out.pop("_items"), **out}
 
 
@@ -169,7 +173,8 @@ def after_moto(op: str, account: str, region: str, request: dict[str, Any],
         key = keys.backend(account, region).keys.get(response["KeyMetadata"].get("KeyId", ""))
         if key is not None:
             if key.origin == "EXTERNAL":
-                # Imported keys start without material: PendingImport (peer-notes item 5).
+                # Imported keys start without material: PendingImport (docs/peer.md "Key
+                # metadata and key IDs").
                 key.key_state, key.enabled = "PendingImport", False
             keys.extra(key)
             response = {"KeyMetadata": keys.metadata(key)}

@@ -10,8 +10,8 @@ from moto import settings
 
 class LazyPrivateKey:
     """Moto's Key makes an RSA-2048 private key for every key, symmetric ones included, which
-    costs ~70 ms per CreateKey (kms-peer-notes item 8). It is only used by Sign/Verify/
-    GetPublicKey, so it is made on first use instead."""
+    costs ~70 ms per CreateKey (docs/peer.md "Where moto is not KMS"). It is only used by
+    Sign/Verify/GetPublicKey, so it is made on first use instead."""
 
     def __init__(self, key_spec: str) -> None:
         self._key_spec = key_spec

@@ -1,10 +1,11 @@
 """Real Limit/Marker/Truncated/NextMarker paging (moto returns ListKeys and ListAliases in one
-page and answers a bad ListKeyRotations marker with InvalidToken: kms-peer-notes item 4).
+page and answers a bad ListKeyRotations marker with InvalidToken: docs/peer.md "Where moto is
+not KMS" and "Rotation, status and paging").
 
-Send `Marker` = the previous `NextMarker`, continue while `Truncated` (kms-api.md §2, line 161).
+Send `Marker` = the previous `NextMarker`, continue while `Truncated` (docs/kms.md §2.1 Paging).
 Markers are opaque: base64 of the list they belong to and an offset, so a marker from another
-list, another key or a tampered one gives InvalidMarkerException (kms-api.md §2 lines 175, 196,
-275, 344).
+list, another key or a tampered one gives InvalidMarkerException (docs/kms.md §2.1 Paging,
+§2.11 KMS error codes).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any, Sequence
 
 from . import errors
 
-MAX_LIMIT = 1000  # LimitType 1..1000 (kms-api.md §2, line 156)
-MAX_MARKER_LENGTH = 1024  # MarkerType 1..1024 (line 157)
+# LimitType 1..1000 and MarkerType 1..1024 (docs/kms.md §1.3 Responses and data types).
+MAX_LIMIT = 1000
+MAX_MARKER_LENGTH = 1024
 
 
 def encode(scope: str, offset: int) -> str:

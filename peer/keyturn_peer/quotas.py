@@ -1,14 +1,14 @@
-"""Request quotas (kms-api.md §4.1, lines 456-475), off unless asked for (`--quotas`).
+"""Request quotas (docs/kms.md §4.1 The quotas), off unless asked for (`--quotas`).
 
 One token bucket per (account, Region, operation): the rates are requests per second per account
-and per Region, shared by all principals (line 458), and computed independently per operation
-(line 475). A bucket holds one second of its rate (at least one request) and refills at the rate.
-A request that finds it empty is refused with ThrottlingException, HTTP 400, nothing done
-(kms-api.md §4.2, line 490). `scale` multiplies every rate, so a test can reach a quota with a few
-requests (0.1: RotateKeyOnDemand 0.5 per second). Operations not in the table are not limited:
-that includes Organizations ListAccounts and STS, for which AWS publishes no request rates (the
-`throttle` fault gives their throttling errors). The account is always the caller's own
-(auth.Caller.account), so two accounts of the organisation never share a bucket.
+and per Region, shared by all principals, and computed independently per operation. A bucket
+holds one second of its rate (at least one request) and refills at the rate. A request that
+finds it empty is refused with ThrottlingException, HTTP 400, nothing done (also §4.1). `scale`
+multiplies every rate, so a test can reach a quota with a few requests (0.1: RotateKeyOnDemand
+0.5 per second). Operations not in the table are not limited: that includes Organizations
+ListAccounts and STS, for which AWS publishes no request rates (the `throttle` fault gives their
+throttling errors). The account is always the caller's own (auth.Caller.account), so two
+accounts of the organisation never share a bucket.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-# Default requests per second (kms-api.md §4.1 table, lines 460-472).
+# Default requests per second (docs/kms.md §4.1 The quotas).
 RATES: dict[str, float] = {
     "DescribeKey": 2000,
     "ListResourceTags": 2000,

@@ -1,4 +1,5 @@
-"""Rotation rules moto lacks (kms-peer-notes items 2 and 3), each tied to its kms-api.md line.
+"""Rotation rules moto lacks (docs/peer.md "Rotation, status and paging"), each tied to the
+section of docs/kms.md that states it.
 
 State lives on moto's Key objects: `key.key_rotation_status` (automatic rotation on/off),
 `key.rotations` (the completed RotationsListEntry dicts ListKeyRotations returns) and
@@ -14,15 +15,17 @@ from moto.kms.models import Key
 
 from . import consistency, errors, keys
 
-# Per-key on-demand maximum: 25, not adjustable (kms-api.md §3.3, lines 428-433).
+# Per-key on-demand maximum: 25, not adjustable (docs/kms.md §3.5 The on-demand limit: 25 per key).
 ON_DEMAND_LIMIT = 25
-# RotationPeriodInDays: 90..2560, default 365 (kms-api.md §2 EnableKeyRotation, line 294).
+# RotationPeriodInDays: 90..2560, default 365 (docs/kms.md §2.8 EnableKeyRotation).
 MIN_PERIOD_DAYS = 90
 MAX_PERIOD_DAYS = 2560
 DEFAULT_PERIOD_DAYS = 365
-# AWS managed keys rotate every year, not editable (kms-api.md §3.1 line 401, §6 line 575).
+# AWS managed keys rotate every year, not editable (docs/kms.md §3.1 Which keys can rotate,
+# §3.4 Automatic rotation).
 AWS_MANAGED_PERIOD_DAYS = 365
-# ConflictException: an automatic rotation is due within the next 20 minutes (line 286).
+# ConflictException: an automatic rotation is due within the next 20 minutes (docs/kms.md §3.7
+# A rotation in progress, and ConflictException).
 CONFLICT_WINDOW_SECONDS = 20 * 60
 DAY_SECONDS = 86400
 
@@ -32,13 +35,14 @@ def settle(key: Key, now: float, rotation_seconds: float) -> None:
     key = keys.rotation_owner(key)
     x = keys.extra(key)
     # An on-demand rotation is asynchronous: OnDemandRotationStartDate shows while it runs, and
-    # the ListKeyRotations entry appears only once it completes (lines 245, 288, 442, 448).
+    # the ListKeyRotations entry appears only once it completes (docs/kms.md §2.7
+    # RotateKeyOnDemand, §3.7 A rotation in progress, and ConflictException).
     if x.on_demand_started is not None and now >= x.on_demand_started + rotation_seconds:
         done_at = x.on_demand_started + rotation_seconds
         consistency.rotation_completed(x, complete(key, "ON_DEMAND", done_at), done_at)
         x.on_demand_started = None
     # Automatic rotation happens only for Enabled keys: a disabled key keeps its status but is
-    # not rotated, a key pending deletion is not rotated (kms-api.md §2 lines 250-251).
+    # not rotated, a key pending deletion is not rotated (docs/kms.md §3.4 Automatic rotation).
     if key.key_rotation_status and key.key_state == "Enabled":
         due = next_rotation_date(key)
         while due is not None and due <= now:
@@ -50,7 +54,7 @@ def settle(key: Key, now: float, rotation_seconds: float) -> None:
 
 def complete(key: Key, rotation_type: str, at: float) -> str:
     """Append a completed rotation: new current material, the previous one NON_CURRENT
-    (RotationsListEntry members, kms-api.md §2 ListKeyRotations lines 262-272). Returns the new
+    (RotationsListEntry members, docs/kms.md §2.6 ListKeyRotations). Returns the new
     KeyMaterialId."""
     x = keys.extra(key)
     for entry in key.rotations:
@@ -66,7 +70,8 @@ def complete(key: Key, rotation_type: str, at: float) -> str:
         "RotationType": rotation_type,
     }
     if key.origin == "EXTERNAL":
-        # ImportState and ExpirationModel are EXTERNAL-only members (lines 267, 269).
+        # ImportState and ExpirationModel are EXTERNAL-only members (docs/kms.md §2.6
+        # ListKeyRotations).
         entry["ImportState"] = "IMPORTED"
         entry["ExpirationModel"] = "KEY_MATERIAL_DOES_NOT_EXPIRE"
     key.rotations.append(entry)
@@ -82,20 +87,22 @@ def next_rotation_date(key: Key) -> float | None:
 
 
 def on_demand_count(key: Key) -> int:
-    """Completed ON_DEMAND entries plus the one in progress (kms-api.md §3.3, lines 436-439)."""
+    """Completed ON_DEMAND entries plus the one in progress (docs/kms.md §3.6 Counting the
+    rotations left)."""
     key = keys.rotation_owner(key)
     done = sum(1 for e in key.rotations if e.get("RotationType") == "ON_DEMAND")
     return done + (1 if keys.extra(key).on_demand_started is not None else 0)
 
 
 def _check_spec_and_store(key: Key) -> None:
-    # Asymmetric and HMAC keys: UnsupportedOperationException (kms-api.md §3.1, line 399).
+    # Asymmetric and HMAC keys: UnsupportedOperationException (docs/kms.md §3.1 Which keys can
+    # rotate).
     if (key.key_spec or keys.SYMMETRIC) != keys.SYMMETRIC:
         raise errors.unsupported(
             f"{key.arn} key spec {key.key_spec} does not support this operation. "
             "Only symmetric encryption KMS keys support key rotation."
         )
-    # Custom key stores: UnsupportedOperationException (kms-api.md §3.1, line 400).
+    # Custom key stores: UnsupportedOperationException (docs/kms.md §3.1 Which keys can rotate).
     if key.origin in keys.CUSTOM_KEY_STORE_ORIGINS or keys.extra(key).custom_key_store_id:
         raise errors.unsupported(
             f"{key.arn} is in a custom key store. Key rotation is not supported for KMS keys "
@@ -105,7 +112,8 @@ def _check_spec_and_store(key: Key) -> None:
 
 def _aws_managed_denied(key: Key, caller_arn: str, action: str) -> errors.KmsError:
     # AWS managed keys: rotation is not configurable and on-demand rotation is not allowed
-    # (kms-api.md §3.1, line 401; AccessDenied or UnsupportedOperation, unconfirmed which).
+    # (docs/kms.md §3.1 Which keys can rotate; AccessDenied or UnsupportedOperation, unconfirmed
+    # which).
     # AccessDeniedException is the peer's choice: an AWS managed key's key policy lets the
     # account read the key, not change it.
     return errors.KmsError(
@@ -116,16 +124,16 @@ def _aws_managed_denied(key: Key, caller_arn: str, action: str) -> errors.KmsErr
 
 
 def _check_state(key: Key) -> None:
-    """Key-state effects on the rotation changes, kms-api.md §3.2 (lines 411-418)."""
+    """Key-state effects on the rotation changes (docs/kms.md §3.2 Key states)."""
     state = key.key_state
     if state == "Enabled":
         return
     if state == "Disabled":
-        raise errors.disabled(key.arn)  # line 414
+        raise errors.disabled(key.arn)
     if state == "Unavailable":
-        raise errors.unsupported(f"{key.arn} is unavailable.")  # line 417
-    # PendingDeletion (line 415), PendingImport for RotateKeyOnDemand (line 416),
-    # PendingReplicaDeletion/Creating/Updating (line 418): KMSInvalidStateException.
+        raise errors.unsupported(f"{key.arn} is unavailable.")
+    # PendingDeletion, PendingImport for RotateKeyOnDemand, PendingReplicaDeletion/Creating/
+    # Updating: KMSInvalidStateException.
     raise errors.invalid_state(key.arn, _STATE_WORDS.get(state, state))
 
 
@@ -139,61 +147,70 @@ _STATE_WORDS = {
 
 
 def check_configurable(key: Key, caller_arn: str, action: str) -> None:
-    """EnableKeyRotation / DisableKeyRotation (kms-api.md §3.1 column 2, §3.2 column 2)."""
+    """EnableKeyRotation / DisableKeyRotation (docs/kms.md §3.1 Which keys can rotate, §3.2 Key
+    states)."""
     if key.key_manager == "AWS":
         raise _aws_managed_denied(key, caller_arn, action)
     _check_spec_and_store(key)
-    # Imported material is never rotated automatically; also covers PendingImport (lines 397, 416).
+    # Imported material is never rotated automatically; also covers PendingImport (docs/kms.md
+    # §3.1 Which keys can rotate, §3.2 Key states).
     if key.origin == "EXTERNAL":
         raise errors.unsupported(
             f"{key.arn} origin is EXTERNAL. Automatic key rotation is not supported for KMS keys "
             "with imported key material."
         )
-    # Replicas: set it on the primary; the code is unconfirmed, likely UnsupportedOperation (line 396).
+    # Replicas: set it on the primary; the code is unconfirmed, likely UnsupportedOperation
+    # (docs/kms.md §3.1 Which keys can rotate).
     if keys.is_replica(key):
         raise errors.unsupported(
             f"{key.arn} is a replica key. Manage key rotation on the primary key "
             f"{key.multi_region_configuration['PrimaryKey']['Arn']}."
         )
-    # Ineligibility wins over state: "DisabledException (or UnsupportedOperation for ineligible)".
+    # Ineligibility wins over state (docs/kms.md §3.2 Key states).
     _check_state(key)
 
 
 def check_readable(key: Key, include_pending_import: bool) -> None:
-    """GetKeyRotationStatus / ListKeyRotations (kms-api.md §3.1 column 4, §3.2 columns 3 and 5)."""
+    """GetKeyRotationStatus / ListKeyRotations (docs/kms.md §3.1 Which keys can rotate, §3.2 Key
+    states)."""
     _check_spec_and_store(key)
-    # PendingImport: UnsupportedOperationException for GetKeyRotationStatus (2020 table, line 416).
+    # PendingImport: UnsupportedOperationException for GetKeyRotationStatus (the 2020 table in
+    # docs/kms.md §3.2 Key states).
     # For ListKeyRotations that cell is unconfirmed: it answers with the (empty) list.
     if include_pending_import and key.key_state == "PendingImport":
         raise errors.unsupported(f"{key.arn} has no key material (PendingImport).")
     if key.key_state == "Unavailable":
-        raise errors.unsupported(f"{key.arn} is unavailable.")  # line 417
-    # Disabled and PendingDeletion keys stay readable (lines 414-415).
+        raise errors.unsupported(f"{key.arn} is unavailable.")
+    # Disabled and PendingDeletion keys stay readable.
 
 
 def check_rotatable(key: Key, caller_arn: str, now: float) -> None:
-    """RotateKeyOnDemand (kms-api.md §3.1 column 3, §3.2 column 4, §3.3)."""
+    """RotateKeyOnDemand (docs/kms.md §3.1 Which keys can rotate, §3.2 Key states, §3.5 The
+    on-demand limit: 25 per key, §3.7 A rotation in progress, and ConflictException)."""
     if key.key_manager == "AWS":
         raise _aws_managed_denied(key, caller_arn, "kms:RotateKeyOnDemand")
     _check_spec_and_store(key)
-    # Only the primary of a multi-Region set can be rotated (line 396, "only the primary").
+    # Only the primary of a multi-Region set can be rotated (docs/kms.md §3.1 Which keys can
+    # rotate).
     if keys.is_replica(key):
         raise errors.unsupported(
             f"{key.arn} is a replica key. On-demand rotation is supported only on the primary key "
             f"{key.multi_region_configuration['PrimaryKey']['Arn']}."
         )
-    # Disabled: DisabledException (line 414); PendingDeletion/PendingImport: KMSInvalidState
-    # (lines 415-416, "likely"); Unavailable: UnsupportedOperation (line 417).
+    # Disabled: DisabledException; PendingDeletion/PendingImport: KMSInvalidState (probably);
+    # Unavailable: UnsupportedOperation (docs/kms.md §3.2 Key states).
     _check_state(key)
     x = keys.extra(key)
-    # EXTERNAL keys rotate only onto new imported material in PENDING_ROTATION (lines 397, 424).
+    # EXTERNAL keys rotate only onto new imported material in PENDING_ROTATION (docs/kms.md
+    # §3.1 Which keys can rotate, §3.8 Key material).
     if key.origin == "EXTERNAL" and x.pending_material_id is None:
         raise errors.unsupported(
             f"{key.arn} has no imported key material in PENDING_ROTATION state. Import new key "
             "material before rotating on demand."
         )
-    # Already rotating. The real outcome is unconfirmed (line 449); ConflictException is the
-    # documented "rotation in progress" error of RotateKeyOnDemand (line 286). With eventual
+    # Already rotating. The real outcome is unconfirmed; ConflictException is the documented
+    # "rotation in progress" error of RotateKeyOnDemand (both: docs/kms.md §3.7 A rotation in
+    # progress, and ConflictException). With eventual
     # consistency on, KMS knows of the rotation before reads show it: the same answer until the
     # rotation is visible as completed (consistency.py).
     if x.on_demand_started is not None or consistency.rotation_unseen(x):
@@ -215,7 +232,8 @@ def start_on_demand(key: Key, now: float, consistency_seconds: float = 0.0) -> N
 
 
 def validate_period(value: Any) -> int:
-    """RotationPeriodInDays: optional, 90..2560, default 365 (line 294)."""
+    """RotationPeriodInDays: optional, 90..2560, default 365 (docs/kms.md §2.8
+    EnableKeyRotation)."""
     if value is None:
         return DEFAULT_PERIOD_DAYS
     if isinstance(value, bool) or not isinstance(value, int):
@@ -238,40 +256,43 @@ def enable(key: Key, period_days: int, now: float, consistency_seconds: float = 
     x = keys.extra(key)
     if not key.key_rotation_status:
         x.rotation_anchor = now
-    # Enabling again on a rotating key changes the period (line 298); the schedule keeps its anchor.
+    # Enabling again on a rotating key changes the period (docs/kms.md §2.8 EnableKeyRotation);
+    # the schedule keeps its anchor.
     x.rotation_period_days = period_days
     key.key_rotation_status = True
 
 
 def disable(key: Key, now: float, consistency_seconds: float = 0.0) -> None:
     consistency.setting_changing(key, now, consistency_seconds)
-    # Does not cancel an on-demand rotation in progress (kms-api.md §2 line 306).
+    # Does not cancel an on-demand rotation in progress (docs/kms.md §2.9 DisableKeyRotation).
     key.key_rotation_status = False
 
 
 def status(key: Key) -> dict[str, Any]:
-    """GetKeyRotationStatus output (kms-api.md §2, lines 239-247)."""
+    """GetKeyRotationStatus output (docs/kms.md §2.5 GetKeyRotationStatus)."""
     owner = keys.rotation_owner(key)
     x = keys.extra(owner)
     out: dict[str, Any] = {"KeyId": key.id}
     # The setting reads see: the current one, or the one before a change not visible yet.
     rotating, period_days, anchor = consistency.visible_setting(owner)
-    # False while PendingDeletion; the stored setting comes back on cancel (lines 241, 251).
+    # False while PendingDeletion; the stored setting comes back on cancel (docs/kms.md §3.4
+    # Automatic rotation).
     enabled = rotating and key.key_state != "PendingDeletion"
     out["KeyRotationEnabled"] = enabled
     if enabled:
-        # Period and next date are absent when automatic rotation is off (line 247).
+        # Period and next date are absent when automatic rotation is off (docs/kms.md §2.5
+        # GetKeyRotationStatus).
         out["RotationPeriodInDays"] = period_days
         out["NextRotationDate"] = anchor + period_days * DAY_SECONDS
     if x.on_demand_started is not None and not consistency.rotation_unseen(x):
-        out["OnDemandRotationStartDate"] = x.on_demand_started  # only while in progress (line 245)
+        out["OnDemandRotationStartDate"] = x.on_demand_started  # only while in progress
     return out
 
 
 def entries(key: Key, include_all: bool) -> list[dict[str, Any]]:
     """ListKeyRotations rows. ROTATIONS_ONLY: completed rotations; ALL_KEY_MATERIAL adds the first
     material and imported material pending rotation, without RotationDate/RotationType
-    (kms-api.md §2 lines 256, 271-272)."""
+    (docs/kms.md §2.6 ListKeyRotations)."""
     owner = keys.rotation_owner(key)
     x = keys.extra(owner)
     rows: list[dict[str, Any]] = []

@@ -24,22 +24,25 @@ REPLICA_REGION = "us-west-2"
 # Where the sandbox account may not use KMS (the demo organisation's SCP, scp.py).
 DENIED_REGION = "eu-west-1"
 XSS_DESCRIPTION = "Legacy import <img src=x onerror=alert(1)> (do not render as HTML)"
-# AWS managed keys the demo account "has" (KeyManager AWS, kms-api.md §2 line 197, §3.1 line 401).
+# AWS managed keys the demo account "has" (KeyManager AWS: docs/kms.md §2.3 ListAliases, §3.1
+# Which keys can rotate).
 AWS_MANAGED = {
     "s3": "Default key that protects my S3 objects when no other key is defined",
     "ebs": "Default key that protects my EBS volumes when no other key is defined",
     "lambda": "Default key that protects my Lambda functions when no other key is defined",
 }
 # Predefined AWS aliases whose AWS managed key does not exist yet: ListAliases shows them without
-# TargetKeyId (kms-api.md §2 line 192); DescribeKey on them creates the key (line 203).
+# TargetKeyId (docs/kms.md §2.3 ListAliases); DescribeKey on them creates the key (§2.4
+# DescribeKey).
 PREDEFINED_WITHOUT_KEY = {
     "dynamodb": "Default key that protects my DynamoDB data when no other key is defined",
     "rds": "Default key that protects my RDS database volumes when no other key is defined",
 }
 DENIED_ALIAS = "alias/demo-denied"
 # With --bulk: one key whose history is longer than one ListKeyRotations page (default Limit 100,
-# kms-api.md §2 line 257) and than the console's history page (25 rows). Automatic rotation every
-# 90 days (the minimum, line 294) for 88 periods, plus 22 on-demand rotations (3 of 25 left).
+# docs/kms.md §2.6 ListKeyRotations) and than the console's history page (25 rows). Automatic
+# rotation every 90 days (the minimum, §2.8 EnableKeyRotation) for 88 periods, plus 22
+# on-demand rotations (3 of 25 left).
 HISTORY_ALIAS = "alias/bulk-history"
 HISTORY_PERIOD_DAYS = 90
 HISTORY_AUTOMATIC = 88
@@ -81,8 +84,8 @@ def create_key(
         origin=origin,
     )
     if multi_region:
-        # Real multi-Region key IDs are `mrk-` + 32 hex (kms-api.md §1.4 line 139); moto makes
-        # `mrk-<uuid>`.
+        # Real multi-Region key IDs are `mrk-` + 32 hex (docs/kms.md §1.9 Key identifiers); moto
+        # makes `mrk-<uuid>`.
         be.keys.pop(key.id)
         key.id = "mrk-" + uuid.uuid4().hex
         key.arn = keys.key_arn(account, region, key.id)
@@ -129,7 +132,8 @@ def auto_rotation(key: Key, period_days: int, anchor: float) -> None:
 
 def aws_managed_key(account: str, region: str, service: str, created: float,
                     description: str) -> Key:
-    """An AWS managed key: KeyManager AWS, rotated yearly, always on (kms-api.md line 401)."""
+    """An AWS managed key: KeyManager AWS, rotated yearly, always on (docs/kms.md §3.1 Which keys
+    can rotate)."""
     key = create_key(account, region, created=created, description=description, manager="AWS",
                      aliases=[f"alias/aws/{service}"])
     years = int((keys.now() - created) // (rotation.AWS_MANAGED_PERIOD_DAYS * DAY))
@@ -174,11 +178,12 @@ def demo(now: float) -> SeedResult:
                aliases=["alias/demo-hmac"], description="HMAC_256 key (no rotation)")
 
     # Imported material. Enabled, with new material already imported and PENDING_ROTATION, so
-    # RotateKeyOnDemand works once (kms-api.md §3.1 line 397, line 424).
+    # RotateKeyOnDemand works once (docs/kms.md §3.1 Which keys can rotate, §3.8 Key material).
     k = create_key(A, REGION, created=ago(60), origin="EXTERNAL", aliases=["alias/demo-imported"],
                    description="Imported key material, new material pending rotation")
     keys.extra(k).pending_material_id = keys.new_material_id()
-    # Imported, no material yet: KeyState PendingImport (moto would say Enabled: peer-notes item 5).
+    # Imported, no material yet: KeyState PendingImport (moto would say Enabled: docs/peer.md
+    # "Where moto is not KMS").
     k = create_key(A, REGION, created=ago(5), origin="EXTERNAL",
                    aliases=["alias/demo-imported-empty"],
                    description="Imported key waiting for its first key material")
@@ -221,8 +226,9 @@ def demo(now: float) -> SeedResult:
     keys.extra(k).custom_key_store_id = "cks-1234567890abcdef0"
     keys.extra(k).cloud_hsm_cluster_id = "cluster-abcdefghijk"
 
-    # Automatic rotation due in 10 minutes: RotateKeyOnDemand answers ConflictException (line 286)
-    # until the automatic rotation has happened.
+    # Automatic rotation due in 10 minutes: RotateKeyOnDemand answers ConflictException until the
+    # automatic rotation has happened (docs/kms.md §3.7 A rotation in progress, and
+    # ConflictException).
     k = create_key(A, REGION, created=ago(200), aliases=["alias/demo-auto-due"],
                    description="Automatic rotation due within 20 minutes")
     auto_rotation(k, 90, now - 90 * DAY + 600)

@@ -38,7 +38,7 @@ class PeerState:
     # than STS's 900 s minimum, so a test sees a client renew them); None: as requested.
     assume_role_seconds: float | None = None
     # (account, region) -> alias name -> {"description": ..., "created": epoch}: predefined
-    # `alias/aws/*` aliases without a key yet (kms-api.md §2 line 192).
+    # `alias/aws/*` aliases without a key yet (docs/kms.md §2.3 ListAliases).
     predefined: dict[tuple[str, str], dict[str, dict[str, Any]]] = field(default_factory=dict)
     credentials: dict[str, Any] = field(default_factory=dict)
     user: dict[str, Any] = field(default_factory=dict)
@@ -90,7 +90,8 @@ class PeerState:
         self.quotas.configure(pick(quotas, "quotas"), pick(quota_scale, "quota_scale"))
         started = time.perf_counter()
         moto_api_backend.reset()
-        # Signature checking stays on for every request (moto's switch; see peer-notes).
+        # Signature checking stays on for every request (moto's switch; docs/peer.md "Signature
+        # checking").
         moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
         self.predefined = {}
         self.organization = None
@@ -129,7 +130,8 @@ class PeerState:
         return self.credentials
 
     def create_predefined_key(self, account: str, region: str, alias_name: str) -> Key | None:
-        """DescribeKey on a predefined `alias/aws/<service>` creates its AWS managed key (line 203)."""
+        """DescribeKey on a predefined `alias/aws/<service>` creates its AWS managed key
+        (docs/kms.md §2.4 DescribeKey)."""
         info = self.predefined.get((account, region), {}).pop(alias_name, None)
         if info is None:
             return None

@@ -1,4 +1,5 @@
-"""Signature checking, credentials and the JSON auth errors (kms-peer-notes item 7)."""
+"""Signature checking, credentials and the JSON auth errors (docs/peer.md "Signature checking",
+"Authentication and the JSON errors")."""
 
 from __future__ import annotations
 
@@ -62,7 +63,8 @@ def test_auth_errors_are_json_with_error_type_and_request_id(fleet: Fleet) -> No
     reply = fleet.kms_call("ListKeys", creds=bad)
     assert reply.status == 400
     assert reply.headers["content-type"] == "application/x-amz-json-1.1"
-    # Front-end errors carry the coral namespace, the header a `:` suffix (kms-api.md §1.3).
+    # Front-end errors carry the coral namespace, the header a `:` suffix (docs/kms.md §1.6
+    # Error responses).
     assert reply.json() == {"__type": "com.amazon.coral.service#InvalidSignatureException",
                             "message": reply.json()["message"]}
     assert reply.headers["x-amzn-errortype"] == (

@@ -1,5 +1,6 @@
-"""Eventual consistency on request (consistency.py; kms-api.md §4.3 [EC]): reads see a rotation
-change only `consistency_seconds` after it was accepted, while writes already know about it."""
+"""Eventual consistency on request (consistency.py; docs/kms.md §4.6 Eventual consistency):
+reads see a rotation change only `consistency_seconds` after it was accepted, while writes
+already know about it."""
 
 from __future__ import annotations
 

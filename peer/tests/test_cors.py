@@ -1,4 +1,5 @@
-"""CORS like real KMS (kms-api.md §5; kms-peer-notes item 1)."""
+"""CORS like real KMS (docs/kms.md §6.3 What KMS and STS answer to a preflight; docs/peer.md
+"CORS")."""
 
 from __future__ import annotations
 

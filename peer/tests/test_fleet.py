@@ -1,4 +1,5 @@
-"""The seeded demo fleet, read back through the AWS CLI v1 (kms-peer-notes items 5 and 6)."""
+"""The seeded demo fleet, read back through the AWS CLI v1 (docs/peer.md "Key metadata and key
+IDs")."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ def test_every_demo_alias_describes_as_documented(fleet: Fleet) -> None:
         assert metadata["KeyId"] == aliases[alias]["TargetKeyId"]
         for member, value in expected.items():
             assert metadata[member] == value, (alias, member, metadata.get(member))
-        # KeyUsage and MultiRegion are always present (moto left them null: peer-notes item 5).
+        # KeyUsage and MultiRegion are always present (moto on its own leaves them null:
+        # docs/peer.md "Where moto is not KMS").
         assert metadata["KeyUsage"] and metadata["MultiRegion"] in (True, False)
         assert metadata["KeyManager"] == ("AWS" if alias.startswith("alias/aws/") else "CUSTOMER")
     # The CLI sees the same metadata as boto3, XSS description included.
@@ -70,7 +72,8 @@ def test_multi_region_primary_and_replica(fleet: Fleet) -> None:
     assert replica["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"
     assert replica["MultiRegionConfiguration"]["PrimaryKey"] == {"Arn": primary["Arn"],
                                                                  "Region": "us-east-1"}
-    # Describing the replica did not turn the primary into a replica (moto bug, peer-notes 5).
+    # Describing the replica did not turn the primary into a replica (a moto bug: docs/peer.md
+    # "Where moto is not KMS").
     again = fleet.cli("kms", "describe-key", "--key-id", primary["KeyId"])["KeyMetadata"]
     assert again["MultiRegionConfiguration"]["MultiRegionKeyType"] == "PRIMARY"
     assert again["MultiRegionConfiguration"]["ReplicaKeys"] == [{"Arn": replica["Arn"],
@@ -116,7 +119,7 @@ def test_successes_are_amz_json(fleet: Fleet) -> None:
     assert reply.status == 200
     assert reply.headers["content-type"] == "application/x-amz-json-1.1"
     assert reply.headers["x-amzn-requestid"]
-    # Nothing optional is sent as null (kms-api.md §1.1 line 66).
+    # Nothing optional is sent as null (docs/kms.md §1.3 Responses and data types).
     assert "null" not in reply.body.decode()
 
 

@@ -1,4 +1,5 @@
-"""Real paging of ListKeys and ListAliases (kms-peer-notes item 4), and bulk seeding."""
+"""Real paging of ListKeys and ListAliases (docs/peer.md "Rotation, status and paging"), and
+bulk seeding."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def test_list_keys_pages_with_page_size_and_max_items(fleet: Fleet) -> None:
     assert len(first["Keys"]) == 7 and first["NextToken"]
     rest = fleet.cli("kms", "list-keys", "--starting-token", first["NextToken"])
     assert [k["KeyId"] for k in first["Keys"] + rest["Keys"]] == everything
-    # Default page size is 100 (kms-api.md line 165): one page for the demo fleet.
+    # Default page size is 100 (docs/kms.md §2.2 ListKeys): one page for the demo fleet.
     default = fleet.kms_call("ListKeys", {}).json()
     assert len(default["Keys"]) == len(everything)
 

@@ -1,5 +1,6 @@
-"""Request quotas (quotas.py; kms-api.md §4.1): a token bucket per account, Region and operation,
-off unless asked for. The tests scale the rates down so a few requests reach them."""
+"""Request quotas (quotas.py; docs/kms.md §4.1 The quotas): a token bucket per account, Region
+and operation, off unless asked for. The tests scale the rates down so a few requests reach
+them."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def test_cli_sees_the_throttle_and_principals_of_one_account_share_a_bucket(flee
     assert err.code == "ThrottlingException"
     assert "You have exceeded the rate at which you may call KMS" in err.message
     # The IAM user's own keys are another principal of the same account: the same bucket
-    # (kms-api.md §4.1 line 458: shared by all principals).
+    # (docs/kms.md §4.1 The quotas: shared by all principals).
     user = f.peer.control("GET", "user")
     as_user = Creds(user["AccessKeyId"], user["SecretAccessKey"])
     err = f.cli_error("kms", "disable-key-rotation", "--key-id", key, creds=as_user, env=NO_RETRIES)

@@ -1,4 +1,5 @@
-"""Rotation rules, cross-checked with the AWS CLI v1 (kms-peer-notes items 2 and 3)."""
+"""Rotation rules, cross-checked with the AWS CLI v1 (docs/peer.md "Rotation, status and
+paging")."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ DAY = 86400
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 # (alias, region, operation) -> the error code, or None when the call succeeds.
-# Sources: kms-api.md §3.1 (lines 394-401) and §3.2 (lines 411-418); see rotation.py.
+# Sources: docs/kms.md §3.1 Which keys can rotate and §3.2 Key states; see rotation.py.
 ELIGIBILITY = [
     ("alias/demo-rsa", "us-east-1", "enable-key-rotation", "UnsupportedOperationException"),
     ("alias/demo-rsa", "us-east-1", "rotate-key-on-demand", "UnsupportedOperationException"),

@@ -18,8 +18,8 @@ use crate::aws::signing::sign;
 use crate::aws::sts::{self, CallerIdentity};
 use crate::aws::transport::Transport;
 
-/// Page sizes the inventory loader asks for (kms-api.md §2: ListKeys and ListKeyRotations allow
-/// 1000; ListAliases is documented as at most 100).
+/// Page sizes the inventory loader asks for (docs/kms.md §2.1 Paging: ListKeys and
+/// ListKeyRotations allow 1000; ListAliases is documented as at most 100).
 pub const LIST_KEYS_PAGE: u32 = 1000;
 pub const LIST_ALIASES_PAGE: u32 = 100;
 pub const LIST_ROTATIONS_PAGE: u32 = 1000;
@@ -192,7 +192,8 @@ pub struct Client<T: Transport> {
     /// Shared with the page's other clients of this session, never copied (credentials.rs).
     credentials: Rc<Credentials>,
     endpoint: EndpointConfig,
-    /// Server time minus local time, in ms; added to the signing time (kms-api.md §4.3).
+    /// Server time minus local time, in ms; added to the signing time (docs/kms.md §4.5
+    /// Clock skew).
     clock_offset_ms: Cell<i64>,
     quota: RefCell<RetryQuota>,
     observer: Option<Observer>,

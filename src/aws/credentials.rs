@@ -1,6 +1,6 @@
 //! AWS credentials as the user pastes them, validated, with an expiry when the paste has one.
 //!
-//! Accepted paste formats (design.md "What a user does", step 1):
+//! Accepted paste formats:
 //! - the JSON printed by `aws sts assume-role` / `get-session-token` (a `Credentials` object),
 //! - the JSON of `aws configure export-credentials` (`Version: 1`, `AccessKeyId`, ...), which is
 //!   also what [`Credentials::to_export_json`] writes, and the instance/container metadata JSON

@@ -1,10 +1,11 @@
 //! Region -> partition -> endpoint URL for KMS and STS, following the botocore 1.44.8 endpoint
-//! rule sets and partitions.json (kms-api.md §1.2 and "STS endpoints"), plus a user-supplied
-//! endpoint URL (the CLI's `--endpoint-url`).
+//! rule sets and partitions.json (docs/kms.md §1.4 Endpoints and partitions, §1.5 STS
+//! endpoints), plus a user-supplied endpoint URL (the CLI's `--endpoint-url`).
 
 use std::fmt;
 
-/// One AWS partition (kms-api.md §1.2): its DNS suffixes and the regions the picker offers.
+/// One AWS partition (docs/kms.md §1.4 Endpoints and partitions): its DNS suffixes and the
+/// regions the picker offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Partition {
     /// `aws`, `aws-cn`, ...
@@ -196,7 +197,7 @@ static REGION_DESCRIPTIONS: &[(&str, &str)] = &[
     ("us-isof-south-1", "US ISOF South"),
 ];
 
-/// All partitions of kms-api.md §1.2, commercial first.
+/// All partitions of docs/kms.md §1.4 Endpoints and partitions, commercial first.
 pub fn partitions() -> &'static [Partition] {
     &PARTITIONS
 }
@@ -360,7 +361,8 @@ pub fn resolve(service: Service, config: &EndpointConfig) -> Result<Endpoint, En
     }
 
     if let Some(url) = custom_url {
-        // The rule sets reject these combinations too (kms-api.md §1.2).
+        // The rule sets reject these combinations too (docs/kms.md §1.4 Endpoints and
+        // partitions).
         if config.fips {
             return Err(EndpointError::CustomUrlWithVariant("FIPS"));
         }
@@ -407,7 +409,7 @@ pub fn resolve(service: Service, config: &EndpointConfig) -> Result<Endpoint, En
         partition.dns_suffix
     };
     let host_prefix = match (service, config.fips) {
-        // GovCloud's STS hosts are FIPS endpoints already (kms-api.md "STS endpoints").
+        // GovCloud's STS hosts are FIPS endpoints already (docs/kms.md §1.5 STS endpoints).
         (Service::Sts, true) if partition.id == "aws-us-gov" && !config.dual_stack => "sts",
         (Service::Kms, false) => "kms",
         (Service::Kms, true) => "kms-fips",
@@ -417,7 +419,7 @@ pub fn resolve(service: Service, config: &EndpointConfig) -> Result<Endpoint, En
     };
     Ok(Endpoint {
         url: format!("https://{host_prefix}.{region}.{suffix}/"),
-        // FIPS and dual-stack hosts sign with the plain region (kms-api.md §1.1).
+        // FIPS and dual-stack hosts sign with the plain region (docs/kms.md §1.2 Signing).
         signing_region: region,
     })
 }

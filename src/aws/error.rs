@@ -1,8 +1,9 @@
 //! One error type for everything the wire layer can fail with, the typed AWS error code, and the
 //! decoder that turns an AWS error response (JSON, XML or neither) into an error.
 //!
-//! Facts used here are from kms-api.md §1.3 (error body, code sanitisation, header fallback,
-//! request id), §2 (the error codes per operation) and §4.3 (retry classification).
+//! Facts used here are from docs/kms.md: §1.6 Error responses (error body, code sanitisation,
+//! header fallback), §1.7 Common errors, §1.8 Request IDs, §2.11 KMS error codes, §2.12 STS
+//! GetCallerIdentity (STS errors) and §4.4 Retry rules in detail (retry classification).
 
 use std::fmt;
 
@@ -60,7 +61,7 @@ wire_enum!(
     /// -> `NotFoundException`). Every code keyturn acts on or has a sentence for is a variant;
     /// any other is kept, as sent, in `Other`.
     ErrorCode {
-        // KMS (kms-api.md §2, "Error shapes used above").
+        // KMS (docs/kms.md §2.11 KMS error codes).
         AccessDeniedException = "AccessDeniedException",
         ConflictException = "ConflictException",
         DependencyTimeoutException = "DependencyTimeoutException",
@@ -73,7 +74,8 @@ wire_enum!(
         NotFoundException = "NotFoundException",
         UnsupportedOperationException = "UnsupportedOperationException",
         ValidationException = "ValidationException",
-        // Common to every service (kms-api.md §1.3) and STS's own.
+        // Common to every service (docs/kms.md §1.7 Common errors) and STS's own (§2.12 STS
+        // GetCallerIdentity).
         AccessDenied = "AccessDenied",
         NotAuthorized = "NotAuthorized",
         ExpiredToken = "ExpiredToken",
@@ -105,7 +107,7 @@ wire_enum!(
         InvalidInputException = "InvalidInputException",
         ServiceException = "ServiceException",
         TooManyRequestsException = "TooManyRequestsException",
-        // The rest of the SDKs' throttling and transient codes (kms-api.md §4.3).
+        // The SDKs' other throttling and transient codes (docs/kms.md §4.4 Retry rules in detail).
         Throttling = "Throttling",
         ThrottlingException = "ThrottlingException",
         ThrottledException = "ThrottledException",
@@ -124,8 +126,8 @@ wire_enum!(
 );
 
 impl ErrorCode {
-    /// Throttling (kms-api.md §4.3, botocore `_THROTTLED_ERROR_CODES`, js-v3
-    /// `THROTTLING_ERROR_CODES`): retried with the throttling backoff. This includes
+    /// Throttling (docs/kms.md §4.4 Retry rules in detail, botocore `_THROTTLED_ERROR_CODES`,
+    /// js-v3 `THROTTLING_ERROR_CODES`): retried with the throttling backoff. This includes
     /// LimitExceededException, which for RotateKeyOnDemand means the per-key quota instead
     /// (retry.rs).
     pub fn is_throttling(&self) -> bool {
@@ -148,8 +150,9 @@ impl ErrorCode {
         )
     }
 
-    /// A temporary fault on AWS's side (kms-api.md §4.3 transient codes, plus the KMS faults
-    /// that say they can be retried): retried with the transient backoff.
+    /// A temporary fault on AWS's side (docs/kms.md §4.4 Retry rules in detail: the transient
+    /// codes, plus the KMS faults that say they can be retried): retried with the transient
+    /// backoff.
     pub fn is_transient(&self) -> bool {
         use ErrorCode as C;
         matches!(
@@ -164,8 +167,9 @@ impl ErrorCode {
         )
     }
 
-    /// The signature was rejected in a way a wrong clock causes (kms-api.md §4.3, js-v3
-    /// service-error-classification): resent once when the answer moved the clock offset.
+    /// The signature was rejected in a way a wrong clock causes (docs/kms.md §4.4 Retry rules in
+    /// detail, §4.5 Clock skew; js-v3 service-error-classification): resent once when the
+    /// answer moved the clock offset.
     pub fn is_clock_skew(&self) -> bool {
         use ErrorCode as C;
         matches!(
@@ -521,7 +525,7 @@ fn service_message(code: &ErrorCode, message: &str, operation: Option<ApiOperati
     let lower = message.to_ascii_lowercase();
     let clock_hint = lower.contains("expired") || lower.contains("not yet current");
     let s = match code {
-        // KMS errors (kms-api.md §2, "Error shapes used above").
+        // KMS errors (docs/kms.md §2.11 KMS error codes).
         C::NotFoundException => format!(
             "{op} failed: KMS cannot find that key or alias in this account and region. Check \
              the key ID and the selected region; the key may have been deleted."
@@ -582,7 +586,8 @@ fn service_message(code: &ErrorCode, message: &str, operation: Option<ApiOperati
             "{op} failed: the account of these credentials is not in an organization. \
              {LIST_ACCOUNTS_HINT}"
         ),
-        // Authentication and authorisation (kms-api.md §1.3 common errors, STS errors).
+        // Authentication and authorisation (docs/kms.md §1.7 Common errors; STS: §2.12 STS
+        // GetCallerIdentity).
         c if c.is_access_denied() => access_denied(operation),
         C::ExpiredToken | C::ExpiredTokenException => format!(
             "{op} failed: the session credentials have expired. Get new credentials (for \
@@ -634,7 +639,7 @@ fn service_message(code: &ErrorCode, message: &str, operation: Option<ApiOperati
 
 /// Turn a non-2xx response into an [`AwsError`].
 ///
-/// Order (kms-api.md §1.3): JSON `__type` (then `code`/`Code`, and the STS-JSON
+/// Order (docs/kms.md §1.6 Error responses): JSON `__type` (then `code`/`Code`, and the STS-JSON
 /// `{"Error":{"Code"}}` form), then XML `<Code>` (STS `<ErrorResponse>` and S3-style `<Error>`),
 /// then the `x-amzn-ErrorType` header; the message from `message`, then `Message`, then the
 /// `x-amzn-ErrorMessage` header. Without any code the result is [`ErrorKind::Http`], and retry
@@ -716,9 +721,9 @@ pub fn request_id_of(resp: &HttpResponse) -> Option<String> {
 }
 
 /// `com.amazon.coral.service#ExpiredTokenException` -> `ExpiredTokenException`;
-/// `AccessDeniedException:http://internal...` -> `AccessDeniedException` (kms-api.md §1.3:
-/// cut at `:` first, then keep what follows `#`). Anything but `[A-Za-z0-9._-]` is dropped so
-/// the code is safe to show and to compare.
+/// `AccessDeniedException:http://internal...` -> `AccessDeniedException` (docs/kms.md §1.6
+/// Error responses: cut at `:` first, then keep what follows `#`). Anything but
+/// `[A-Za-z0-9._-]` is dropped so the code is safe to show and to compare.
 pub fn sanitize_code(raw: &str) -> String {
     let mut code = raw.trim();
     if let Some((before, _)) = code.split_once(':') {

@@ -1,4 +1,5 @@
-//! KMS operations as typed requests and responses (awsJson1_1, kms-api.md §1.1 and §2).
+//! KMS operations as typed requests and responses (awsJson1_1: docs/kms.md §1 Wire protocol,
+//! §2 Operations keyturn uses).
 //!
 //! Each operation is a request struct implementing [`Operation`]; `Client::call` is the one path
 //! that sends any of them. Responses follow the wire format: PascalCase members, optional members
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use crate::aws::wire::wire_enum;
 
-/// `X-Amz-Target` prefix (kms-api.md §1.1: the model's `targetPrefix`).
+/// `X-Amz-Target` prefix (docs/kms.md §1.1 Requests: the model's `targetPrefix`).
 pub const TARGET_PREFIX: &str = "TrentService";
 /// The `X-Amz-Target` prefix of a JSON service: KMS's model `targetPrefix`, or Organizations'
 /// (`AWSOrganizationsV20161128`, its API model). STS speaks the Query protocol instead.
@@ -25,7 +26,7 @@ pub fn target_prefix(service: crate::aws::endpoint::Service) -> &'static str {
     }
 }
 
-/// `Content-Type` of every KMS request (kms-api.md §1.1).
+/// `Content-Type` of every KMS request (docs/kms.md §1.1 Requests).
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
 /// A KMS operation: the request body is `Self` serialised as JSON, the answer is `Output`.
@@ -45,7 +46,7 @@ pub trait Operation: Serialize {
     }
 }
 
-/// A paged list operation (kms-api.md §2 "Pagination": send `Marker` = previous `NextMarker`
+/// A paged list operation (docs/kms.md §2.1 Paging: send `Marker` = previous `NextMarker`
 /// while `Truncated`).
 pub trait Paginated: Operation {
     type Item;
@@ -119,8 +120,9 @@ impl<'de> Deserialize<'de> for Timestamp {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Timestamp, E> {
                 Ok(Timestamp(v as f64))
             }
-            // The wire format is a number (kms-api.md §1.1); strings are accepted so a peer that
-            // sends a CLI-style ISO date or a quoted number still decodes.
+            // The wire format is a number (docs/kms.md §1.3 Responses and data types); strings
+            // are accepted so a peer that sends a CLI-style ISO date or a quoted number still
+            // decodes.
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Timestamp, E> {
                 // Rust also parses "NaN" and "inf", which are not dates (and a NaN breaks the
                 // inventory's sort order: sorting panics).
@@ -320,7 +322,8 @@ wire_enum!(
 );
 
 /// Output of operations without output (Enable/DisableKeyRotation). KMS may send an empty body
-/// or `{}`; moto sends `null` (kms-peer-notes.md item 7). All are accepted.
+/// or `{}` (docs/kms.md §1.3 Responses and data types); moto on its own sends `null`
+/// (docs/peer.md "Where moto is not KMS"). All are accepted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Empty;
 
@@ -451,7 +454,7 @@ impl Operation for DescribeKey {
     }
 }
 
-/// `KeyMetadata` (kms-api.md §2 DescribeKey), every member.
+/// `KeyMetadata` (docs/kms.md §2.4 DescribeKey), every member.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct KeyMetadata {
@@ -460,7 +463,8 @@ pub struct KeyMetadata {
     pub aws_account_id: Option<String>,
     pub arn: Option<String>,
     pub creation_date: Option<Timestamp>,
-    /// True only when KeyState is Enabled; absent means false (kms-api.md §1.1).
+    /// True only when KeyState is Enabled (docs/kms.md §2.4 DescribeKey); absent means false
+    /// (§1.3 Responses and data types).
     pub enabled: bool,
     pub description: Option<String>,
     pub key_usage: Option<KeyUsage>,
@@ -598,7 +602,7 @@ pub struct ListKeyRotationsOutput {
     pub truncated: bool,
 }
 
-/// `RotationsListEntry` (kms-api.md §2 ListKeyRotations), every member.
+/// `RotationsListEntry` (docs/kms.md §2.6 ListKeyRotations), every member.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct RotationsListEntry {
@@ -730,7 +734,7 @@ impl Operation for ListResourceTags {
 
 paginated!(ListResourceTags, ListResourceTagsOutput, tags: Tag);
 
-/// The JSON body of a request (`{}` when there are no arguments, kms-api.md §1.1).
+/// The JSON body of a request (`{}` when there are no arguments, docs/kms.md §1.1 Requests).
 pub fn request_body<O: Operation>(op: &O) -> Result<Vec<u8>, serde_json::Error> {
     serde_json::to_vec(op)
 }
@@ -839,7 +843,7 @@ mod tests {
         assert_eq!(ListKeys::default().key_id(), None);
     }
 
-    /// The DescribeKey example shape of kms-api.md §2 with every member present.
+    /// The `KeyMetadata` of docs/kms.md §2.4 DescribeKey with every member present.
     #[test]
     fn decodes_complete_key_metadata() {
         let json = r#"{"KeyMetadata":{
@@ -953,7 +957,8 @@ mod tests {
         assert_eq!(m.key_state, None);
         assert_eq!(m.multi_region, None);
         assert_eq!(m.spec(), None);
-        // moto sends null for KeyUsage / MultiRegion sometimes (kms-peer-notes.md item 5).
+        // moto on its own sends null for KeyUsage / MultiRegion sometimes (docs/peer.md,
+        // "Where moto is not KMS").
         let out: DescribeKeyOutput = decode_output(
             br#"{"KeyMetadata":{"KeyId":"k","KeyUsage":null,"MultiRegion":null,"CustomerMasterKeySpec":"RSA_2048"}}"#,
         )
@@ -1128,7 +1133,8 @@ mod tests {
         assert_eq!(full.rotation_period_in_days, Some(365));
         assert!(full.on_demand_rotation_in_progress());
         assert_eq!(full.key_id.as_deref(), Some("k"));
-        // moto: only KeyRotationEnabled; also the "rotation off" example of kms-api.md.
+        // moto: only KeyRotationEnabled; also AWS's "rotation off" example (docs/kms.md §2.5
+        // GetKeyRotationStatus).
         let min: GetKeyRotationStatusOutput =
             decode_output(br#"{"KeyRotationEnabled":false}"#).expect("decodes");
         assert!(!min.key_rotation_enabled);

@@ -1,37 +1,39 @@
-//! Retry decisions: the SDKs' "standard" mode as of Nov 2026 (kms-api.md §4.3), with the
-//! exceptions this console needs for RotateKeyOnDemand (§4.2, §3.3). Pure functions and a small
-//! token bucket; the loop that uses them is in `client.rs`.
+//! Retry decisions: the SDKs' "standard" mode as of Nov 2026 (docs/kms.md §4.4 Retry rules in
+//! detail, §4.5 Clock skew), with the exceptions this console needs for RotateKeyOnDemand (its
+//! LimitExceededException means §3.5 The on-demand limit: 25 per key). Pure functions and a
+//! small token bucket; the loop that uses them is in `client.rs`.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::aws::error::{AwsError, ErrorCode, ErrorKind};
 
-/// The initial request plus 2 retries (§4.3).
+/// The initial request plus 2 retries (§4.4 Retry rules in detail).
 pub const MAX_ATTEMPTS: u32 = 3;
-/// Backoff base for throttling errors (2026 standard mode, §4.3).
+/// Backoff base for throttling errors (2026 standard mode, §4.4 Retry rules in detail).
 pub const THROTTLING_BASE: Duration = Duration::from_secs(1);
-/// Backoff base for transient errors (2026 standard mode, §4.3).
+/// Backoff base for transient errors (2026 standard mode, §4.4 Retry rules in detail).
 pub const TRANSIENT_BASE: Duration = Duration::from_millis(50);
-/// Cap of the exponential backoff before jitter (§4.3).
+/// Cap of the exponential backoff before jitter (§4.4 Retry rules in detail).
 pub const MAX_BACKOFF: Duration = Duration::from_secs(20);
-/// `x-amz-retry-after` may stretch the delay by at most this much (§4.3).
+/// `x-amz-retry-after` may stretch the delay by at most this much (§4.4 Retry rules in detail).
 pub const MAX_RETRY_AFTER_EXTRA: Duration = Duration::from_secs(5);
-/// Token bucket (§4.3): start, cost of a non-throttling retry, of a throttling retry, and the
-/// refund for a success without retries.
+/// Token bucket (§4.4 Retry rules in detail): start, cost of a non-throttling retry, of a
+/// throttling retry, and the refund for a success without retries.
 pub const INITIAL_RETRY_TOKENS: u32 = 500;
 pub const RETRY_COST: u32 = 14;
 pub const THROTTLING_RETRY_COST: u32 = 5;
 pub const NO_RETRY_INCREMENT: u32 = 1;
-/// A `Date` header this far from local time (plus the current offset) resets the offset (§4.3,
-/// js-v3 `isClockSkewed`: `>= 300000` ms).
+/// A `Date` header this far from local time (plus the current offset) resets the offset (§4.5
+/// Clock skew, js-v3 `isClockSkewed`: `>= 300000` ms).
 pub const CLOCK_SKEW_THRESHOLD_MS: i64 = 300_000;
 
-/// The operation that must never be resent after an ambiguous failure (design.md: "a double click
-/// never rotates twice").
+/// The operation that must never be resent after an ambiguous failure (docs/rotation-safety.md
+/// §2 Sending: once, after a fresh look, under a lock).
 pub const ROTATE_KEY_ON_DEMAND: &str = "RotateKeyOnDemand";
 
-// The throttling, transient and clock-skew codes (§4.3) are `ErrorCode::is_throttling`,
-// `is_transient` and `is_clock_skew`: one list each, shared with the sentences in error.rs.
+// The throttling, transient and clock-skew codes (§4.4 Retry rules in detail) are
+// `ErrorCode::is_throttling`, `is_transient` and `is_clock_skew`: one list each, shared with the
+// sentences in error.rs.
 
 const TRANSIENT_STATUSES: &[u16] = &[500, 502, 503, 504];
 
@@ -61,7 +63,7 @@ pub fn classify(err: &AwsError) -> ErrorClass {
                 ErrorClass::Permanent
             }
         }
-        // No code: the status decides (§1.3 "fall back to the HTTP status").
+        // No code: the status decides (docs/kms.md §1.6 Error responses).
         ErrorKind::Http { status, .. } if *status == 429 => ErrorClass::Throttling,
         ErrorKind::Http { status, .. } if TRANSIENT_STATUSES.contains(status) => {
             ErrorClass::Transient
@@ -108,7 +110,7 @@ pub fn acted(err: &AwsError) -> Acted {
     }
 }
 
-/// The SDK token bucket that stops retry storms (§4.3).
+/// The SDK token bucket that stops retry storms (§4.4 Retry rules in detail).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryQuota {
     available: u32,
@@ -160,7 +162,8 @@ impl RetryQuota {
 }
 
 /// Full-jitter exponential backoff: `random * min(base * 2^(attempt-1), 20 s)`, then
-/// `max(t, min(retry_after, t + 5 s))` when the server sent `x-amz-retry-after` (§4.3).
+/// `max(t, min(retry_after, t + 5 s))` when the server sent `x-amz-retry-after` (§4.4 Retry
+/// rules in detail).
 /// `attempt` is the 1-based number of the attempt that just failed.
 pub fn backoff(
     class: ErrorClass,
@@ -231,8 +234,9 @@ pub fn decide(err: &AwsError, ctx: &RetryContext<'_>, quota: &RetryQuota) -> Dec
     if class == ErrorClass::ClockSkew && ctx.clock_corrected && !ctx.clock_retry_used {
         return Decision::RetryAfterClockCorrection;
     }
-    // For RotateKeyOnDemand, LimitExceededException is the exhausted per-key quota (§4.2):
-    // permanent, although SDK classifiers call it throttling.
+    // For RotateKeyOnDemand, LimitExceededException is the exhausted per-key quota: permanent,
+    // although SDK classifiers call it throttling (§4.4 Retry rules in detail, §3.5 The
+    // on-demand limit: 25 per key).
     if not_idempotent && matches!(err.code(), Some(ErrorCode::LimitExceededException)) {
         return Decision::Fail;
     }
@@ -279,7 +283,8 @@ pub fn apply_offset(t: SystemTime, offset_ms: i64) -> SystemTime {
 }
 
 /// The new clock offset when the server's `Date` is 5 minutes or more away from
-/// `local_now + current_offset_ms`; `None` when the current offset is still good (§4.3).
+/// `local_now + current_offset_ms`; `None` when the current offset is still good (§4.5 Clock
+/// skew).
 pub fn clock_offset_update(
     current_offset_ms: i64,
     local_now: SystemTime,

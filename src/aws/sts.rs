@@ -1,4 +1,4 @@
-//! STS GetCallerIdentity ("who am I"), kms-api.md §2 "STS GetCallerIdentity".
+//! STS GetCallerIdentity ("who am I"), docs/kms.md §2.12 STS GetCallerIdentity.
 //!
 //! STS speaks only the Query protocol: a form-encoded POST signed for service `sts`. With
 //! `Accept: application/json` it answers JSON in practice (undocumented), so JSON is read first

@@ -1,9 +1,9 @@
 //! "Go to key": what a user may paste (key id, `mrk-` id, key ARN, alias name, alias ARN) and the
 //! URL fragment that reopens a key (`#/keys/<region>/<key-id>`).
 //!
-//! Identifier shapes are from kms-api.md §1.4 (UUID key ids, `mrk-` + 32 hex, ARN layout) and
-//! §2 ListAliases (alias name pattern). The fragment never holds anything but a region and a key
-//! id, so a shared link cannot leak a credential.
+//! Identifier shapes are from docs/kms.md §1.9 Key identifiers (UUID key ids, `mrk-` + 32 hex,
+//! ARN layout) and §2.3 ListAliases (alias name pattern). The fragment never holds anything but
+//! a region and a key id, so a shared link cannot leak a credential.
 
 use std::fmt;
 
@@ -93,8 +93,8 @@ impl KeyRef {
         }
     }
 
-    /// What to pass as `KeyId` to DescribeKey (which accepts every form, kms-api.md §2).
-    /// ARNs are passed whole so a key of another account resolves too.
+    /// What to pass as `KeyId` to DescribeKey, which accepts every form (docs/kms.md §2.4
+    /// DescribeKey). ARNs are passed whole so a key of another account resolves too.
     pub fn describe_key_id(&self) -> String {
         match self {
             KeyRef::KeyId(id) | KeyRef::AliasName(id) => id.clone(),
@@ -140,7 +140,8 @@ pub fn is_key_id(s: &str) -> bool {
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// `alias/` followed by 1+ of `[a-zA-Z0-9:/_-]`, 256 characters at most (kms-api.md §2).
+/// `alias/` followed by 1+ of `[a-zA-Z0-9:/_-]`, 256 characters at most (docs/kms.md §2.3
+/// ListAliases).
 pub fn is_alias_name(s: &str) -> bool {
     match s.strip_prefix("alias/") {
         Some(rest) => {
@@ -154,7 +155,8 @@ pub fn is_alias_name(s: &str) -> bool {
     }
 }
 
-/// A region code as KMS writes it (`^([a-z]+-){2,3}\d+$`, kms-api.md §2 MultiRegionConfiguration).
+/// A region code as KMS writes it (`^([a-z]+-){2,3}\d+$`: docs/kms.md §2.4 DescribeKey,
+/// `MultiRegionConfiguration`).
 pub fn is_region(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     if !(3..=4).contains(&parts.len()) {

@@ -1,10 +1,10 @@
 //! Can this key be rotated now, or have its automatic rotation changed? And if not, why — in a
 //! sentence a person can act on.
 //!
-//! Rules: kms-api.md §3.1 (decision table by key type) and §3.2 ("practical rules": customer
-//! managed, SYMMETRIC_DEFAULT, origin AWS_KMS or EXTERNAL, no custom key store, Enabled, not a
-//! replica; EXTERNAL needs material PENDING_ROTATION). Where the reference is unconfirmed the
-//! rules let the request through and the server's error is shown instead.
+//! Rules: docs/kms.md §3.1 Which keys can rotate (by key type), §3.2 Key states and §3.3
+//! keyturn's gate (customer managed, SYMMETRIC_DEFAULT, origin AWS_KMS or EXTERNAL, no custom
+//! key store, Enabled, not a replica; EXTERNAL needs material PENDING_ROTATION). Where a fact is
+//! unconfirmed the rules let the request through and the server's error is shown instead.
 
 use crate::aws::kms::{
     GetKeyRotationStatusOutput, KeyManager, KeyMetadata, KeySpec, KeyState, MultiRegionKeyType,
@@ -27,7 +27,8 @@ pub enum KeyStoreKind {
 #[derive(thiserror::Error, Clone, Debug, PartialEq)]
 #[error("{}", self.sentence())]
 pub enum Blocked {
-    /// KeyManager = AWS: rotated yearly by AWS, not changeable (kms-api.md §3.1, §6).
+    /// KeyManager = AWS: rotated yearly by AWS, not changeable (docs/kms.md §3.1 Which keys can
+    /// rotate, §3.4 Automatic rotation).
     AwsManaged,
     /// RSA, ECC, SM2, ML-DSA, Ed25519, ML-KEM.
     Asymmetric {
@@ -245,7 +246,8 @@ pub fn key_kind(meta: &KeyMetadata) -> Result<(), Blocked> {
     Ok(())
 }
 
-/// The key state gate (kms-api.md §3.2: only Enabled; absent state is left to the server).
+/// The key state gate (docs/kms.md §3.3 keyturn's gate: only Enabled; absent state is left to
+/// the server).
 pub fn key_state(meta: &KeyMetadata) -> Result<(), Blocked> {
     match &meta.key_state {
         None | Some(KeyState::Enabled) => Ok(()),

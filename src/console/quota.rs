@@ -1,15 +1,16 @@
 //! The per-key on-demand rotation quota: how many rotations a key has used and has left.
 //!
-//! No API returns "remaining" (kms-api.md §3.3); it is computed from ListKeyRotations and
-//! GetKeyRotationStatus, and the server's LimitExceededException always wins over the count.
+//! No API returns "remaining" (docs/kms.md §3.6 Counting the rotations left); it is computed
+//! from ListKeyRotations and GetKeyRotationStatus, and the server's LimitExceededException
+//! always wins over the count.
 
 use crate::aws::kms::{KeyMaterialState, RotationType, RotationsListEntry, Timestamp};
 
 /// On-demand rotations allowed per key: **25**, not adjustable.
 ///
-/// Source: kms-api.md §3.3 (botocore 1.44.8 RotateKeyOnDemand doc, the Smithy model of June
-/// 2026, the current `rotating-keys-on-demand.md`, the API reference and the resource-limits
-/// table). Older documentation (and the page this project started from) said 10. The server
+/// Source: docs/kms.md §3.5 The on-demand limit: 25 per key (the botocore 1.44.8 model, the
+/// developer guide's "Rotating keys on demand", the API reference and the resource quotas).
+/// Older documentation (and the page this project started from) said 10. The server
 /// enforces the real number with LimitExceededException, which overrides this count.
 pub const ON_DEMAND_ROTATION_LIMIT: u32 = 25;
 
@@ -64,9 +65,10 @@ pub fn last_rotation(rotations: &[RotationsListEntry]) -> Option<&RotationsListE
 }
 
 /// Imported key material waiting to become current, which is what RotateKeyOnDemand on an
-/// EXTERNAL key rotates to (kms-api.md §3.1). Only visible with `IncludeKeyMaterial =
-/// ALL_KEY_MATERIAL`. A multi-Region primary shows PENDING_MULTI_REGION_IMPORT_AND_ROTATION;
-/// whether that is already enough to rotate is unconfirmed, so the server decides.
+/// EXTERNAL key rotates to (docs/kms.md §3.1 Which keys can rotate, §3.8 Key material). Only
+/// visible with `IncludeKeyMaterial = ALL_KEY_MATERIAL`. A multi-Region primary shows
+/// PENDING_MULTI_REGION_IMPORT_AND_ROTATION; whether that is already enough to rotate is
+/// unconfirmed, so the server decides.
 pub fn pending_material(rotations: &[RotationsListEntry]) -> Option<&RotationsListEntry> {
     rotations.iter().find(|r| {
         matches!(

@@ -5,7 +5,7 @@
 //! The promises (docs/rotation-safety.md): one confirmation sends at most one RotateKeyOnDemand;
 //! the key is read again right before sending; a 2xx means KMS acted; a request whose outcome
 //! is unknown is never resent, and "not applied" is concluded only from KMS's own status and full
-//! history read at least [`NOT_APPLIED_WINDOW`] after sending (kms-api.md §4.3, eventual
+//! history read at least [`NOT_APPLIED_WINDOW`] after sending (docs/kms.md §4.6 Eventual
 //! consistency). Until then the outcome is unknown and only the user's "Check again" reads again.
 
 use std::time::{Duration, SystemTime};
@@ -28,7 +28,8 @@ use crate::console::session::CancelToken;
 // ---------------------------------------------------------------------------------------------
 // Automatic rotation period
 
-/// EnableKeyRotation's `RotationPeriodInDays` range and default (kms-api.md §2, §6).
+/// EnableKeyRotation's `RotationPeriodInDays` range and default (docs/kms.md §2.8
+/// EnableKeyRotation, §3.4 Automatic rotation).
 pub const MIN_ROTATION_PERIOD_DAYS: u32 = 90;
 pub const MAX_ROTATION_PERIOD_DAYS: u32 = 2560;
 pub const DEFAULT_ROTATION_PERIOD_DAYS: u32 = 365;
@@ -160,7 +161,7 @@ impl SaveError {
 
 /// Enable (with the period) or disable automatic rotation, then re-read GetKeyRotationStatus so
 /// the panel and the row show the server's values. Reads are repeated a few times (1 s, 2 s)
-/// while they still show the old setting, for eventual consistency (kms-api.md §4.3).
+/// while they still show the old setting (docs/kms.md §4.6 Eventual consistency).
 pub async fn save_automatic_rotation<T: Transport>(
     client: &Client<T>,
     key_id: &str,

@@ -52,7 +52,7 @@ export function isAwsManaged(key: FleetKey): boolean {
   return key.Metadata?.KeyManager === 'AWS';
 }
 
-/** Eligible for RotateKeyOnDemand by the rules of kms-api.md §3.2 (imported keys excluded). */
+/** Eligible for RotateKeyOnDemand by docs/kms.md §3.3 keyturn's gate (imported keys excluded). */
 export function isPlainRotatable(key: FleetKey): boolean {
   const m = key.Metadata;
   return (

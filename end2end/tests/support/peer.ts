@@ -10,7 +10,7 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const AWS_CLI = path.join(REPO_ROOT, '.venv', 'bin', 'aws');
 export const PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 
-/** The per-key on-demand rotation limit (kms-api.md §3.3). */
+/** The per-key on-demand rotation limit (docs/kms.md §3.5 The on-demand limit: 25 per key). */
 export const ON_DEMAND_LIMIT = 25;
 
 function requiredEnv(name: string): string {
@@ -75,7 +75,7 @@ export interface ResetOptions {
   rotation_seconds?: number;
   /** Eventual consistency: reads see a rotation, or a rotation setting change, this much later. */
   consistency_seconds?: number;
-  /** Throttle at KMS's default request quotas (kms-api.md §4.1). */
+  /** Throttle at KMS's default request quotas (docs/kms.md §4.1 The quotas). */
   quotas?: boolean;
   /** Multiplies every quota (0.1: ten times fewer requests per second). */
   quota_scale?: number;
@@ -207,8 +207,8 @@ export async function cliRotationStatus(creds: StsCredentials, region: string, k
 }
 
 /**
- * Remaining on-demand rotations as kms-api.md §3.3 defines them: the limit minus the ON_DEMAND
- * entries, minus one while a rotation is in progress.
+ * Remaining on-demand rotations as docs/kms.md §3.6 Counting the rotations left defines them: the
+ * limit minus the ON_DEMAND entries, minus one while a rotation is in progress.
  */
 export async function cliRemaining(creds: StsCredentials, region: string, keyId: string): Promise<number> {
   const done = await cliOnDemandCount(creds, region, keyId);

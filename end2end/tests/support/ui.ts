@@ -1,5 +1,5 @@
-// Driving the console through its test contract (design.md "UI contract for tests"): data-testid
-// names and roles only, never CSS classes or visible wording that may change.
+// Driving the console through its test contract: data-testid names (the bulk ones are listed in
+// docs/bulk.md §6 Test ids) and roles only, never CSS classes or visible wording that may change.
 import { expect, Locator, Page, Request } from '@playwright/test';
 import { consoleUrl, peerUrl, StsCredentials } from './peer';
 
@@ -275,7 +275,7 @@ export function expectNoneOf(haystack: string, needles: string[], where: string)
   }
 }
 
-// ---- Scopes (design.md "turn 2"): the accounts and Regions the console looks at.
+// ---- Scopes (docs/kms.md §5.1 Scopes): the accounts and Regions the console looks at.
 
 export interface ScopeChoice {
   /** The Regions to check in the editor; every other "scope-region" is unchecked. */

@@ -77,7 +77,7 @@ PROCESS_PER_CALL = False
 # Set by --boto3.
 BOTO3 = False
 DAY = 86400
-# docs/kms.md and eligibility.rs: 25 on-demand rotations per key.
+# docs/kms.md §3.5 The on-demand limit: 25 per key (src/console/quota.rs has the same constant).
 ON_DEMAND_LIMIT = 25
 # docs/compliance.md §2.
 DEFAULT_POLICY = {
