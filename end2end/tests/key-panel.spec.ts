@@ -256,3 +256,76 @@ test.describe('keys that cannot be rotated show why, with a disabled "Rotate now
     await expect(panel.getByTestId('rotate-blocked-reason')).toBeHidden();
   });
 });
+
+test.describe('key material', () => {
+  interface CliMaterial {
+    KeyMaterialId: string;
+    KeyMaterialState?: string;
+    ImportState?: string;
+  }
+
+  /** `aws kms list-key-rotations --include-key-material ALL_KEY_MATERIAL` (every page). */
+  async function cliMaterials(keyId: string): Promise<CliMaterial[]> {
+    const out = await awsCli(demo.creds, 'us-east-1', ['kms', 'list-key-rotations', '--key-id', keyId, '--include-key-material', 'ALL_KEY_MATERIAL']);
+    return out.Rotations as CliMaterial[];
+  }
+
+  /** Every "key-material-row" on every page of the table, first page first. */
+  async function shownMaterials(panel: Locator): Promise<{ id: string; state: string; current: boolean; text: string }[]> {
+    const table = panel.getByTestId('key-material-table');
+    await expect(table).toBeVisible();
+    const read = () =>
+      table.getByTestId('key-material-row').evaluateAll((rows) =>
+        rows.map((r) => ({
+          id: r.getAttribute('data-material-id') ?? '',
+          state: r.getAttribute('data-state') ?? '',
+          current: r.getAttribute('data-current') === 'true',
+          text: (r.textContent ?? '').replace(/\s+/g, ' ').trim(),
+        })),
+      );
+    const out = await read();
+    const older = panel.getByTestId('material-older');
+    for (let turned = 0; turned < 20 && (await older.count()) > 0 && (await older.isEnabled()); turned += 1) {
+      const first = out.length ? (await read())[0]?.id : '';
+      await older.click();
+      await expect.poll(async () => (await read())[0]?.id, { message: '"material-older" did not turn the page' }).not.toBe(first);
+      out.push(...(await read()));
+    }
+    return out;
+  }
+
+  test('the table lists every material KMS lists, on every page, the current one first and marked', async ({ page }) => {
+    await demo.connected(page);
+    const key = demo.fleet.used(24);
+    const panel = await openKeyPanel(page, key.KeyId);
+    // The id is shown shortened, and kept whole in the row and in its title.
+    const first = panel.getByTestId('key-material-row').first();
+    await expect(first).toBeVisible();
+    const firstId = (await first.getAttribute('data-material-id')) ?? '';
+    expect(firstId).toMatch(/^[0-9a-f]{64}$/);
+    await expect(first.locator('code')).toHaveAttribute('title', firstId);
+    const shown = await shownMaterials(panel);
+    const cli = await cliMaterials(key.KeyId);
+    expect(cli.length, 'the key has 24 rotations and its first material').toBe(25);
+    expect(Object.fromEntries(shown.map((m) => [m.id, m.state]))).toEqual(Object.fromEntries(cli.map((m) => [m.KeyMaterialId, m.KeyMaterialState ?? ''])));
+    expect(shown).toHaveLength(cli.length);
+    const current = cli.find((m) => m.KeyMaterialState === 'CURRENT')!;
+    expect(shown[0].id, 'the current material comes first').toBe(current.KeyMaterialId);
+    expect(shown.filter((m) => m.current).map((m) => m.id)).toEqual([current.KeyMaterialId]);
+    expect(shown[0].text).toMatch(/current/);
+  });
+
+  test('imported material pending rotation shows its import state', async ({ page }) => {
+    await demo.connected(page);
+    const key = demo.fleet.importedPending();
+    const panel = await openKeyPanel(page, key.KeyId);
+    const shown = await shownMaterials(panel);
+    const cli = await cliMaterials(key.KeyId);
+    expect(Object.fromEntries(shown.map((m) => [m.id, m.state]))).toEqual(Object.fromEntries(cli.map((m) => [m.KeyMaterialId, m.KeyMaterialState ?? ''])));
+    const pending = cli.find((m) => m.KeyMaterialState === 'PENDING_ROTATION');
+    expect(pending, 'the CLI lists the pending material').toBeTruthy();
+    const row = shown.find((m) => m.id === pending!.KeyMaterialId)!;
+    expect(row.text).toContain('PENDING_ROTATION');
+    if (pending!.ImportState) expect(row.text).toContain(pending!.ImportState);
+  });
+});

@@ -28,6 +28,7 @@ pub mod filter;
 pub mod fleet;
 pub mod format;
 pub mod inventory;
+pub mod material;
 pub mod policy;
 pub mod quota;
 pub mod rotation;

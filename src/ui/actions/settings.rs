@@ -1,4 +1,5 @@
-//! A key's automatic rotation settings, its tags, and copying text to the clipboard.
+//! A key's automatic rotation settings, its tags, its key materials, and copying text to the
+//! clipboard.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -6,10 +7,10 @@ use leptos::task::spawn_local;
 use super::super::dom;
 use super::super::state::{App, NoticeKind};
 use super::session;
-use crate::aws::kms::{ListResourceTags, Tag};
+use crate::aws::kms::{ListResourceTags, RotationsListEntry, Tag};
 use crate::console::eligibility::RotationStatus;
 use crate::console::fleet::RowKey;
-use crate::console::inventory::every_page;
+use crate::console::inventory::{every_page, list_rotations};
 use crate::console::rotation::{save_automatic_rotation, AutoSetting};
 
 /// Save automatic rotation for `key` in its scope. `on_saved` gets the status KMS reports
@@ -63,15 +64,39 @@ pub fn load_tags(app: App, key: RowKey, into: RwSignal<Option<Result<Vec<Tag>, S
     });
 }
 
-/// Copy to the clipboard and say whether it worked.
+/// Every material of `key` (ListKeyRotations with ALL_KEY_MATERIAL, every page), into `into`
+/// (Err: the sentence to show). docs/kms.md §3.8 Key material.
+pub fn load_materials(
+    app: App,
+    key: RowKey,
+    into: RwSignal<Option<Result<Vec<RotationsListEntry>, String>>>,
+) {
+    let Some((client, token)) = app.scope_client(&key.scope) else {
+        return;
+    };
+    spawn_local(async move {
+        let result = list_rotations(&client, &key.key_id, true).await;
+        if token.is_cancelled() {
+            return;
+        }
+        into.try_set(Some(result.map_err(|e| e.user_message())));
+    });
+}
+
+/// Copy an AWS CLI command to the clipboard and say whether it worked.
 pub fn copy_with_notice(app: App, text: String) {
+    copy_saying(app, text, "Copied the AWS CLI command.");
+}
+
+/// Copy `text` to the clipboard; `done` is the notice when it worked.
+pub fn copy_saying(app: App, text: String, done: &'static str) {
     spawn_local(async move {
         match dom::copy_text(&text).await {
-            Ok(()) => app.notify(NoticeKind::Success, "Copied the AWS CLI command."),
+            Ok(()) => app.notify(NoticeKind::Success, done),
             Err(()) => app.notify(
                 NoticeKind::Warning,
-                "The browser did not allow copying to the clipboard: select the command and \
-                 copy it by hand.",
+                "The browser did not allow copying to the clipboard: select the text and copy \
+                 it by hand.",
             ),
         }
     });

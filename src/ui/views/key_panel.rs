@@ -1,5 +1,6 @@
 //! The key panel: on-demand quota and "Rotate now" (or why not), automatic rotation settings,
-//! the rotation history (paged), metadata and tags, and "Copy as AWS CLI".
+//! the rotation history and the key materials (paged), metadata and tags, and "Copy as AWS
+//! CLI".
 
 use leptos::prelude::*;
 
@@ -11,7 +12,8 @@ use crate::console::arn::parse_arn;
 use crate::console::cli::{self, CliTarget};
 use crate::console::fleet::RowKey;
 use crate::console::format;
-use crate::console::inventory::KeyRow;
+use crate::console::inventory::{KeyRow, Load};
+use crate::console::material;
 use crate::console::quota::{ON_DEMAND_ROTATION_LIMIT, QUOTA_LOW_THRESHOLD};
 use crate::console::rotation::{
     activity, Activity, AutoSetting, RotateFlow, RotatePhase, DEFAULT_ROTATION_PERIOD_DAYS,
@@ -25,6 +27,9 @@ use crate::ui::state::{use_app, App, NoticeKind};
 
 /// History rows per page (the demo fleet's busiest key, 25 on-demand rotations, fits one page).
 const HISTORY_PAGE: usize = 25;
+
+/// Key materials per page.
+const MATERIAL_PAGE: usize = 10;
 
 /// The CLI target of `key`'s scope (its Region, the session's endpoint settings).
 fn cli_target(app: App, key: &RowKey) -> CliTarget {
@@ -148,6 +153,7 @@ pub fn KeyPanel(key: RowKey) -> impl IntoView {
                     <Finding key=id.get_value()/>
                     <OnDemand row=row key=id.get_value()/>
                     <History row=row/>
+                    <Materials row=row key=id.get_value()/>
                     <Automatic row=row key=id.get_value()/>
                     <Details row=row key=id.get_value()/>
                 </Show>
@@ -723,6 +729,152 @@ fn History(row: Memo<Option<KeyRow>>) -> impl IntoView {
                     .into_any(),
             }}
         </section>
+    }
+}
+
+/// Every key material (ListKeyRotations with ALL_KEY_MATERIAL), read when the panel opens and
+/// again when the key's rotations change; the current one marked, ids copyable, paged.
+#[component]
+fn Materials(row: Memo<Option<KeyRow>>, key: RowKey) -> impl IntoView {
+    let app = use_app();
+    let page = RwSignal::new(0usize);
+    let read = RwSignal::new(None::<Result<Vec<RotationsListEntry>, String>>);
+    // What the inventory knows of the rotations: a new one means a new material. None: KMS
+    // does not list rotations for this key (asymmetric, HMAC, AWS managed...).
+    let rotations = Memo::new(move |_| {
+        row.with(|r| {
+            r.as_ref().and_then(|r| match &r.rotations {
+                Load::Loaded(v) => Some(Some(v.len())),
+                Load::Skipped => None,
+                _ => Some(None),
+            })
+        })
+    });
+    let key = StoredValue::new(key);
+    Effect::new(move |_| {
+        if let Some(Some(_)) = rotations.get() {
+            settings::load_materials(app, key.get_value(), read);
+        }
+    });
+    let rows = Memo::new(move |_| {
+        read.with(|r| match r {
+            Some(Ok(v)) => Some(Ok(material::rows(v))),
+            Some(Err(e)) => Some(Err(e.clone())),
+            None => None,
+        })
+    });
+    let total = move || rows.with(|r| r.as_ref().and_then(|r| r.as_ref().ok()).map_or(0, Vec::len));
+    let pages = move || total().div_ceil(MATERIAL_PAGE).max(1);
+    let shown = move || {
+        let p = page.get().min(pages() - 1);
+        rows.with(|r| {
+            r.as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map(|v| {
+                    v.iter()
+                        .skip(p * MATERIAL_PAGE)
+                        .take(MATERIAL_PAGE)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <Show when=move || rotations.with(Option::is_some)>
+            <section class="panel-section" aria-labelledby="sec-material">
+                <h3 id="sec-material">"Key material"</h3>
+                {move || match rows.get() {
+                    None => view! { <p class="muted">"Loading the key materials\u{2026}"</p> }.into_any(),
+                    Some(Err(e)) => view! { <p class="danger-text">{format!("The key materials could not be read: {e}")}</p> }.into_any(),
+                    Some(Ok(_)) => view! {
+                        <table class="history materials" data-testid="key-material-table">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Key material id"</th>
+                                    <th scope="col">"State"</th>
+                                    <th scope="col">"Rotation"</th>
+                                    <th scope="col">"Imported material"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {move || shown().into_iter().map(|m| material_row(app, m)).collect_view()}
+                            </tbody>
+                        </table>
+                        <Show when=move || { pages() > 1 }>
+                            <div class="pager">
+                                <button
+                                    type="button"
+                                    class="btn small"
+                                    data-testid="material-newer"
+                                    prop:disabled=move || page.get() == 0
+                                    on:click=move |_| page.update(|p| *p = p.saturating_sub(1))
+                                >
+                                    "Newer"
+                                </button>
+                                <span data-testid="material-page">{move || format!("page {} of {}", page.get().min(pages() - 1) + 1, pages())}</span>
+                                <button
+                                    type="button"
+                                    class="btn small"
+                                    data-testid="material-older"
+                                    prop:disabled=move || { page.get() + 1 >= pages() }
+                                    on:click=move |_| page.update(|p| *p += 1)
+                                >
+                                    "Older"
+                                </button>
+                            </div>
+                        </Show>
+                    }
+                        .into_any(),
+                }}
+            </section>
+        </Show>
+    }
+}
+
+/// One row of the key material table (all of it text: server text never becomes HTML).
+fn material_row(app: App, m: material::MaterialRow) -> impl IntoView {
+    let id = m.id.clone();
+    let short = material::short_id(&m.id);
+    let rotation = if m.rotated.is_empty() {
+        m.kind.clone()
+    } else {
+        format!("{} \u{b7} {}", m.kind, m.rotated)
+    };
+    let imported = [m.import_state, m.description, m.expiration]
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(" \u{b7} ");
+    let imported = if imported.is_empty() {
+        "\u{2014}".to_string()
+    } else {
+        imported
+    };
+    let current = if m.current { "true" } else { "false" };
+    let state = m.state.clone();
+    view! {
+        <tr data-testid="key-material-row" data-material-id=m.id.clone() data-state=state data-current=current>
+            <td class="material">
+                <code class="id" title=m.id.clone()>{short}</code>
+                " "
+                <button
+                    type="button"
+                    class="link-button"
+                    data-testid="copy-material-id"
+                    aria-label="Copy the key material id"
+                    on:click=move |_| settings::copy_saying(app, id.clone(), "Copied the key material id.")
+                >
+                    "Copy"
+                </button>
+            </td>
+            <td>
+                {m.state}
+                {m.current.then(|| view! { " " <span class="badge ok">"current"</span> })}
+            </td>
+            <td>{rotation}</td>
+            <td>{imported}</td>
+        </tr>
     }
 }
 
