@@ -389,7 +389,10 @@ test.describe('runs', () => {
     expect(faults.filter((f) => f === 'internal-after')).toHaveLength(2);
     expect(faults.filter((f) => f === 'drop-after')).toHaveLength(1);
     expect(faults.filter((f) => f === 'throttle')).toHaveLength(3);
-    for (const id of ids) expect(await cliOnDemandCount(creds, EAST, id), `aws kms list-key-rotations ${id}`).toBe(1);
+    // "Done" is KMS's acceptance; the history lists a rotation once it completed (a few seconds).
+    for (const id of ids) {
+      await expect.poll(() => cliOnDemandCount(creds, EAST, id), { message: `aws kms list-key-rotations ${id}`, timeout: 30_000 }).toBe(1);
+    }
   });
 
   test('pause and cancel send nothing more; the results export as CSV and JSON', async ({ page }, testInfo) => {
