@@ -1738,11 +1738,10 @@ mod tests {
         assert_eq!(t.count("RotateKeyOnDemand"), 0);
     }
 
-    #[test]
-    fn a_closed_gate_refuses_after_the_check_and_before_the_request() {
-        let c = client();
+    /// A confirmed rotation of K with a bulk run's gate, which closes when `close_on` is sent;
+    /// the outcome and the flow afterwards.
+    fn rotate_gated(c: &Client<FakeKms>, close_on: &'static str) -> (RotateOutcome, RotateFlow) {
         let t = c.transport();
-        idle_before_sending(t, 3);
         let open = std::rc::Rc::new(std::cell::Cell::new(true));
         let mut flow = RotateFlow::new(K);
         assert!(flow.open(true, Activity::Idle));
@@ -1751,25 +1750,33 @@ mod tests {
             .confirm(Some(3))
             .unwrap()
             .with_gate(Gate::new(move || gate_open.get()));
-        // The bulk run is paused while the key is read.
         t.on_send.replace(Some(Box::new(move |op, _| {
-            if op == "ListKeyRotations" {
+            if op == close_on {
                 open.set(false);
             }
         })));
         let outcome = block_on(rotate(
-            &c,
+            c,
             ticket,
             &CancelToken::never(),
             &PollPolicy::default(),
             |u| flow.apply(&u),
         ));
+        (outcome, flow)
+    }
+
+    #[test]
+    fn a_closed_gate_refuses_after_the_check_and_before_the_request() {
+        let c = client();
+        idle_before_sending(c.transport(), 3);
+        // The bulk run is paused while the key is read.
+        let (outcome, flow) = rotate_gated(&c, "ListKeyRotations");
         assert_eq!(
             rejected(&outcome),
             Some(&RotateFailure::Refused(Refusal::Stopped))
         );
         assert!(outcome.sent_nothing());
-        assert_eq!(t.count("RotateKeyOnDemand"), 0);
+        assert_eq!(c.transport().count("RotateKeyOnDemand"), 0);
         assert!(flow.button_enabled(true, Activity::Idle));
     }
 
@@ -1783,27 +1790,8 @@ mod tests {
             None,
             Reply::Err("ThrottlingException", 400),
         );
-        let open = std::rc::Rc::new(std::cell::Cell::new(true));
-        let mut flow = RotateFlow::new(K);
-        assert!(flow.open(true, Activity::Idle));
-        let gate_open = std::rc::Rc::clone(&open);
-        let ticket = flow
-            .confirm(Some(3))
-            .unwrap()
-            .with_gate(Gate::new(move || gate_open.get()));
         // Paused while the first attempt is on its way: it finishes, no retry leaves.
-        t.on_send.replace(Some(Box::new(move |op, _| {
-            if op == "RotateKeyOnDemand" {
-                open.set(false);
-            }
-        })));
-        let outcome = block_on(rotate(
-            &c,
-            ticket,
-            &CancelToken::never(),
-            &PollPolicy::default(),
-            |u| flow.apply(&u),
-        ));
+        let (outcome, _) = rotate_gated(&c, "RotateKeyOnDemand");
         assert_eq!(
             rejected(&outcome),
             Some(&RotateFailure::Refused(Refusal::Stopped))

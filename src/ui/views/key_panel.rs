@@ -703,32 +703,43 @@ fn History(row: Memo<Option<KeyRow>>) -> impl IntoView {
                         <p class="muted">"No rotations yet."</p>
                     </Show>
                     <Show when=move || { pages() > 1 }>
-                        <div class="pager">
-                            <button
-                                type="button"
-                                class="btn small"
-                                data-testid="history-newer"
-                                prop:disabled=move || page.get() == 0
-                                on:click=move |_| page.update(|p| *p = p.saturating_sub(1))
-                            >
-                                "Newer"
-                            </button>
-                            <span data-testid="history-page">{move || format!("page {} of {}", page.get().min(pages() - 1) + 1, pages())}</span>
-                            <button
-                                type="button"
-                                class="btn small"
-                                data-testid="history-older"
-                                prop:disabled=move || { page.get() + 1 >= pages() }
-                                on:click=move |_| page.update(|p| *p += 1)
-                            >
-                                "Older"
-                            </button>
-                        </div>
+                        <Pager page=page pages=Signal::derive(pages) name="history"/>
                     </Show>
                 }
                     .into_any(),
             }}
         </section>
+    }
+}
+
+/// Newer / "page N of M" / Older for one of the panel's tables; ids `{name}-newer`,
+/// `{name}-page`, `{name}-older`.
+#[component]
+fn Pager(page: RwSignal<usize>, pages: Signal<usize>, name: &'static str) -> impl IntoView {
+    view! {
+        <div class="pager">
+            <button
+                type="button"
+                class="btn small"
+                data-testid=format!("{name}-newer")
+                prop:disabled=move || page.get() == 0
+                on:click=move |_| page.update(|p| *p = p.saturating_sub(1))
+            >
+                "Newer"
+            </button>
+            <span data-testid=format!("{name}-page")>
+                {move || format!("page {} of {}", page.get().min(pages.get() - 1) + 1, pages.get())}
+            </span>
+            <button
+                type="button"
+                class="btn small"
+                data-testid=format!("{name}-older")
+                prop:disabled=move || { page.get() + 1 >= pages.get() }
+                on:click=move |_| page.update(|p| *p += 1)
+            >
+                "Older"
+            </button>
+        </div>
     }
 }
 
@@ -802,27 +813,7 @@ fn Materials(row: Memo<Option<KeyRow>>, key: RowKey) -> impl IntoView {
                             </tbody>
                         </table>
                         <Show when=move || { pages() > 1 }>
-                            <div class="pager">
-                                <button
-                                    type="button"
-                                    class="btn small"
-                                    data-testid="material-newer"
-                                    prop:disabled=move || page.get() == 0
-                                    on:click=move |_| page.update(|p| *p = p.saturating_sub(1))
-                                >
-                                    "Newer"
-                                </button>
-                                <span data-testid="material-page">{move || format!("page {} of {}", page.get().min(pages() - 1) + 1, pages())}</span>
-                                <button
-                                    type="button"
-                                    class="btn small"
-                                    data-testid="material-older"
-                                    prop:disabled=move || { page.get() + 1 >= pages() }
-                                    on:click=move |_| page.update(|p| *p += 1)
-                                >
-                                    "Older"
-                                </button>
-                            </div>
+                            <Pager page=page pages=Signal::derive(pages) name="material"/>
                         </Show>
                     }
                         .into_any(),
