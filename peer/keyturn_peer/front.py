@@ -437,6 +437,7 @@ class Front:
                 return faults.html_502()
             handler = kms.HANDLERS.get(op)
             if handler is None:
+                environ["keyturn.request_id"] = exchange.request_id
                 answer = self.kms_via_moto(environ, caller, op, scope.region, params, body)
             else:
                 ctx = kms.Ctx(region=scope.region, caller=caller, now=keys.now(), state=self.state)
@@ -517,7 +518,8 @@ class Front:
             message = str((data or {}).get("message", (data or {}).get("Message", "")))
             return kms_error(errors.KmsError(code, message, 500 if status >= 500 else 400))
         # Moto served it in the account its own access-key lookup found: the caller's.
-        data = kms.after_moto(op, caller.account, region, params, data)
+        data = kms.after_moto(op, caller.account, region, params, data,
+                              environ.get("keyturn.request_id", ""), keys.now())
         # Void operations: moto says `null`; answer as the front's own handlers do.
         return _json_answer(data)
 

@@ -56,6 +56,13 @@ class Extra:
     on_demand_visible_at: float | None = None
     unseen_material_id: str | None = None
     unseen_settings: list[tuple[float, tuple[bool, int, float]]] = field(default_factory=list)
+    # EXTERNAL keys, per key ARN (each key of a multi-Region set imports on its own): the
+    # import records by material id, and the keys into which material was ever imported
+    # (imports.py).
+    imported: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ever_imported: set[str] = field(default_factory=set)
+    # GetKeyLastUsage, per key ARN (each key of a set tracks its own use: lastuse.py).
+    last_use: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def new_material_id() -> str:
@@ -211,7 +218,12 @@ def metadata(key: Key) -> dict[str, Any]:
     elif usage == "KEY_AGREEMENT":
         md["KeyAgreementAlgorithms"] = ["ECDH"]
     if key.origin == "EXTERNAL" and key.key_state != "PendingImport":
-        md["ExpirationModel"] = "KEY_MATERIAL_DOES_NOT_EXPIRE"  # EXTERNAL only
+        # EXTERNAL only: the current material's expiration (docs/kms.md §2.4 DescribeKey).
+        from . import imports
+        current = imports.record(key, current_material_id(key))
+        md["ExpirationModel"] = current.expiration_model
+        if current.valid_to is not None and current.expiration_model == "KEY_MATERIAL_EXPIRES":
+            md["ValidTo"] = current.valid_to
     if x.custom_key_store_id:
         md["CustomKeyStoreId"] = x.custom_key_store_id
     if x.cloud_hsm_cluster_id:

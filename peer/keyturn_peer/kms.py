@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from moto.kms.models import Key
 
-from . import errors, keys, paging, rotation
+from . import errors, imports, keys, lastuse, paging, rotation
 from .auth import Caller
 from .state import PeerState
 
@@ -151,6 +151,37 @@ def list_resource_tags(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     return {"Tags": out.pop("_items"), **out}
 
 
+def get_parameters_for_import(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    key = ctx.key(p, "kms:GetParametersForImport")
+    _own_store(key)
+    return imports.get_parameters(key, p, ctx.state, ctx.now)
+
+
+def import_key_material(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    key = ctx.key(p, "kms:ImportKeyMaterial")
+    _own_store(key)
+    return imports.import_material(key, p, ctx.state, ctx.now)
+
+
+def delete_imported_key_material(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    key = ctx.key(p, "kms:DeleteImportedKeyMaterial")
+    _own_store(key)
+    return imports.delete_material(key, p)
+
+
+def _own_store(key: Key) -> None:
+    # No import into a custom key store (docs/kms.md §2.13 GetParametersForImport).
+    if keys.extra(key).custom_key_store_id or key.origin in keys.CUSTOM_KEY_STORE_ORIGINS:
+        raise errors.unsupported(f"{key.arn} is in a custom key store. Key material cannot be "
+                                 "imported into KMS keys in custom key stores.")
+
+
+def get_key_last_usage(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    # Key ID or key ARN, no alias (docs/kms.md §2.16 GetKeyLastUsage).
+    key = ctx.key(p, "kms:GetKeyLastUsage")
+    return lastuse.answer(key)
+
+
 HANDLERS: dict[str, Callable[[Ctx, dict[str, Any]], dict[str, Any] | None]] = {
     "ListKeys": list_keys,
     "ListAliases": list_aliases,
@@ -161,14 +192,24 @@ HANDLERS: dict[str, Callable[[Ctx, dict[str, Any]], dict[str, Any] | None]] = {
     "EnableKeyRotation": enable_key_rotation,
     "DisableKeyRotation": disable_key_rotation,
     "ListResourceTags": list_resource_tags,
+    "GetParametersForImport": get_parameters_for_import,
+    "ImportKeyMaterial": import_key_material,
+    "DeleteImportedKeyMaterial": delete_imported_key_material,
+    "GetKeyLastUsage": get_key_last_usage,
 }
 
 
 def after_moto(op: str, account: str, region: str, request: dict[str, Any],
-               response: Any) -> Any:
+               response: Any, request_id: str = "", now: float = 0.0) -> Any:
     """Fix moto's answer to an operation the front passed through (moto served it in the
     caller's account too), where the console's tests would otherwise see something real KMS
-    never sends."""
+    never sends; and record the use of a key by a cryptographic operation (lastuse.py)."""
+    for used in lastuse.used_keys(op, request, response):
+        try:
+            key = keys.resolve(account, region, used, allow_alias=False)
+        except errors.KmsError:
+            continue
+        lastuse.record(key, op, now or keys.now(), request_id)
     if op == "CreateKey" and isinstance(response, dict) and "KeyMetadata" in response:
         key = keys.backend(account, region).keys.get(response["KeyMetadata"].get("KeyId", ""))
         if key is not None:
@@ -185,5 +226,9 @@ def after_moto(op: str, account: str, region: str, request: dict[str, Any],
             # Moto's shallow copy shares the primary's alias dict with the replica.
             replica.aliases = {}
             replica.grants = {}
+            if replica.origin == "EXTERNAL":
+                # A replica of an imported key starts without material: the same material is
+                # imported into it (docs/kms.md §2.14 ImportKeyMaterial).
+                replica.key_state, replica.enabled = "PendingImport", False
             response["ReplicaKeyMetadata"] = keys.metadata(replica)
     return response

@@ -13,7 +13,7 @@ from typing import Any
 
 from moto.kms.models import Key
 
-from . import consistency, errors, keys
+from . import consistency, errors, imports, keys
 
 # Per-key on-demand maximum: 25, not adjustable (docs/kms.md §3.5 The on-demand limit: 25 per key).
 ON_DEMAND_LIMIT = 25
@@ -50,6 +50,9 @@ def settle(key: Key, now: float, rotation_seconds: float) -> None:
             x.rotation_anchor = due
             due = next_rotation_date(key)
     consistency.settle(x, now)
+    imports.expire(key, now)
+    for replica in imports.replicas(key):
+        imports.expire(replica, now)
 
 
 def complete(key: Key, rotation_type: str, at: float) -> str:
@@ -69,11 +72,7 @@ def complete(key: Key, rotation_type: str, at: float) -> str:
         "RotationDate": at,
         "RotationType": rotation_type,
     }
-    if key.origin == "EXTERNAL":
-        # ImportState and ExpirationModel are EXTERNAL-only members (docs/kms.md §2.6
-        # ListKeyRotations).
-        entry["ImportState"] = "IMPORTED"
-        entry["ExpirationModel"] = "KEY_MATERIAL_DOES_NOT_EXPIRE"
+    # The EXTERNAL-only members come from each key's import records when read (entries).
     key.rotations.append(entry)
     return material
 
@@ -208,6 +207,14 @@ def check_rotatable(key: Key, caller_arn: str, now: float) -> None:
             f"{key.arn} has no imported key material in PENDING_ROTATION state. Import new key "
             "material before rotating on demand."
         )
+    # A multi-Region primary rotates once every replica has the new material (docs/kms.md
+    # §3.8 Key material).
+    missing = imports.replicas_missing(key) if key.origin == "EXTERNAL" else []
+    if missing:
+        raise errors.unsupported(
+            f"{key.arn} has key material in PENDING_MULTI_REGION_IMPORT_AND_ROTATION state. "
+            f"Import the same key material into the replica keys in {', '.join(missing)} first."
+        )
     # Already rotating. The real outcome is unconfirmed; ConflictException is the documented
     # "rotation in progress" error of RotateKeyOnDemand (both: docs/kms.md §3.7 A rotation in
     # progress, and ConflictException). With eventual
@@ -305,6 +312,11 @@ def entries(key: Key, include_all: bool) -> list[dict[str, Any]]:
                 rows[-1]["KeyMaterialState"] = "CURRENT"
             continue
         rows.append(dict(e, KeyId=key.id))
+    if key.origin == "EXTERNAL":
+        # ImportState, ExpirationModel, ValidTo, KeyMaterialDescription: EXTERNAL only, from this
+        # key's own import records (docs/kms.md §2.6 ListKeyRotations).
+        for row in rows:
+            row.update(imports.entry_fields(key, row["KeyMaterialId"]))
     if not include_all:
         return rows
     first: dict[str, Any] = {
@@ -313,20 +325,20 @@ def entries(key: Key, include_all: bool) -> list[dict[str, Any]]:
         "KeyMaterialState": "NON_CURRENT" if rows else "CURRENT",
     }
     if key.origin == "EXTERNAL":
-        if key.key_state == "PendingImport":
-            return []
-        first["ImportState"] = "IMPORTED"
-        first["ExpirationModel"] = "KEY_MATERIAL_DOES_NOT_EXPIRE"
+        if key.arn not in x.ever_imported:
+            return []  # no material yet
+        first.update(imports.entry_fields(key, first["KeyMaterialId"]))
     rows.insert(0, first)
     pending = x.pending_material_id
+    pending_state = imports.pending_state(key) if key.origin == "EXTERNAL" else None
     if pending is None and unseen is not None and key.origin == "EXTERNAL":
         pending = unseen["KeyMaterialId"]  # still PENDING_ROTATION as far as reads know
-    if pending is not None:
+        pending_state = "PENDING_ROTATION"
+    if pending is not None and pending_state is not None:
         rows.append({
             "KeyId": key.id,
             "KeyMaterialId": pending,
-            "KeyMaterialState": "PENDING_ROTATION",
-            "ImportState": "IMPORTED",
-            "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE",
+            "KeyMaterialState": pending_state,
+            **imports.entry_fields(key, pending),
         })
     return rows

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 from moto.core.utils import utcnow
 from moto.kms.models import Key
 
-from . import keys, rotation
+from . import keys, lastuse, rotation
 from .org import LEGACY, MANAGEMENT, SANDBOX, WORKLOADS
 
 DAY = 86400.0
@@ -94,6 +94,9 @@ def create_key(
     key.creation_date = created
     key.key_manager = manager
     keys.extra(key).rotation_anchor = created
+    if origin == "EXTERNAL":
+        # Seeded with material already imported (its bytes unknown: imports.py).
+        keys.extra(key).ever_imported.add(key.arn)
     if tags:
         be.tagger.tag_resource(key.id, [{"TagKey": k, "TagValue": v} for k, v in tags.items()])
     for name in aliases:
@@ -158,8 +161,10 @@ def demo(now: float) -> SeedResult:
     rotate_history(k, on_demand=[ago(100)], automatic=[ago(220), ago(40)])
     auto_rotation(k, 180, ago(40))
 
-    create_key(A, REGION, created=ago(30), aliases=["alias/demo-manual"],
-               description="Reports (automatic rotation off)", tags={"team": "analytics"})
+    k = create_key(A, REGION, created=ago(30), aliases=["alias/demo-manual"],
+                   description="Reports (automatic rotation off)", tags={"team": "analytics"})
+    # Used three hours ago (GetKeyLastUsage, docs/kms.md §2.16); most demo keys never were.
+    lastuse.record(k, "Encrypt", now - 3 * 3600, str(uuid.uuid4()))
 
     k = create_key(A, REGION, created=ago(200), aliases=["alias/demo-24-used"],
                    description="Session tokens: 24 of 25 on-demand rotations used")
@@ -188,6 +193,7 @@ def demo(now: float) -> SeedResult:
                    aliases=["alias/demo-imported-empty"],
                    description="Imported key waiting for its first key material")
     k.key_state, k.enabled = "PendingImport", False
+    keys.extra(k).ever_imported.discard(k.arn)
 
     k = create_key(A, REGION, created=ago(500), multi_region=True,
                    aliases=["alias/demo-multi-region"],

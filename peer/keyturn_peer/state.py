@@ -56,6 +56,8 @@ class PeerState:
     faults: Faults = field(default_factory=Faults)
     quotas: Quotas = field(default_factory=Quotas)
     requests: RequestLog = field(default_factory=RequestLog)
+    # GetParametersForImport answers by import token (imports.py); a reset forgets them.
+    import_parameters: dict[bytes, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # What the peer was started with: a reset without options goes back to these.
@@ -80,6 +82,7 @@ class PeerState:
         self.faults.clear()
         self.requests.clear()
         self.denials.clear()
+        self.import_parameters.clear()
         self.seed = pick(seed_name, "seed")
         self.bulk = pick(bulk, "bulk")
         self.rotation_seconds = pick(rotation_seconds, "rotation_seconds")
