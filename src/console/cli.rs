@@ -64,6 +64,12 @@ pub struct CliCommand {
 }
 
 impl CliCommand {
+    /// `aws kms <operation> <args...> --region R [--endpoint-url U]`, for commands this module
+    /// has no builder of its own for; None when the region or a `--key-id` value is not valid.
+    pub fn with_args(target: &CliTarget, operation: &str, args: &[(&str, String)]) -> Option<Self> {
+        Self::new(target, operation, args)
+    }
+
     /// None when the region or a `--key-id` value is not valid.
     fn new(target: &CliTarget, operation: &str, args: &[(&str, String)]) -> Option<Self> {
         if !is_region(&target.region)

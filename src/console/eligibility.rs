@@ -7,8 +7,8 @@
 //! unconfirmed the rules let the request through and the server's error is shown instead.
 
 use crate::aws::kms::{
-    GetKeyRotationStatusOutput, KeyManager, KeyMetadata, KeySpec, KeyState, MultiRegionKeyType,
-    Origin, Timestamp,
+    GetKeyRotationStatusOutput, KeyManager, KeyMaterialState, KeyMetadata, KeySpec, KeyState,
+    MultiRegionKeyType, Origin, Timestamp,
 };
 use crate::console::format;
 use crate::console::quota::ON_DEMAND_ROTATION_LIMIT;
@@ -62,6 +62,12 @@ pub enum Blocked {
     },
     /// EXTERNAL origin without imported material in PENDING_ROTATION.
     NoPendingImportedMaterial,
+    /// An EXTERNAL multi-Region primary whose new material is not yet in every replica
+    /// (PENDING_MULTI_REGION_IMPORT_AND_ROTATION, docs/kms.md §3.8 Key material): the Regions
+    /// of the replicas that lack it, as far as keyturn can tell.
+    ReplicasNeedMaterial {
+        regions: Vec<String>,
+    },
     /// EXTERNAL origin: automatic rotation is never supported for imported material.
     ImportedNoAutomatic,
     /// OnDemandRotationStartDate is set.
@@ -144,6 +150,19 @@ impl Blocked {
                  new key material first (ImportKeyMaterial with ImportType NEW_KEY_MATERIAL). \
                  Rotate now becomes possible once that material is pending rotation."
                 .to_string(),
+            Blocked::ReplicasNeedMaterial { regions } => {
+                let place = match regions.as_slice() {
+                    [] => "every replica".to_string(),
+                    [one] => format!("the replica in {one}"),
+                    many => format!("the replicas in {}", format::join_and(many)),
+                };
+                format!(
+                    "New key material is imported into this primary key but not yet into all \
+                     of its replicas: import the same material into {place} (ImportKeyMaterial \
+                     with ImportType EXISTING_KEY_MATERIAL). Rotate now becomes possible once \
+                     every replica has it."
+                )
+            }
             Blocked::ImportedNoAutomatic => "Automatic rotation is not available for keys with \
                  imported key material: import new material and rotate on demand instead."
                 .to_string(),
@@ -269,19 +288,27 @@ fn is_external(meta: &KeyMetadata) -> bool {
 ///
 /// - `status`: GetKeyRotationStatus, if read (an in-progress rotation blocks).
 /// - `remaining`: the computed quota ([`crate::console::quota`]), if known; 0 blocks.
-/// - `pending_import`: an EXTERNAL key has imported material PENDING_ROTATION.
+/// - `pending`: the state of an EXTERNAL key's imported material waiting to become current.
 ///
 /// Unknown inputs (`None`) do not block: the server's answer decides.
 pub fn rotate_now(
     meta: &KeyMetadata,
     status: Option<&RotationStatus>,
     remaining: Option<u32>,
-    pending_import: bool,
+    pending: Option<&KeyMaterialState>,
 ) -> Result<(), Blocked> {
     key_kind(meta)?;
     key_state(meta)?;
-    if is_external(meta) && !pending_import {
-        return Err(Blocked::NoPendingImportedMaterial);
+    if is_external(meta) {
+        match pending {
+            None => return Err(Blocked::NoPendingImportedMaterial),
+            Some(KeyMaterialState::PendingMultiRegionImportAndRotation) => {
+                return Err(Blocked::ReplicasNeedMaterial {
+                    regions: replica_regions(meta),
+                })
+            }
+            Some(_) => {}
+        }
     }
     if status.is_some_and(|s| s.on_demand_rotation_start_date.is_some()) {
         return Err(Blocked::InProgress);
@@ -290,6 +317,19 @@ pub fn rotate_now(
         return Err(Blocked::NoRotationsLeft);
     }
     Ok(())
+}
+
+/// The Regions of a multi-Region primary's replicas, as DescribeKey lists them.
+pub fn replica_regions(meta: &KeyMetadata) -> Vec<String> {
+    meta.multi_region_configuration
+        .as_ref()
+        .map(|c| {
+            c.replica_keys
+                .iter()
+                .filter_map(|r| r.region.clone())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Can automatic rotation be turned on/off or its period changed (Enable/DisableKeyRotation)?
@@ -326,10 +366,17 @@ pub fn rotation_reads(meta: &KeyMetadata) -> RotationReads {
         Some(KeyState::PendingImport) | Some(KeyState::Unavailable) | Some(KeyState::Creating)
     );
     let readable = symmetric && own_store && has_material;
+    // An imported key without (some of) its material still lists its materials and their
+    // import state: that is how a user finds what to import again (docs/kms.md §2.14
+    // ImportKeyMaterial).
+    let imported_waiting = symmetric
+        && own_store
+        && is_external(meta)
+        && meta.key_state == Some(KeyState::PendingImport);
     RotationReads {
         status: readable,
-        rotations: readable,
-        all_key_material: readable && is_external(meta),
+        rotations: readable || imported_waiting,
+        all_key_material: (readable || imported_waiting) && is_external(meta),
     }
 }
 
@@ -363,8 +410,8 @@ pub(crate) mod tests {
     #[test]
     fn eligible_symmetric_key() {
         let m = symmetric("k");
-        assert_eq!(rotate_now(&m, None, None, false), Ok(()));
-        assert_eq!(rotate_now(&m, Some(&status(false)), Some(1), false), Ok(()));
+        assert_eq!(rotate_now(&m, None, None, None), Ok(()));
+        assert_eq!(rotate_now(&m, Some(&status(false)), Some(1), None), Ok(()));
         assert_eq!(automatic_rotation(&m), Ok(()));
     }
 
@@ -372,7 +419,7 @@ pub(crate) mod tests {
     fn aws_managed() {
         let mut m = symmetric("k");
         m.key_manager = Some(KeyManager::Aws);
-        let e = rotate_now(&m, None, Some(25), false).unwrap_err();
+        let e = rotate_now(&m, None, Some(25), None).unwrap_err();
         assert_eq!(e, Blocked::AwsManaged);
         assert!(e.sentence().contains("every year"));
         assert!(e.sentence().contains("cannot be changed"));
@@ -392,7 +439,7 @@ pub(crate) mod tests {
         ] {
             let mut m = symmetric("k");
             m.key_spec = Some(spec.clone());
-            let e = rotate_now(&m, None, None, false).unwrap_err();
+            let e = rotate_now(&m, None, None, None).unwrap_err();
             assert_eq!(
                 e,
                 Blocked::Asymmetric {
@@ -410,7 +457,7 @@ pub(crate) mod tests {
         m.key_spec = None;
         m.customer_master_key_spec = Some(KeySpec::Rsa4096);
         assert!(matches!(
-            rotate_now(&m, None, None, false),
+            rotate_now(&m, None, None, None),
             Err(Blocked::Asymmetric { .. })
         ));
     }
@@ -419,7 +466,7 @@ pub(crate) mod tests {
     fn hmac_and_unknown_specs() {
         let mut m = symmetric("k");
         m.key_spec = Some(KeySpec::Hmac256);
-        let e = rotate_now(&m, None, None, false).unwrap_err();
+        let e = rotate_now(&m, None, None, None).unwrap_err();
         assert_eq!(
             e,
             Blocked::Hmac {
@@ -428,7 +475,7 @@ pub(crate) mod tests {
         );
         assert!(e.sentence().contains("HMAC"));
         m.key_spec = Some(KeySpec::Other("QUANTUM_9000".into()));
-        let e = rotate_now(&m, None, None, false).unwrap_err();
+        let e = rotate_now(&m, None, None, None).unwrap_err();
         assert!(e.sentence().contains("QUANTUM_9000"));
     }
 
@@ -437,7 +484,7 @@ pub(crate) mod tests {
         let mut m = symmetric("k");
         m.origin = Some(Origin::AwsCloudHsm);
         m.custom_key_store_id = Some("cks-1234567890abcdef0".into());
-        let e = rotate_now(&m, None, None, false).unwrap_err();
+        let e = rotate_now(&m, None, None, None).unwrap_err();
         assert!(matches!(
             e,
             Blocked::CustomKeyStore {
@@ -466,7 +513,7 @@ pub(crate) mod tests {
             }),
             replica_keys: vec![],
         });
-        let e = rotate_now(&m, None, None, false).unwrap_err();
+        let e = rotate_now(&m, None, None, None).unwrap_err();
         assert_eq!(e.primary(), Some((Some(primary_arn), Some("us-east-1"))));
         assert!(
             e.sentence().contains("rotate the primary in us-east-1"),
@@ -480,7 +527,7 @@ pub(crate) mod tests {
         if let Some(c) = m.multi_region_configuration.as_mut() {
             c.multi_region_key_type = Some(MultiRegionKeyType::Primary);
         }
-        assert_eq!(rotate_now(&m, None, None, false), Ok(()));
+        assert_eq!(rotate_now(&m, None, None, None), Ok(()));
     }
 
     #[test]
@@ -488,14 +535,14 @@ pub(crate) mod tests {
         let mut m = symmetric("k");
         m.key_state = Some(KeyState::Disabled);
         m.enabled = false;
-        let e = rotate_now(&m, None, None, false).unwrap_err();
+        let e = rotate_now(&m, None, None, None).unwrap_err();
         assert_eq!(e, Blocked::Disabled);
         assert!(e.sentence().contains("disabled"));
         assert_eq!(automatic_rotation(&m), Err(Blocked::Disabled));
 
         m.key_state = Some(KeyState::PendingDeletion);
         m.deletion_date = Some(Timestamp(1_795_608_000.0));
-        let e = rotate_now(&m, None, None, false).unwrap_err();
+        let e = rotate_now(&m, None, None, None).unwrap_err();
         assert!(e.sentence().contains("pending deletion"));
         assert!(e.sentence().contains("2026-11-25"));
         assert!(!e.is_permanent());
@@ -509,7 +556,7 @@ pub(crate) mod tests {
             (KeyState::Other("Frozen".into()), "Frozen"),
         ] {
             m.key_state = Some(state);
-            let e = rotate_now(&m, None, None, false).unwrap_err();
+            let e = rotate_now(&m, None, None, None).unwrap_err();
             assert!(matches!(e, Blocked::State { .. }));
             assert!(e.sentence().contains(needle), "{e}");
         }
@@ -519,27 +566,68 @@ pub(crate) mod tests {
     fn external_needs_pending_material() {
         let mut m = symmetric("k");
         m.origin = Some(Origin::External);
-        let e = rotate_now(&m, None, Some(25), false).unwrap_err();
+        let e = rotate_now(&m, None, Some(25), None).unwrap_err();
         assert_eq!(e, Blocked::NoPendingImportedMaterial);
         assert!(e.sentence().contains("NEW_KEY_MATERIAL"));
-        assert_eq!(rotate_now(&m, None, Some(25), true), Ok(()));
+        assert_eq!(
+            rotate_now(&m, None, Some(25), Some(&KeyMaterialState::PendingRotation)),
+            Ok(())
+        );
         assert_eq!(automatic_rotation(&m), Err(Blocked::ImportedNoAutomatic));
         // PendingImport state is reported as such, before the material rule.
         m.key_state = Some(KeyState::PendingImport);
         assert!(matches!(
-            rotate_now(&m, None, None, true),
+            rotate_now(&m, None, None, Some(&KeyMaterialState::PendingRotation)),
             Err(Blocked::State { .. })
         ));
+    }
+
+    /// A multi-Region imported primary waits for its replicas, and says which (docs/kms.md §3.8).
+    #[test]
+    fn multi_region_imported_primary_names_the_replicas_without_material() {
+        let mut m = symmetric("mrk-1");
+        m.origin = Some(Origin::External);
+        m.multi_region = Some(true);
+        m.multi_region_configuration = Some(MultiRegionConfiguration {
+            multi_region_key_type: Some(MultiRegionKeyType::Primary),
+            primary_key: None,
+            replica_keys: ["eu-west-1", "ap-south-1"]
+                .iter()
+                .map(|r| MultiRegionKey {
+                    arn: None,
+                    region: Some(r.to_string()),
+                })
+                .collect(),
+        });
+        let waiting = KeyMaterialState::PendingMultiRegionImportAndRotation;
+        let e = rotate_now(&m, None, None, Some(&waiting)).unwrap_err();
+        assert_eq!(
+            e,
+            Blocked::ReplicasNeedMaterial {
+                regions: vec!["eu-west-1".into(), "ap-south-1".into()]
+            }
+        );
+        assert!(e
+            .sentence()
+            .contains("import the same material into the replicas in eu-west-1 and ap-south-1"));
+        let one = Blocked::ReplicasNeedMaterial {
+            regions: vec!["eu-west-1".into()],
+        };
+        assert!(one
+            .sentence()
+            .contains("import the same material into the replica in eu-west-1 ("));
+        let ready = KeyMaterialState::PendingRotation;
+        assert_eq!(rotate_now(&m, None, None, Some(&ready)), Ok(()));
     }
 
     #[test]
     fn in_progress_and_quota() {
         let m = symmetric("k");
         assert_eq!(
-            rotate_now(&m, Some(&status(true)), Some(10), false),
+            rotate_now(&m, Some(&status(true)), Some(10), None),
             Err(Blocked::InProgress)
         );
-        let e = rotate_now(&m, Some(&status(false)), Some(0), false).unwrap_err();
+        let e = rotate_now(&m, Some(&status(false)), Some(0), None).unwrap_err();
         assert_eq!(e, Blocked::NoRotationsLeft);
         assert!(e.sentence().contains("25"));
         // Automatic rotation is unaffected by the on-demand quota.
@@ -553,7 +641,7 @@ pub(crate) mod tests {
         m.key_spec = Some(KeySpec::Rsa2048);
         m.key_state = Some(KeyState::Disabled);
         assert!(matches!(
-            rotate_now(&m, None, Some(0), false),
+            rotate_now(&m, None, Some(0), None),
             Err(Blocked::Asymmetric { .. })
         ));
     }
@@ -567,7 +655,9 @@ pub(crate) mod tests {
         ext.origin = Some(Origin::External);
         assert!(rotation_reads(&ext).all_key_material);
         ext.key_state = Some(KeyState::PendingImport);
-        assert!(!rotation_reads(&ext).status);
+        // No status without material, but the materials and their import state are listed.
+        let waiting = rotation_reads(&ext);
+        assert!(!waiting.status && waiting.rotations && waiting.all_key_material);
         let mut rsa = symmetric("k");
         rsa.key_spec = Some(KeySpec::Rsa2048);
         assert!(!rotation_reads(&rsa).rotations);

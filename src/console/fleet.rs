@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::aws::error::AwsError;
-use crate::aws::kms::MultiRegionKeyType;
+use crate::aws::kms::{KeyMaterialState, MultiRegionKeyType};
+use crate::console::eligibility::Blocked;
 use crate::console::inventory::{Inventory, InventoryEvent, KeyRow, Progress};
 use crate::console::scope::ScopeId;
 use crate::console::session::CancelToken;
@@ -211,6 +212,48 @@ impl Fleet {
         self.scope(&key.scope)?.inventory.row(&key.key_id)
     }
 
+    /// Whether "Rotate now" is possible for `key`, or why not. For a multi-Region imported
+    /// primary waiting for its replicas, the Regions named are those whose loaded replica does
+    /// not show the pending material as PENDING_ROTATION (docs/kms.md §3.8 Key material); a
+    /// replica whose Region is not loaded is named, since keyturn cannot tell.
+    pub fn rotate_now(&self, key: &RowKey) -> Result<(), Blocked> {
+        let row = self.row(key).ok_or(Blocked::Loading)?;
+        match row.rotate_now() {
+            Err(Blocked::ReplicasNeedMaterial { regions }) => {
+                let pending = row
+                    .pending_material()
+                    .and_then(|m| m.key_material_id.as_deref());
+                let missing: Vec<String> = regions
+                    .iter()
+                    .filter(|r| !self.replica_has(key, r, pending))
+                    .cloned()
+                    .collect();
+                // All look ready while KMS still says otherwise (eventual consistency): name
+                // every replica rather than none.
+                Err(Blocked::ReplicasNeedMaterial {
+                    regions: if missing.is_empty() { regions } else { missing },
+                })
+            }
+            other => other,
+        }
+    }
+
+    fn replica_has(&self, key: &RowKey, region: &str, material: Option<&str>) -> bool {
+        let replica = RowKey::new(
+            ScopeId::new(key.scope.account.clone(), region),
+            key.key_id.clone(),
+        );
+        self.row(&replica)
+            .and_then(|r| r.rotations.loaded())
+            .is_some_and(|entries| {
+                entries.iter().any(|e| {
+                    material.is_some()
+                        && e.key_material_id.as_deref() == material
+                        && e.key_material_state == Some(KeyMaterialState::PendingRotation)
+                })
+            })
+    }
+
     /// Every row of every scope, scopes in their order.
     pub fn rows(&self) -> impl Iterator<Item = (&ScopeEntry, &KeyRow)> {
         self.scopes
@@ -324,7 +367,7 @@ impl Fleet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::kms::{DescribeKeyOutput, KeyListEntry, KeyMetadata};
+    use crate::aws::kms::{DescribeKeyOutput, KeyListEntry, KeyMetadata, RotationsListEntry};
 
     fn id(account: &str, region: &str) -> ScopeId {
         ScopeId::new(account, region)
@@ -355,6 +398,59 @@ mod tests {
                 result: Ok(meta),
             },
         );
+    }
+
+    /// The missing-replica reason names only the replicas that lack the pending material.
+    #[test]
+    fn imported_primary_names_only_replicas_without_the_new_material() {
+        let mut f = Fleet::default();
+        let east = id("111122223333", "us-east-1");
+        let west = id("111122223333", "us-west-2");
+        let eu = id("111122223333", "eu-west-1");
+        f.set_scopes(vec![
+            (east.clone(), None, false),
+            (west.clone(), None, false),
+            (eu.clone(), None, false),
+        ]);
+        let imported = |region: &str, kind: &str| {
+            let mut m = mrk(region, kind);
+            m.origin = Some(crate::aws::kms::Origin::External);
+            if let Some(c) = m.multi_region_configuration.as_mut() {
+                c.replica_keys.push(crate::aws::kms::MultiRegionKey {
+                    arn: None,
+                    region: Some("eu-west-1".into()),
+                });
+            }
+            m
+        };
+        let entries = |json: &str| serde_json::from_str::<Vec<RotationsListEntry>>(json).unwrap();
+        let pending = "b".repeat(64);
+        for (scope, kind, state) in [
+            (&east, "PRIMARY", "PENDING_MULTI_REGION_IMPORT_AND_ROTATION"),
+            (&west, "REPLICA", "PENDING_ROTATION"),
+        ] {
+            load(&mut f, scope, imported(&scope.region, kind));
+            let body = format!(
+                r#"[{{"KeyMaterialId":"{a}","KeyMaterialState":"CURRENT"}},{{"KeyMaterialId":"{pending}","KeyMaterialState":"{state}"}}]"#,
+                a = "a".repeat(64)
+            );
+            f.apply(
+                scope,
+                InventoryEvent::Rotations {
+                    key_id: "mrk-1234567890abcdef1234567890abcdef".into(),
+                    result: Ok(entries(&body)),
+                },
+            );
+        }
+        let key = RowKey::new(east.clone(), "mrk-1234567890abcdef1234567890abcdef");
+        // us-west-2 has it; eu-west-1 is not loaded, so it is named.
+        assert_eq!(
+            f.rotate_now(&key),
+            Err(Blocked::ReplicasNeedMaterial {
+                regions: vec!["eu-west-1".into()]
+            })
+        );
+        assert_eq!(f.rotate_now(&RowKey::new(eu, "x")), Err(Blocked::Loading));
     }
 
     #[test]

@@ -100,6 +100,15 @@ pub fn opt_date(t: Option<Timestamp>) -> String {
     t.map_or_else(|| "\u{2014}".to_string(), date)
 }
 
+/// "a", "a and b", "a, b and c".
+pub fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

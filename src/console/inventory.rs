@@ -354,7 +354,8 @@ impl KeyRow {
                     m,
                     self.status.loaded(),
                     self.remaining(),
-                    self.pending_material().is_some(),
+                    self.pending_material()
+                        .and_then(|m| m.key_material_state.as_ref()),
                 )?;
                 Ok(())
             }

@@ -203,6 +203,33 @@ pub fn download(name: &str, mime: &str, text: &str) -> bool {
     run().is_some()
 }
 
+/// A Blob URL of `bytes` for a download link; [`revoke_url`] it when the link goes.
+pub fn bytes_url(bytes: &[u8], mime: &str) -> Option<String> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
+}
+
+pub fn revoke_url(url: &str) {
+    let _ = web_sys::Url::revoke_object_url(url);
+}
+
+/// The name and bytes of the file chosen in a file input; None when none is chosen.
+pub async fn read_chosen_file(
+    input: &web_sys::HtmlInputElement,
+) -> Option<Result<(String, Vec<u8>), String>> {
+    let file = input.files()?.get(0)?;
+    let name = file.name();
+    Some(
+        match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
+            Ok(buffer) => Ok((name, js_sys::Uint8Array::new(&buffer).to_vec())),
+            Err(_) => Err(format!("The browser could not read {name}.")),
+        },
+    )
+}
+
 /// Focus the element matching `selector` inside the event's current target (an SVG or HTML
 /// element: both have `focus()`).
 pub fn focus_within(ev: &web_sys::Event, selector: &str) {

@@ -14,6 +14,7 @@
 pub mod bulk;
 pub mod compliance;
 pub mod load;
+pub mod material;
 pub mod navigate;
 pub mod rotate;
 pub mod scopes;

@@ -6,12 +6,14 @@ use leptos::prelude::*;
 
 use super::compliance::Finding;
 
+use super::import::{ImportMaterial, LastUseSection};
 use super::widgets::CliBox;
 use crate::aws::kms::{KeyMetadata, RotationsListEntry, Tag};
 use crate::console::arn::parse_arn;
 use crate::console::cli::{self, CliTarget};
 use crate::console::fleet::RowKey;
 use crate::console::format;
+use crate::console::import;
 use crate::console::inventory::{KeyRow, Load};
 use crate::console::material;
 use crate::console::quota::{ON_DEMAND_ROTATION_LIMIT, QUOTA_LOW_THRESHOLD};
@@ -21,6 +23,7 @@ use crate::console::rotation::{
 };
 use crate::console::scope::ScopeId;
 use crate::ui::actions::load::refresh_key;
+use crate::ui::actions::material as material_actions;
 use crate::ui::actions::navigate::{open_key, select_key};
 use crate::ui::actions::{rotate, settings};
 use crate::ui::state::{use_app, App, NoticeKind};
@@ -154,6 +157,8 @@ pub fn KeyPanel(key: RowKey) -> impl IntoView {
                     <OnDemand row=row key=id.get_value()/>
                     <History row=row/>
                     <Materials row=row key=id.get_value()/>
+                    <ImportMaterial row=row key=id.get_value() target=cli_target(app, &id.get_value())/>
+                    <LastUseSection key=id.get_value() target=cli_target(app, &id.get_value())/>
                     <Automatic row=row key=id.get_value()/>
                     <Details row=row key=id.get_value()/>
                 </Show>
@@ -202,11 +207,9 @@ fn OnDemand(row: Memo<Option<KeyRow>>, key: RowKey) -> impl IntoView {
     let used = Memo::new(move |_| row.with(|r| r.as_ref().and_then(KeyRow::on_demand_used)));
     let busy = Memo::new(move |_| row.with(|r| flow.with(|f| activity(r.as_ref(), Some(f)))));
     let in_progress = Memo::new(move |_| busy.get().shows_in_progress());
-    let eligibility = Memo::new(move |_| {
-        row.with(|r| match r {
-            Some(r) => r.rotate_now(),
-            None => Err(crate::console::eligibility::Blocked::Loading),
-        })
+    let eligibility = Memo::new({
+        let key = key.clone();
+        move |_| app.fleet.with(|f| f.rotate_now(&key))
     });
     let enabled = Memo::new(move |_| {
         flow.with(|f| f.button_enabled(eligibility.with(Result::is_ok), busy.get()))
@@ -744,23 +747,36 @@ fn Pager(page: RwSignal<usize>, pages: Signal<usize>, name: &'static str) -> imp
 }
 
 /// Every key material (ListKeyRotations with ALL_KEY_MATERIAL), read when the panel opens and
-/// again when the key's rotations change; the current one marked, ids copyable, paged.
+/// again when the key's rotations change; the current one marked, ids copyable, paged. Imported
+/// material can be deleted, after a warning (docs/kms.md §2.15 DeleteImportedKeyMaterial).
 #[component]
 fn Materials(row: Memo<Option<KeyRow>>, key: RowKey) -> impl IntoView {
     let app = use_app();
     let page = RwSignal::new(0usize);
     let read = RwSignal::new(None::<Result<Vec<RotationsListEntry>, String>>);
-    // What the inventory knows of the rotations: a new one means a new material. None: KMS
-    // does not list rotations for this key (asymmetric, HMAC, AWS managed...).
+    // What the inventory knows of the rotations (for imported keys, every material): a change
+    // means the materials changed. None: KMS does not list rotations for this key (asymmetric,
+    // HMAC, AWS managed...).
     let rotations = Memo::new(move |_| {
         row.with(|r| {
             r.as_ref().and_then(|r| match &r.rotations {
-                Load::Loaded(v) => Some(Some(v.len())),
+                Load::Loaded(v) => Some(Some(v.clone())),
                 Load::Skipped => None,
                 _ => Some(None),
             })
         })
     });
+    let imported = Memo::new(move |_| {
+        row.with(|r| {
+            r.as_ref()
+                .and_then(KeyRow::meta)
+                .is_some_and(|m| m.origin == Some(crate::aws::kms::Origin::External))
+        })
+    });
+    let confirm = RwSignal::new(None::<String>);
+    let deleting = RwSignal::new(false);
+    let outcome: material_actions::Outcome = RwSignal::new(None);
+    let target = StoredValue::new(cli_target(app, &key));
     let key = StoredValue::new(key);
     Effect::new(move |_| {
         if let Some(Some(_)) = rotations.get() {
@@ -791,6 +807,10 @@ fn Materials(row: Memo<Option<KeyRow>>, key: RowKey) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    let ask = move |id: String| {
+        outcome.set(None);
+        confirm.set(Some(id));
+    };
     view! {
         <Show when=move || rotations.with(Option::is_some)>
             <section class="panel-section" aria-labelledby="sec-material">
@@ -809,7 +829,10 @@ fn Materials(row: Memo<Option<KeyRow>>, key: RowKey) -> impl IntoView {
                                 </tr>
                             </thead>
                             <tbody>
-                                {move || shown().into_iter().map(|m| material_row(app, m)).collect_view()}
+                                {move || {
+                                    let delete = imported.get().then_some(ask);
+                                    shown().into_iter().map(|m| material_row(app, m, delete)).collect_view()
+                                }}
                             </tbody>
                         </table>
                         <Show when=move || { pages() > 1 }>
@@ -818,13 +841,67 @@ fn Materials(row: Memo<Option<KeyRow>>, key: RowKey) -> impl IntoView {
                     }
                         .into_any(),
                 }}
+                {move || confirm.get().map(|id| {
+                    let cli_text = import::delete_cli(&target.get_value(), &key.get_value().key_id, &id);
+                    let confirmed = id.clone();
+                    view! {
+                        <div class="banner warning" role="alertdialog" aria-labelledby="delete-material-title" data-testid="delete-material-warning">
+                            <p id="delete-material-title">
+                                <strong>"Delete imported key material "</strong>
+                                <code class="id">{id.clone()}</code>
+                                "?"
+                            </p>
+                            <p>
+                                "If this is material the key has (current or earlier), the key becomes unusable (PendingImport): nothing can be encrypted or decrypted with it until you import the same material again, and data encrypted under it stays unreadable if that material is lost. Material pending rotation is only removed; for a multi-Region primary its replicas' copies go too."
+                            </p>
+                            <pre class="cli">{cli_text}</pre>
+                            <div class="dialog-actions">
+                                <button
+                                    type="button"
+                                    class="btn danger"
+                                    data-testid="delete-material-confirm"
+                                    prop:disabled=move || deleting.get()
+                                    on:click=move |_| {
+                                        material_actions::delete(app, key.get_value(), confirmed.clone(), deleting, outcome);
+                                        confirm.set(None);
+                                    }
+                                >
+                                    "Delete key material"
+                                </button>
+                                <button
+                                    type="button"
+                                    class="btn ghost"
+                                    data-testid="delete-material-cancel"
+                                    on:click=move |_| confirm.set(None)
+                                >
+                                    "Cancel"
+                                </button>
+                            </div>
+                        </div>
+                    }
+                })}
+                {move || outcome.get().map(|(ok, text)| view! {
+                    <p
+                        class=if ok { "outcome ok" } else { "outcome danger-text" }
+                        data-testid="delete-material-outcome"
+                        data-ok=if ok { "true" } else { "false" }
+                        role="status"
+                    >
+                        {text}
+                    </p>
+                })}
             </section>
         </Show>
     }
 }
 
 /// One row of the key material table (all of it text: server text never becomes HTML).
-fn material_row(app: App, m: material::MaterialRow) -> impl IntoView {
+/// `delete`: for imported keys, asks to delete this material.
+fn material_row(
+    app: App,
+    m: material::MaterialRow,
+    delete: Option<impl Fn(String) + Copy + 'static>,
+) -> impl IntoView {
     let id = m.id.clone();
     let short = material::short_id(&m.id);
     let rotation = if m.rotated.is_empty() {
@@ -832,6 +909,9 @@ fn material_row(app: App, m: material::MaterialRow) -> impl IntoView {
     } else {
         format!("{} \u{b7} {}", m.kind, m.rotated)
     };
+    // Material whose import KMS still holds can be deleted; PENDING_IMPORT is already gone.
+    let deletable = m.import_state != "PENDING_IMPORT" && !m.id.is_empty();
+    let delete_id = m.id.clone();
     let imported = [m.import_state, m.description, m.expiration]
         .into_iter()
         .filter(|t| !t.is_empty())
@@ -864,7 +944,21 @@ fn material_row(app: App, m: material::MaterialRow) -> impl IntoView {
                 {m.current.then(|| view! { " " <span class="badge ok">"current"</span> })}
             </td>
             <td>{rotation}</td>
-            <td>{imported}</td>
+            <td>
+                {imported}
+                {delete.filter(|_| deletable).map(|ask| view! {
+                    " "
+                    <button
+                        type="button"
+                        class="link-button danger-text"
+                        data-testid="delete-material"
+                        aria-label="Delete this imported key material"
+                        on:click=move |_| ask(delete_id.clone())
+                    >
+                        "Delete"
+                    </button>
+                })}
+            </td>
         </tr>
     }
 }

@@ -8,6 +8,7 @@ mod compliance;
 mod connect;
 mod error_banner;
 mod header;
+mod import;
 mod inventory;
 mod key_panel;
 mod request_log;

@@ -1,0 +1,246 @@
+//! The key material actions: import parameters, importing wrapped material, deleting imported
+//! material, and last use (docs/kms.md §2.13-§2.16). Each reads the key again afterwards, so
+//! the key material table and "Rotate now" follow what KMS now says.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::super::dom;
+use super::super::state::{App, NoticeKind};
+use super::load::refresh_key;
+use super::session;
+use crate::aws::error::{AwsError, ErrorKind};
+use crate::aws::kms::{
+    DeleteImportedKeyMaterial, GetKeyLastUsage, GetParametersForImport, Timestamp,
+    WrappingAlgorithm, WrappingKeySpec,
+};
+use crate::console::fleet::RowKey;
+use crate::console::import::{self, ImportForm};
+use crate::console::last_use::LastUse;
+
+/// What GetParametersForImport answered, as download links (Blob URLs, revoked by
+/// [`forget_parameters`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parameters {
+    pub public_key_url: String,
+    pub token_url: String,
+    pub valid_to: Option<Timestamp>,
+    pub algorithm: WrappingAlgorithm,
+    pub spec: WrappingKeySpec,
+}
+
+/// A chosen file's name and bytes, or why it could not be read.
+pub type FileRead = RwSignal<Option<Result<(String, Vec<u8>), String>>>;
+
+/// A step's answer: done or not, and the sentence to show.
+pub type Outcome = RwSignal<Option<(bool, String)>>;
+
+fn now() -> Timestamp {
+    Timestamp::from_system_time(dom::now())
+}
+
+/// The sentence for a failed step; a session-ending error also goes back to connect.
+fn failed(app: App, e: &AwsError, unclear: &str) -> String {
+    if e.code().is_some_and(|c| c.is_credentials_rejected()) {
+        session::report(app, e);
+    }
+    if matches!(e.kind, ErrorKind::OutcomeUnknown { .. }) {
+        return unclear.to_string();
+    }
+    e.user_message()
+}
+
+/// Revoke the download links of `params`.
+pub fn forget_parameters(params: RwSignal<Option<Result<Parameters, String>>>) {
+    if let Some(Some(Ok(p))) = params.try_get_untracked() {
+        dom::revoke_url(&p.public_key_url);
+        dom::revoke_url(&p.token_url);
+    }
+}
+
+/// GetParametersForImport: a wrapping public key and an import token, valid 24 hours.
+pub fn get_parameters(
+    app: App,
+    key: RowKey,
+    algorithm: WrappingAlgorithm,
+    spec: WrappingKeySpec,
+    into: RwSignal<Option<Result<Parameters, String>>>,
+    busy: RwSignal<bool>,
+) {
+    let Some((client, token)) = app.scope_client(&key.scope) else {
+        return;
+    };
+    busy.set(true);
+    spawn_local(async move {
+        let op = GetParametersForImport {
+            key_id: key.key_id.clone(),
+            wrapping_algorithm: algorithm.clone(),
+            wrapping_key_spec: spec.clone(),
+        };
+        let result = client.call(&op).await;
+        if token.is_cancelled() {
+            return;
+        }
+        busy.try_set(false);
+        let answer = match result {
+            Ok(out) => {
+                let decode = |b64: Option<String>| {
+                    b64.and_then(|s| aws_smithy_types::base64::decode(s).ok())
+                        .filter(|b| !b.is_empty())
+                };
+                match (decode(out.public_key), decode(out.import_token)) {
+                    (Some(public), Some(token_bytes)) => {
+                        let urls = (
+                            dom::bytes_url(&public, "application/octet-stream"),
+                            dom::bytes_url(&token_bytes, "application/octet-stream"),
+                        );
+                        match urls {
+                            (Some(public_key_url), Some(token_url)) => Ok(Parameters {
+                                public_key_url,
+                                token_url,
+                                valid_to: out.parameters_valid_to,
+                                algorithm,
+                                spec,
+                            }),
+                            _ => Err("The browser could not prepare the downloads.".to_string()),
+                        }
+                    }
+                    _ => Err(
+                        "KMS answered without a public key or import token (or with one \
+                              that is not base64)."
+                            .to_string(),
+                    ),
+                }
+            }
+            Err(e) => Err(failed(app, &e, "")),
+        };
+        forget_parameters(into);
+        into.try_set(Some(answer));
+    });
+}
+
+/// Read the file chosen in `input` into `into` (its name and bytes; Err: why not).
+pub fn read_file(input: web_sys::HtmlInputElement, into: FileRead) {
+    spawn_local(async move {
+        let read = dom::read_chosen_file(&input).await;
+        into.try_set(read);
+    });
+}
+
+/// ImportKeyMaterial with the wrapped material and token the user uploaded.
+pub fn import(
+    app: App,
+    key: RowKey,
+    wrapped: Vec<u8>,
+    token_bytes: Vec<u8>,
+    form: ImportForm,
+    busy: RwSignal<bool>,
+    outcome: Outcome,
+) {
+    let request = match import::request(&key.key_id, &wrapped, &token_bytes, &form, now()) {
+        Ok(r) => r,
+        Err(sentence) => {
+            outcome.set(Some((false, sentence)));
+            return;
+        }
+    };
+    let Some((client, token)) = app.scope_client(&key.scope) else {
+        return;
+    };
+    busy.set(true);
+    outcome.set(None);
+    spawn_local(async move {
+        let result = client.call(&request).await;
+        if token.is_cancelled() {
+            return;
+        }
+        busy.try_set(false);
+        let said = match result {
+            Ok(out) => {
+                let id = out.key_material_id.unwrap_or_default();
+                let what = if id.is_empty() {
+                    "KMS imported the key material.".to_string()
+                } else {
+                    format!("KMS imported the key material {id}.")
+                };
+                app.notify(NoticeKind::Success, what.clone());
+                (true, what)
+            }
+            Err(e) => (
+                false,
+                failed(
+                    app,
+                    &e,
+                    "It is not known whether KMS imported the key material (the answer was \
+                     lost). The key material table was read again: check it before importing \
+                     again.",
+                ),
+            ),
+        };
+        outcome.try_set(Some(said));
+        refresh_key(app, key);
+    });
+}
+
+/// DeleteImportedKeyMaterial of one material (the caller has asked the user to confirm).
+pub fn delete(app: App, key: RowKey, material_id: String, busy: RwSignal<bool>, outcome: Outcome) {
+    let Some((client, token)) = app.scope_client(&key.scope) else {
+        return;
+    };
+    busy.set(true);
+    outcome.set(None);
+    spawn_local(async move {
+        let op = DeleteImportedKeyMaterial {
+            key_id: key.key_id.clone(),
+            key_material_id: Some(material_id.clone()),
+        };
+        let result = client.call(&op).await;
+        if token.is_cancelled() {
+            return;
+        }
+        busy.try_set(false);
+        let said = match result {
+            Ok(_) => {
+                let what = format!(
+                    "KMS deleted the key material {material_id}. Import the same material again \
+                     to make the key usable."
+                );
+                app.notify(NoticeKind::Success, "Deleted the imported key material.");
+                (true, what)
+            }
+            Err(e) => (
+                false,
+                failed(
+                    app,
+                    &e,
+                    "It is not known whether KMS deleted the key material (the answer was \
+                     lost). The key material table was read again: check it.",
+                ),
+            ),
+        };
+        outcome.try_set(Some(said));
+        refresh_key(app, key);
+    });
+}
+
+/// GetKeyLastUsage of one key, into `into` (Err: the sentence to show).
+pub fn load_last_use(app: App, key: RowKey, into: RwSignal<Option<Result<LastUse, String>>>) {
+    let Some((client, token)) = app.scope_client(&key.scope) else {
+        return;
+    };
+    spawn_local(async move {
+        let result = client
+            .call(&GetKeyLastUsage {
+                key_id: key.key_id.clone(),
+            })
+            .await;
+        if token.is_cancelled() {
+            return;
+        }
+        into.try_set(Some(
+            result
+                .map(|o| LastUse::from_output(&o))
+                .map_err(|e| e.user_message()),
+        ));
+    });
+}
