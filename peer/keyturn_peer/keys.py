@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,6 +106,17 @@ def rotation_owner(key: Key) -> Key:
         return key
     primary = key.multi_region_configuration["PrimaryKey"]
     return backend(key.account_id, primary["Region"]).keys.get(key.id, key)
+
+
+def give_mrk_id(key: Key) -> None:
+    """Real multi-Region key IDs are `mrk-` + 32 hex (docs/kms.md §1.9 Key identifiers); moto
+    makes `mrk-<uuid>`. Re-key a new primary (before it has replicas or aliases)."""
+    be = backend(key.account_id, key.region)
+    be.keys.pop(key.id)
+    key.id = "mrk-" + uuid.uuid4().hex
+    key.arn = key_arn(key.account_id, key.region, key.id)
+    key.multi_region_configuration["PrimaryKey"]["Arn"] = key.arn
+    be.keys[key.id] = key
 
 
 def find_alias(be: KmsBackend, name: str) -> Key | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from moto.kms.models import Key
+from moto.kms.models import Key, kms_backends
 
 from . import errors, imports, keys, lastuse, paging, rotation
 from .auth import Caller
@@ -176,6 +176,31 @@ def _own_store(key: Key) -> None:
                                  "imported into KMS keys in custom key stores.")
 
 
+def replicate_key(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    """ReplicateKey, served here: moto's accepts only its own `mrk-<uuid>` ids, and its shallow
+    copy shares the primary's aliases and grants with the replica."""
+    region = p.get("ReplicaRegion")
+    if not isinstance(region, str) or not region:
+        raise errors.validation("replicaRegion", region, "Member must not be null")
+    key = ctx.key(p, "kms:ReplicateKey")
+    if not key.multi_region or keys.is_replica(key):
+        raise errors.unsupported(f"{key.arn} is not a multi-Region primary key.")
+    if region == ctx.region or region not in kms_backends[ctx.account].regions:
+        raise errors.validation("replicaRegion", region, "Member must be another KMS Region")
+    if keys.backend(ctx.account, region).keys.get(key.id) is not None:
+        raise errors.KmsError("AlreadyExistsException",
+                              f"Replica key {key.id} already exists in {region}.")
+    replica = keys.backend(ctx.account, ctx.region).replicate_key(key.id, region)
+    replica.aliases = {}
+    replica.grants = {}
+    if replica.origin == "EXTERNAL":
+        # A replica of an imported key starts without material: the same material is imported
+        # into it (docs/kms.md §2.14 ImportKeyMaterial).
+        replica.key_state, replica.enabled = "PendingImport", False
+    return {"ReplicaKeyMetadata": keys.metadata(replica), "ReplicaPolicy": key.policy,
+            "ReplicaTags": []}
+
+
 def get_key_last_usage(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     # Key ID or key ARN, no alias (docs/kms.md §2.16 GetKeyLastUsage).
     key = ctx.key(p, "kms:GetKeyLastUsage")
@@ -196,6 +221,7 @@ HANDLERS: dict[str, Callable[[Ctx, dict[str, Any]], dict[str, Any] | None]] = {
     "ImportKeyMaterial": import_key_material,
     "DeleteImportedKeyMaterial": delete_imported_key_material,
     "GetKeyLastUsage": get_key_last_usage,
+    "ReplicateKey": replicate_key,
 }
 
 
@@ -213,22 +239,12 @@ def after_moto(op: str, account: str, region: str, request: dict[str, Any],
     if op == "CreateKey" and isinstance(response, dict) and "KeyMetadata" in response:
         key = keys.backend(account, region).keys.get(response["KeyMetadata"].get("KeyId", ""))
         if key is not None:
+            if key.multi_region and len(key.id) != len("mrk-") + 32:
+                keys.give_mrk_id(key)  # moto's `mrk-<uuid>` is not KMS's form
             if key.origin == "EXTERNAL":
                 # Imported keys start without material: PendingImport (docs/peer.md "Key
                 # metadata and key IDs").
                 key.key_state, key.enabled = "PendingImport", False
             keys.extra(key)
             response = {"KeyMetadata": keys.metadata(key)}
-    elif op == "ReplicateKey" and isinstance(response, dict) and request.get("ReplicaRegion"):
-        replica = keys.backend(account, request["ReplicaRegion"]).keys.get(
-            response.get("ReplicaKeyMetadata", {}).get("KeyId", ""))
-        if replica is not None:
-            # Moto's shallow copy shares the primary's alias dict with the replica.
-            replica.aliases = {}
-            replica.grants = {}
-            if replica.origin == "EXTERNAL":
-                # A replica of an imported key starts without material: the same material is
-                # imported into it (docs/kms.md §2.14 ImportKeyMaterial).
-                replica.key_state, replica.enabled = "PendingImport", False
-            response["ReplicaKeyMetadata"] = keys.metadata(replica)
     return response

@@ -84,13 +84,7 @@ def create_key(
         origin=origin,
     )
     if multi_region:
-        # Real multi-Region key IDs are `mrk-` + 32 hex (docs/kms.md §1.9 Key identifiers); moto
-        # makes `mrk-<uuid>`.
-        be.keys.pop(key.id)
-        key.id = "mrk-" + uuid.uuid4().hex
-        key.arn = keys.key_arn(account, region, key.id)
-        key.multi_region_configuration["PrimaryKey"]["Arn"] = key.arn
-        be.keys[key.id] = key
+        keys.give_mrk_id(key)
     key.creation_date = created
     key.key_manager = manager
     keys.extra(key).rotation_anchor = created

@@ -11,12 +11,13 @@ use super::load::refresh_key;
 use super::session;
 use crate::aws::error::{AwsError, ErrorKind};
 use crate::aws::kms::{
-    DeleteImportedKeyMaterial, GetKeyLastUsage, GetParametersForImport, Timestamp,
-    WrappingAlgorithm, WrappingKeySpec,
+    DeleteImportedKeyMaterial, GetKeyLastUsage, GetParametersForImport, MultiRegionKeyType,
+    Timestamp, WrappingAlgorithm, WrappingKeySpec,
 };
 use crate::console::fleet::RowKey;
 use crate::console::import::{self, ImportForm};
 use crate::console::last_use::LastUse;
+use crate::console::scope::ScopeId;
 
 /// What GetParametersForImport answered, as download links (Blob URLs, revoked by
 /// [`forget_parameters`]).
@@ -178,8 +179,31 @@ pub fn import(
             ),
         };
         outcome.try_set(Some(said));
-        refresh_key(app, key);
+        refresh_set(app, key);
     });
+}
+
+/// Read `key` again, and for a multi-Region replica its primary too: the primary's pending
+/// material becomes PENDING_ROTATION once every replica has it (docs/kms.md §3.8 Key material).
+fn refresh_set(app: App, key: RowKey) {
+    let primary_region = app.fleet.with_untracked(|f| {
+        f.row(&key)
+            .and_then(|r| r.meta())
+            .and_then(|m| m.multi_region_configuration.as_ref())
+            .filter(|c| c.multi_region_key_type == Some(MultiRegionKeyType::Replica))
+            .and_then(|c| c.primary_key.as_ref())
+            .and_then(|p| p.region.clone())
+    });
+    if let Some(region) = primary_region {
+        let primary = RowKey::new(
+            ScopeId::new(key.scope.account.clone(), region),
+            key.key_id.clone(),
+        );
+        if app.fleet.with_untracked(|f| f.row(&primary).is_some()) {
+            refresh_key(app, primary);
+        }
+    }
+    refresh_key(app, key);
 }
 
 /// DeleteImportedKeyMaterial of one material (the caller has asked the user to confirm).
@@ -219,7 +243,7 @@ pub fn delete(app: App, key: RowKey, material_id: String, busy: RwSignal<bool>, 
             ),
         };
         outcome.try_set(Some(said));
-        refresh_key(app, key);
+        refresh_set(app, key);
     });
 }
 
