@@ -5,7 +5,7 @@
 // reports (read with boto3, the AWS CLI's own library; ids and one key's history with the CLI).
 import { expect, Page, test } from '@playwright/test';
 import { Fleet, FleetKey, label, loadFleet } from './support/fleet';
-import { awsCli, cliKeyIds, ON_DEMAND_LIMIT, resetPeer, StsCredentials } from './support/peer';
+import { awsCli, clearPeerRequests, cliKeyIds, ON_DEMAND_LIMIT, peerRequests, resetPeer, StsCredentials } from './support/peer';
 import { connect, countOps, firstInt, keyRow, openKeyPanel, rowIdsInOrder, trackAwsRequests, wholeNumber } from './support/ui';
 
 const BULK = 1000;
@@ -177,4 +177,56 @@ test('the key panel pages through a rotation history longer than one page, Older
   await newer.click();
   await expect(older).toBeEnabled();
   await expect(panel.getByTestId('history-page')).toContainText(`of ${sizes.length}`);
+});
+
+test('the optional "Last use" column reads only the shown page, within GetKeyLastUsage\'s 5 requests per second, and follows Next', async ({ page }) => {
+  test.setTimeout(900_000);
+  await connectAndLoad(page);
+  await expect(page.getByTestId('last-use-cell'), 'the column is off by default').toHaveCount(0);
+  await clearPeerRequests();
+  const cells = page.getByTestId('last-use-cell');
+  const settled = async () => {
+    await expect
+      .poll(() => cells.evaluateAll((els) => els.filter((e) => e.getAttribute('data-state') === 'loading').length), {
+        message: 'some "last-use-cell" still loading',
+        timeout: 120_000,
+      })
+      .toBe(0);
+  };
+  await page.getByTestId('show-last-use').check();
+  const first = await rowIdsInOrder(page);
+  await expect(cells).toHaveCount(first.length);
+  await settled();
+  let asked = await peerRequests({ operation: 'GetKeyLastUsage' });
+  expect(new Set(asked.map((r) => r.key_id)), 'GetKeyLastUsage for exactly the shown page').toEqual(new Set(first));
+  expect(asked.length, 'a key was asked twice').toBe(first.length);
+
+  // The next page: its keys only, once each.
+  await page.getByTestId('inventory-next').click();
+  await expect.poll(async () => (await rowIdsInOrder(page))[0]).not.toBe(first[0]);
+  const second = await rowIdsInOrder(page);
+  await settled();
+  asked = await peerRequests({ operation: 'GetKeyLastUsage' });
+  expect(new Set(asked.map((r) => r.key_id))).toEqual(new Set([...first, ...second]));
+  expect(asked.length).toBe(first.length + second.length);
+  // Paced: never more than the quota's 5 in any second, and nothing throttled.
+  const at = asked.map((r) => r.at).sort((a, b) => a - b);
+  const busiest = Math.max(...at.map((t, i) => at.filter((u, j) => j >= i && u < t + 1).length));
+  expect(busiest, 'GetKeyLastUsage requests in the busiest second').toBeLessThanOrEqual(5);
+  expect(asked.filter((r) => r.error), 'a GetKeyLastUsage failed').toEqual([]);
+
+  // Each cell says what the AWS CLI reads, for a sample across the page.
+  for (const keyId of [second[0], second[Math.floor(second.length / 2)], second[second.length - 1]]) {
+    const out = await awsCli(creds, 'us-east-1', ['kms', 'get-key-last-usage', '--key-id', keyId]);
+    const expected = out.KeyLastUsage?.Operation ? 'used' : out.KeyCreationDate < out.TrackingStartDate ? 'unknown-before' : 'never';
+    await expect(keyRow(page, keyId).getByTestId('last-use-cell')).toHaveAttribute('data-state', expected);
+  }
+
+  // Off again: no more reads (the count includes the CLI's three).
+  const before = (await peerRequests({ operation: 'GetKeyLastUsage' })).length;
+  await page.getByTestId('show-last-use').uncheck();
+  await expect(cells).toHaveCount(0);
+  await page.getByTestId('inventory-next').click();
+  await page.waitForTimeout(2_000);
+  expect((await peerRequests({ operation: 'GetKeyLastUsage' })).length).toBe(before);
 });

@@ -30,6 +30,7 @@ use super::locks::KeyLock;
 use crate::console::bulk::plan::Plan;
 use crate::console::bulk::run::Run;
 use crate::console::bulk::selection::Selection;
+use crate::console::last_use::LastUse;
 
 /// A client of one scope (or of the session, for STS). Not `Send` (Rc observer), so it lives
 /// in local storage.
@@ -166,6 +167,12 @@ pub struct App {
     /// The current (or last) bulk run; kept in sessionStorage (`keyturn.bulk`).
     pub bulk_run: RwSignal<Option<Run>>,
     pub bulk_rt: StoredValue<BulkRuntime, LocalStorage>,
+    /// GetKeyLastUsage answers for the inventory's optional column, by key; None while asked
+    /// (docs/kms.md §2.16 GetKeyLastUsage).
+    pub last_use: RwSignal<HashMap<RowKey, Option<Result<LastUse, String>>>>,
+    /// The "Last use" column is shown. Off by default: GetKeyLastUsage's quota is 5 requests
+    /// per second, so only the shown page's keys are asked, when shown.
+    pub show_last_use: RwSignal<bool>,
 }
 
 /// What a bulk worker waiting on one key's rotation is told (ui/actions/bulk.rs).
@@ -248,6 +255,8 @@ impl App {
             selection: RwSignal::new(Selection::default()),
             bulk_plan: RwSignal::new(None),
             bulk_run: RwSignal::new(None),
+            last_use: RwSignal::new(HashMap::new()),
+            show_last_use: RwSignal::new(false),
             bulk_rt: StoredValue::new_local(BulkRuntime::default()),
         }
     }

@@ -247,24 +247,54 @@ pub fn delete(app: App, key: RowKey, material_id: String, busy: RwSignal<bool>, 
     });
 }
 
-/// GetKeyLastUsage of one key, into `into` (Err: the sentence to show).
-pub fn load_last_use(app: App, key: RowKey, into: RwSignal<Option<Result<LastUse, String>>>) {
-    let Some((client, token)) = app.scope_client(&key.scope) else {
-        return;
-    };
-    spawn_local(async move {
-        let result = client
-            .call(&GetKeyLastUsage {
-                key_id: key.key_id.clone(),
-            })
-            .await;
-        if token.is_cancelled() {
-            return;
-        }
-        into.try_set(Some(
-            result
-                .map(|o| LastUse::from_output(&o))
-                .map_err(|e| e.user_message()),
-        ));
+/// Ask KMS again for `key`'s last use.
+pub fn reload_last_use(app: App, key: RowKey) {
+    app.last_use.update(|m| {
+        m.remove(&key);
     });
+    load_last_use(app, vec![key]);
+}
+
+/// GetKeyLastUsage of each of `keys` not asked yet (the key panel, and the inventory column for
+/// the shown page), paced by its scope's limiter: 5 requests per second (docs/kms.md §2.16).
+pub fn load_last_use(app: App, keys: Vec<RowKey>) {
+    let wanted: Vec<RowKey> = app
+        .last_use
+        .with_untracked(|m| keys.into_iter().filter(|k| !m.contains_key(k)).collect());
+    if wanted.is_empty() {
+        return;
+    }
+    app.last_use.update(|m| {
+        for k in &wanted {
+            m.insert(k.clone(), None);
+        }
+    });
+    for key in wanted {
+        let Some((client, token)) = app.scope_client(&key.scope) else {
+            app.last_use.update(|m| {
+                m.remove(&key);
+            });
+            continue;
+        };
+        spawn_local(async move {
+            let result = client
+                .call(&GetKeyLastUsage {
+                    key_id: key.key_id.clone(),
+                })
+                .await;
+            if token.is_cancelled() {
+                // Asked again when shown again.
+                app.last_use.try_update(|m| {
+                    m.remove(&key);
+                });
+                return;
+            }
+            let answer = result
+                .map(|o| LastUse::from_output(&o))
+                .map_err(|e| e.user_message());
+            app.last_use.update(|m| {
+                m.insert(key, Some(answer));
+            });
+        });
+    }
 }

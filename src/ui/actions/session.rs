@@ -136,6 +136,7 @@ fn forget_scopes(app: App) {
     app.accounts.set_value(HashMap::new());
     app.limiters.set_value(HashMap::new());
     app.fleet.set(Fleet::default());
+    app.last_use.set(HashMap::new());
     app.selected.set(None);
     app.scopes_open.set(false);
     app.scopes_message.set(None);

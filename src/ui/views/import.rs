@@ -11,7 +11,7 @@ use crate::console::fleet::RowKey;
 use crate::console::format;
 use crate::console::import::{self, ImportForm};
 use crate::console::inventory::KeyRow;
-use crate::console::last_use::{self, LastUse};
+use crate::console::last_use;
 use crate::ui::actions::material::{self, FileRead, Parameters};
 use crate::ui::state::use_app;
 
@@ -337,15 +337,18 @@ pub fn ImportMaterial(row: Memo<Option<KeyRow>>, key: RowKey, target: CliTarget)
     }
 }
 
-/// GetKeyLastUsage, read when the panel opens and on "Check again".
+/// GetKeyLastUsage, read when the panel opens (unless the inventory column has it) and on
+/// "Check again".
 #[component]
 pub fn LastUseSection(key: RowKey, target: CliTarget) -> impl IntoView {
     let app = use_app();
     let key = StoredValue::new(key);
     let target = StoredValue::new(target);
-    let read = RwSignal::new(None::<Result<LastUse, String>>);
-    let load = move || material::load_last_use(app, key.get_value(), read);
-    load();
+    material::load_last_use(app, vec![key.get_value()]);
+    let read = Memo::new(move |_| {
+        app.last_use
+            .with(|m| m.get(&key.get_value()).cloned().flatten())
+    });
     let cli_text = move || {
         cli::shell_text(cli::CliCommand::with_args(
             &target.get_value(),
@@ -366,10 +369,7 @@ pub fn LastUseSection(key: RowKey, target: CliTarget) -> impl IntoView {
                 type="button"
                 class="btn small"
                 data-testid="last-use-reload"
-                on:click=move |_| {
-                    read.set(None);
-                    load();
-                }
+                on:click=move |_| material::reload_last_use(app, key.get_value())
             >
                 "Check again"
             </button>

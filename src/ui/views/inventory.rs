@@ -14,7 +14,7 @@ use crate::console::inventory::{AutoRotation, KeyRow};
 use crate::console::policy::Verdict;
 use crate::console::quota::{is_low, ON_DEMAND_ROTATION_LIMIT};
 use crate::console::rotation::{self, Activity, RotateFlow};
-use crate::ui::actions::{bulk, compliance, load, navigate, rotate, scopes};
+use crate::ui::actions::{bulk, compliance, load, material, navigate, rotate, scopes};
 use crate::ui::state::use_app;
 
 /// Table page sizes offered; the second is the default.
@@ -237,6 +237,7 @@ enum Line {
 /// built again (docs/performance.md §2).
 #[component]
 fn TableLine(lines: Memo<Vec<Line>>, index: usize) -> impl IntoView {
+    let app = use_app();
     let line = Memo::new(move |_| lines.with(|v| v.get(index).cloned()));
     let is_group = Memo::new(move |_| line.with(|l| matches!(l, Some(Line::Group { .. }))));
     move || {
@@ -251,7 +252,7 @@ fn TableLine(lines: Memo<Vec<Line>>, index: usize) -> impl IntoView {
             };
             view! {
                 <tr class="group-row" data-testid="group-header" data-group=name>
-                    <th colspan="11" scope="rowgroup">{text}</th>
+                    <th colspan=move || if app.show_last_use.get() { "12" } else { "11" } scope="rowgroup">{text}</th>
                 </tr>
             }
             .into_any()
@@ -359,6 +360,9 @@ fn KeyTableRow(key: Memo<Option<RowKey>>) -> impl IntoView {
             on:keydown=on_key
         >
             {move || view_memo.get().map(row_cells)}
+            <Show when=move || app.show_last_use.get()>
+                <LastUseCell key=key/>
+            </Show>
             // The checkbox selects for a bulk action; its clicks and keys never open the key. It is
             // the last cell, so a click at the row's start always opens the key.
             <td
@@ -583,6 +587,12 @@ fn InventoryCard() -> impl IntoView {
     // The rows on screen are read first by the loads still running.
     Effect::new(move |_| page_ids.with(|keys| load::prioritize(app, keys)));
     // While grouping, each group's first row on the page gets a header with the group's size.
+    // The "Last use" column reads the shown page's keys only, when shown (docs/kms.md §2.16).
+    Effect::new(move |_| {
+        if app.show_last_use.get() {
+            material::load_last_use(app, page_ids.get());
+        }
+    });
     let lines = Memo::new(move |_| {
         let group = app.group.get();
         let keys = page_ids.get();
@@ -766,6 +776,15 @@ fn InventoryCard() -> impl IntoView {
                 {move || pacing.get().map(|t| view! {
                     <span class="warn-text" data-testid="pacing-status" role="status">{t}</span>
                 })}
+                <label class="pager-size" title="Show when each key of the page was last used (GetKeyLastUsage, read for the shown page only: its quota is 5 requests per second)">
+                    <input
+                        type="checkbox"
+                        data-testid="show-last-use"
+                        prop:checked=move || app.show_last_use.get()
+                        on:change=move |ev| app.show_last_use.set(event_target_checked(&ev))
+                    />
+                    " Last use"
+                </label>
                 <label class="pager-size" title="The share of each KMS request quota keyturn may use in this account and region; it backs off further whenever KMS throttles.">
                     "Pace "
                     <select
@@ -859,6 +878,9 @@ fn InventoryCard() -> impl IntoView {
                             <SortHeader column=SortColumn::Remaining class="num"/>
                             <SortHeader column=SortColumn::LastRotation class="col-optional"/>
                             <SortHeader column=SortColumn::Verdict class="col-verdict"/>
+                            <Show when=move || app.show_last_use.get()>
+                                <th scope="col" class="col-last-use">"Last use"</th>
+                            </Show>
                             <th scope="col" class="col-select">
                                 <input
                                     type="checkbox"
@@ -948,6 +970,36 @@ fn InventoryCard() -> impl IntoView {
                 </div>
             </Show>
         </section>
+    }
+}
+
+/// One key's last use in the inventory (the "Last use" column).
+#[component]
+fn LastUseCell(key: Memo<Option<RowKey>>) -> impl IntoView {
+    let app = use_app();
+    let read = Memo::new(move |_| {
+        key.with(|k| {
+            k.as_ref()
+                .and_then(|k| app.last_use.with(|m| m.get(k).cloned()))
+        })
+    });
+    let state = move || match read.get() {
+        Some(Some(Ok(u))) => u.state(),
+        Some(Some(Err(_))) => "error",
+        _ => "loading",
+    };
+    let text = move || match read.get() {
+        Some(Some(Ok(u))) => u.short(),
+        Some(Some(Err(_))) => "unreadable".to_string(),
+        _ => "\u{2026}".to_string(),
+    };
+    let title = move || match read.get() {
+        Some(Some(Ok(u))) => u.sentence(),
+        Some(Some(Err(e))) => e,
+        _ => "Reading the last use\u{2026}".to_string(),
+    };
+    view! {
+        <td class="col-last-use" data-testid="last-use-cell" data-state=state title=title>{text}</td>
     }
 }
 
