@@ -105,6 +105,8 @@ const BUDGET: &[(&str, u64)] = &[
     ("retry_after_header", 10_000),
     ("retry_clock_offset", 8_000),
     ("retry_decide_and_backoff", 1_500),
+    // import.rs: request, import_cli
+    ("import_form_any_input", 2_000),
 ];
 
 const DEFAULT_TOTAL: u64 = {
@@ -2657,9 +2659,14 @@ fn use_metadata(m: &KeyMetadata, status: Option<&GetKeyRotationStatusOutput>) {
         eligibility::key_kind(m),
         eligibility::key_state(m),
         eligibility::automatic_rotation(m),
-        eligibility::rotate_now(m, status, Some(3), false),
-        eligibility::rotate_now(m, status, Some(0), true),
-        eligibility::rotate_now(m, status, None, false),
+        eligibility::rotate_now(m, status, Some(3), None),
+        eligibility::rotate_now(m, status, Some(0), Some(&KeyMaterialState::PendingRotation)),
+        eligibility::rotate_now(
+            m,
+            status,
+            None,
+            Some(&KeyMaterialState::PendingMultiRegionImportAndRotation),
+        ),
     ];
     for blocked in checks.into_iter().filter_map(Result::err) {
         let _ = (
@@ -2721,6 +2728,20 @@ fn decode_everything(body: &[u8]) {
     let _ = kms::decode_output::<RotateKeyOnDemandOutput>(body);
     let _ = kms::decode_output::<ListResourceTagsOutput>(body);
     let _ = kms::decode_output::<Empty>(body);
+    if let Ok(o) = kms::decode_output::<kms::GetKeyLastUsageOutput>(body) {
+        let u = keyturn::console::last_use::LastUse::from_output(&o);
+        let _ = (u.sentence(), u.short(), u.state());
+    }
+    if let Ok(o) = kms::decode_output::<kms::GetParametersForImportOutput>(body) {
+        for b64 in [o.public_key, o.import_token].into_iter().flatten() {
+            let _ = aws_smithy_types::base64::decode(b64);
+        }
+        if let Some(t) = o.parameters_valid_to {
+            use_decoded_timestamp(t);
+        }
+    }
+    let _ = kms::decode_output::<kms::ImportKeyMaterialOutput>(body);
+    let _ = kms::decode_output::<kms::DeleteImportedKeyMaterialOutput>(body);
 }
 
 /// `expected` (when the document is well typed) is exactly what decodes.
@@ -4100,6 +4121,52 @@ proptest! {
             }
             Decision::OutcomeUnknown => prop_assert!(not_idempotent),
             Decision::Fail => {}
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config("import_form_any_input"))]
+    /// The import form takes any text and any file: it never panics, and what it would send
+    /// keeps the model's constraints (docs/kms.md §2.14 ImportKeyMaterial).
+    #[test]
+    fn import_form_any_input(
+        description in text(),
+        valid_to in prop_oneof![text(), "20[0-9]{2}-[01][0-9]-[0-3][0-9]".prop_map(String::from)],
+        material_id in prop_oneof![text(), "[0-9a-f]{64}".prop_map(String::from)],
+        wrapped in vec(any::<u8>(), 0..7000),
+        token in vec(any::<u8>(), 0..100),
+        expires in any::<bool>(),
+        existing in any::<bool>(),
+        now in 0.0f64..4.0e9,
+    ) {
+        use keyturn::console::import::{self, ImportForm};
+        let form = ImportForm {
+            import_type: if existing { kms::ImportType::ExistingKeyMaterial } else { kms::ImportType::NewKeyMaterial },
+            material_id: material_id.clone(),
+            description: description.clone(),
+            expires,
+            valid_to: valid_to.clone(),
+        };
+        let now = kms::Timestamp(now);
+        let _ = import::import_cli(&keyturn::console::cli::CliTarget::new("us-east-1", None), "k", &form, now);
+        if let Ok(r) = import::request("k", &wrapped, &token, &form, now) {
+            prop_assert!(!wrapped.is_empty() && wrapped.len() <= import::MAX_BLOB_BYTES);
+            prop_assert_eq!(aws_smithy_types::base64::decode(&r.encrypted_key_material).ok(), Some(wrapped.clone()));
+            if let Some(d) = &r.key_material_description {
+                prop_assert!(d.chars().count() <= 256);
+                prop_assert!(d.chars().all(|c| c.is_ascii_alphanumeric() || c.is_whitespace() || ":/_.-".contains(c)));
+            }
+            match r.valid_to {
+                Some(t) => {
+                    prop_assert!(expires);
+                    prop_assert!(t.0 > now.0 && t.0 <= now.0 + 365.0 * 86_400.0);
+                }
+                None => prop_assert!(!expires),
+            }
+            if let Some(id) = &r.key_material_id {
+                prop_assert!(existing && import::is_material_id(id));
+            }
         }
     }
 }
