@@ -64,6 +64,7 @@ const REASON_TEXT: Record<string, RegExp> = {
   'pending-deletion': /pending deletion/,
   state: /state is|PendingImport|unavailable/,
   'no-pending-import': /import new key material first/,
+  'replicas-need-material': /import the same material into/,
   'in-progress': /already in progress/,
   'none-left': /used all 25/,
   'already-on': /Already compliant: automatic rotation is on, every \d+ days/,

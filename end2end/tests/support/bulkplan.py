@@ -38,7 +38,8 @@ The rules, first match wins (docs/bulk.md §2 steps 2-5):
      -> replica; origin EXTERNAL -> imported-no-automatic; Disabled -> disabled, PendingDeletion
      -> pending-deletion, any other state but Enabled -> state.
      rotate-now: unreadable, aws-managed, the spec, custom-key-store, replica, then the state
-     (as above), then origin EXTERNAL without material in PENDING_ROTATION -> no-pending-import,
+     (as above), then origin EXTERNAL without material in PENDING_ROTATION -> no-pending-import
+     (replicas-need-material when it is PENDING_MULTI_REGION_IMPORT_AND_ROTATION),
      then OnDemandRotationStartDate set -> in-progress, then 25 ON_DEMAND rotations in the
      history -> none-left.
   4. already: enable-auto on with RotationPeriodInDays == PERIOD -> already-on; set-period on with
@@ -159,8 +160,12 @@ def plan_key(key: dict, f: dict, action: str, period: int | None, primary_loaded
         if f.get("origin") == "EXTERNAL" and completed is not None:
             # READING: with the history unread it is not known whether new material is pending;
             # the check does not match, and step 5 skips the key as history-unread.
-            pending = any(r.get("KeyMaterialState") == "PENDING_ROTATION" for r in key["rotations"])
-            if not pending:
+            states = {r.get("KeyMaterialState") for r in key["rotations"]}
+            if "PENDING_ROTATION" not in states:
+                # A multi-Region primary's new material not yet in every replica (docs/kms.md
+                # §3.8 Key material).
+                if "PENDING_MULTI_REGION_IMPORT_AND_ROTATION" in states:
+                    return "replicas-need-material"
                 return "no-pending-import"
         # READING: with the status unread, "in progress" is not known; the check does not match
         # (the send path reads the status again before sending: docs/rotation-safety.md §2.3).

@@ -318,7 +318,8 @@ fn skip_reason(
         }
     }
     let eligible = match request.action {
-        Action::RotateNow => row.rotate_now(),
+        // The fleet's answer names only the replicas still missing new imported material.
+        Action::RotateNow => fleet.rotate_now(key),
         _ => row.automatic_rotation(),
     };
     if let Err(b) = eligible {
