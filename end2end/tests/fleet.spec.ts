@@ -677,7 +677,9 @@ test.describe('renewal and pacing', () => {
     const settled = Date.now();
     const status = page.getByTestId('pacing-status');
     await expect
-      .poll(async () => ((await status.count()) ? await status.innerText() : null), {
+      // One round trip that never waits: count() then innerText() could find the status, lose
+      // it to the next tick, then wait for it to come back (actionTimeout 20 s > this poll's 15 s).
+      .poll(async () => (await status.allInnerTexts())[0] ?? null, {
         message: `"pacing-status" still shown 15 s after the load had finished (the last ThrottlingException was ${Math.round(settled / 1000 - throttled[throttled.length - 1].at)} s before that)`,
         timeout: 15_000,
       })
