@@ -30,6 +30,10 @@ RATES: dict[str, float] = {
     "DisableKeyRotation": 5,
     "RotateKeyOnDemand": 5,
     "GetKeyLastUsage": 5,
+    # From the 2023 table (docs/kms.md §4.1 The quotas).
+    "ImportKeyMaterial": 5,
+    "DeleteImportedKeyMaterial": 5,
+    "GetParametersForImport": 0.25,
 }
 
 

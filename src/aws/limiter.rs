@@ -58,6 +58,9 @@ pub fn published_quota(operation: &str) -> f64 {
         "ListKeyRotations" => 100.0,
         "EnableKeyRotation" => 15.0,
         "DisableKeyRotation" | "RotateKeyOnDemand" | "GetKeyLastUsage" => 5.0,
+        "ImportKeyMaterial" | "DeleteImportedKeyMaterial" => 5.0,
+        // One request in every four seconds (docs/kms.md §4.1, from the 2023 table).
+        "GetParametersForImport" => 0.25,
         // STS and Organizations publish no per-operation rates; both throttle early.
         _ => 5.0,
     }
