@@ -6,21 +6,39 @@
 //
 // Trunk still injects the preload links for the wasm-bindgen glue and the wasm, each with an
 // `integrity` hash; they are the one place the build's file names appear, so they are read here.
+// The shell index.html paints before the wasm is ready says so when start-up fails, as text.
+function failed(message) {
+  const status = document.querySelector("#boot-shell .boot-status");
+  if (status) {
+    status.textContent = "keyturn could not start: " + message + " Reload the page to try again.";
+    status.classList.add("failed");
+  }
+  throw new Error("keyturn: " + message);
+}
 const wasmLink = document.querySelector('link[rel="preload"][as="fetch"][type="application/wasm"]');
 if (!wasmLink) {
-  throw new Error("keyturn: index.html has no wasm preload link; rebuild with trunk");
+  failed("index.html has no wasm preload link; rebuild with trunk.");
 }
 // Trunk names the glue after the wasm: keyturn-HASH_bg.wasm -> keyturn-HASH.js.
 const glueUrl = wasmLink.href.replace(/_bg\.wasm$/, ".js");
 const glueLink = [...document.querySelectorAll('link[rel="modulepreload"]')].find((l) => l.href === glueUrl);
 if (!glueLink) {
-  throw new Error("keyturn: index.html has no modulepreload link for " + glueUrl);
+  failed("index.html has no modulepreload link for " + glueUrl + ".");
 }
-// The modulepreload (with its integrity) has already put the checked module in the module map.
-const { default: init } = await import(glueLink.href);
-// Fetched with the integrity Trunk computed, so the wasm is checked too: a plain fetch of the URL
-// would not be, since a preload's integrity only guards the preload itself.
-const wasm = await init({
-  module_or_path: fetch(wasmLink.href, { integrity: wasmLink.integrity, credentials: "same-origin" }),
-});
+let wasm;
+try {
+  // The modulepreload (with its integrity) has already put the checked module in the module map.
+  const { default: init } = await import(glueLink.href);
+  // Fetched with the integrity Trunk computed, so the wasm is checked too: a plain fetch of the URL
+  // would not be, since a preload's integrity only guards the preload itself. The same request
+  // (URL, CORS mode, credentials) as the preload, so it is served from it, and a Response is passed
+  // on so the glue compiles it with WebAssembly.instantiateStreaming while it downloads
+  // (docs/performance.md §4).
+  wasm = await init({
+    module_or_path: fetch(wasmLink.href, { integrity: wasmLink.integrity, credentials: "same-origin" }),
+  });
+} catch (e) {
+  failed(String(e && e.message ? e.message : e));
+}
+performance.mark("keyturn-wasm-ready");
 dispatchEvent(new CustomEvent("TrunkApplicationStarted", { detail: { wasm } }));

@@ -12,7 +12,10 @@
 # *.localhost to loopback), so Chromium's 6 connections per host apply per Region.
 # KEYTURN_BENCH_ONE_HOST=1 sends every request to http://127.0.0.1:PORT instead (run.mjs --one-host).
 # Needs what scripts/install.sh installs (Chromium, .venv); builds dist/ only if it is missing.
-# Usage: bash scripts/bench-browser.sh [one|fleet|filter ...]   (default: all three)
+# firstload (benches/browser/firstload.mjs): cold-cache first paint and connect-ready times of dist/
+# over a throttled link, served precompressed; KEYTURN_BENCH_BASELINE_DIST=DIR runs another build
+# beside it and prints the ratios. Not part of the default set.
+# Usage: bash scripts/bench-browser.sh [one|fleet|filter|firstload ...]   (default: one fleet filter)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -59,8 +62,29 @@ bench() {
     --keyturn-url "http://127.0.0.1:$web_port" --bench-url "http://127.0.0.1:$web_port/bench/bench.html" \
     --out "$results" "$@" >/dev/null || echo "bench-browser: run.mjs $* failed (see above)" >&2
 }
+# A copy of a build with FILE.br and FILE.gz beside each file (static_server.py --compress).
+precompressed() {
+  local from=$1 to=$2 f
+  rm -rf "$to"; mkdir -p "$to"; cp -r "$from"/. "$to"/
+  find "$to" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' -o -name '*.svg' \) |
+    while read -r f; do brotli -q 11 -c "$f" > "$f.br"; gzip -9 -c "$f" > "$f.gz"; done
+}
 for scenario in "${scenarios[@]}"; do
   case $scenario in
+    firstload)
+      precompressed dist .run/firstload-web
+      start_static $((web_port + 10)) .run/firstload-web --security-headers --compress
+      base=()
+      if [ -n "${KEYTURN_BENCH_BASELINE_DIST:-}" ]; then
+        precompressed "$KEYTURN_BENCH_BASELINE_DIST" .run/firstload-base
+        start_static $((web_port + 11)) .run/firstload-base --security-headers --compress
+        base=(--baseline-url "http://127.0.0.1:$((web_port + 11))/")
+      fi
+      echo "bench-browser: first load, cold cache, throttled link, ${KEYTURN_BENCH_FIRSTLOAD_RUNS:-5} runs"
+      rm -f .run/bench-firstload.jsonl
+      node benches/browser/firstload.mjs --url "http://127.0.0.1:$((web_port + 10))/" "${base[@]}" \
+        --runs "${KEYTURN_BENCH_FIRSTLOAD_RUNS:-5}" --out .run/bench-firstload.jsonl
+      continue ;;
     one) seed=(--seed none --bulk 1000) ;;
     fleet) seed=(--seed demo --bulk-fleet 500) ;;
     filter)
@@ -69,7 +93,7 @@ for scenario in "${scenarios[@]}"; do
       bench --filter
       stop_last
       continue ;;
-    *) echo "bench-browser: unknown scenario $scenario (one, fleet, filter)" >&2; exit 2 ;;
+    *) echo "bench-browser: unknown scenario $scenario (one, fleet, filter, firstload)" >&2; exit 2 ;;
   esac
   for quotas in off on; do
     flags=()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints the shipped bytes of dist/ (wasm + js + css, boot js included): raw, gzip -9 and brotli -11,
+# Prints the shipped bytes of dist/ (wasm + js + css, boot js and wasm-bindgen's snippets included): raw, gzip -9 and brotli -11,
 # then fails if the brotli total is over the budget in scripts/size-budget (the one place it is set).
 # Usage: bash scripts/size.sh [DIST_DIR]   (default: dist/ at the repo root)
 set -euo pipefail
@@ -9,7 +9,8 @@ budget_file=$root/scripts/size-budget
 cd "$dist"
 total_raw=0; total_gz=0; total_br=0
 printf '%-40s %10s %10s %10s\n' file raw gzip brotli
-for f in *.wasm *.js *.css; do
+shopt -s globstar nullglob
+for f in *.wasm *.js *.css snippets/**/*.js; do
   [ -f "$f" ] || continue
   raw=$(stat -c %s "$f"); gz=$(gzip -9c "$f" | wc -c); br=$(brotli -q 11 -c "$f" | wc -c)
   total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz)); total_br=$((total_br + br))

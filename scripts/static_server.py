@@ -12,6 +12,9 @@ same origins added to its <meta> Content-Security-Policy too (csp.with_local_pee
 deploy.sh --local-peer uses), since both policies are enforced; without it, byte for byte.
 `--trusted-types-report-only` adds csp.py's Trusted Types report-only header.
 `--header "Name: value"` adds any other header (repeatable).
+`--compress` serves FILE.br or FILE.gz, when it exists beside FILE and the browser accepts that
+encoding, with Content-Encoding, as CloudFront's automatic compression does (the first-load
+benchmark: benches/browser/README.md); without it, every file is sent as it is.
 """
 
 import argparse
@@ -31,6 +34,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     extra_headers: list[tuple[str, str]] = []
     # Added to the <meta> policy of ROOT/index.html (--local-peer); () serves it unchanged.
     local_peers: tuple[str, ...] = ()
+    compress = False
 
     def send_head(self):
         path = self.translate_path(self.path)
@@ -43,7 +47,24 @@ class Handler(http.server.SimpleHTTPRequestHandler):
                 path = os.path.join(path, "index.html")
             if os.path.normpath(path) == os.path.normpath(os.path.join(self.directory, "index.html")):
                 return self.send_index(path)
+        if self.compress and os.path.isfile(path):
+            accepted = self.headers.get("Accept-Encoding", "")
+            for encoding, suffix in (("br", ".br"), ("gzip", ".gz")):
+                if encoding in accepted and os.path.isfile(path + suffix):
+                    return self.send_encoded(path, path + suffix, encoding)
         return super().send_head()
+
+    def send_encoded(self, path: str, encoded: str, encoding: str):
+        """The precompressed sibling of `path`, typed as `path`."""
+        with open(encoded, "rb") as f:
+            body = f.read()
+        self.send_response(200)
+        self.send_header("Content-type", self.guess_type(path))
+        self.send_header("Content-Encoding", encoding)
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
     def send_index(self, path: str):
         """index.html with the local peers in its <meta> policy (headers as for any file)."""
@@ -88,6 +109,8 @@ def main() -> None:
                              "<meta> policy (with --security-headers), repeatable")
     parser.add_argument("--trusted-types-report-only", action="store_true",
                         help="add the Trusted Types report-only header of scripts/csp.py (with --security-headers)")
+    parser.add_argument("--compress", action="store_true",
+                        help="serve FILE.br / FILE.gz beside FILE with Content-Encoding when accepted")
     args = parser.parse_args()
     if args.local_peer and not args.security_headers:
         parser.error("--local-peer needs --security-headers")
@@ -108,6 +131,7 @@ def main() -> None:
             parser.error(str(err))
     Handler.extra_headers = headers + args.header
     Handler.local_peers = peers
+    Handler.compress = args.compress
     Handler.extensions_map = {**Handler.extensions_map, ".wasm": "application/wasm"}
     handler = functools.partial(Handler, directory=args.root)
     with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:

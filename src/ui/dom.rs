@@ -87,6 +87,17 @@ pub async fn copy_text(text: &str) -> Result<(), ()> {
         .map_err(|_| ())
 }
 
+/// Remove the element with this id, if any (the start-up shell of index.html once the app has
+/// rendered: docs/performance.md §4).
+pub fn remove_by_id(id: &str) {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    {
+        el.remove();
+    }
+}
+
 /// Toggle a class on `<body>` (used to stop the page scrolling behind the modal dialog).
 pub fn body_class(class: &str, on: bool) {
     if let Some(body) = web_sys::window()

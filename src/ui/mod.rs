@@ -24,4 +24,6 @@ pub fn mount() {
         );
     }));
     leptos::mount::mount_to_body(views::app::App);
+    // The app has rendered (mounting is synchronous): the painted stand-in goes.
+    dom::remove_by_id("boot-shell");
 }
