@@ -455,7 +455,8 @@ pub fn sorted(fleet: &Fleet, sort: Sort, group: Group, verdicts: &Verdicts) -> V
         .map(|k| distinct.binary_search(k).unwrap_or(0) as u32)
         .collect();
     let mut by_id: Vec<usize> = (0..scopes.len()).collect();
-    by_id.sort_by(|&a, &b| scopes[a].id.cmp(&scopes[b].id));
+    // Scope ids are unique: no ties, so the smaller unstable sort gives the same order.
+    by_id.sort_unstable_by(|&a, &b| scopes[a].id.cmp(&scopes[b].id));
     let mut scope_rank = vec![0u32; scopes.len()];
     for (r, &i) in by_id.iter().enumerate() {
         scope_rank[i] = r as u32;

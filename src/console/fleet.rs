@@ -359,7 +359,7 @@ impl Fleet {
                 Some((e.id.clone(), primary))
             })
             .collect();
-        v.sort();
+        v.sort_unstable();
         v
     }
 }

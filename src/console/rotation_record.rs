@@ -66,7 +66,8 @@ pub struct RotationRecords(Vec<RotationRecord>);
 impl RotationRecords {
     /// Read the stored JSON; anything unreadable is no record (and is overwritten next time).
     pub fn parse(text: &str) -> Self {
-        let records: Vec<RotationRecord> = serde_json::from_str(text).unwrap_or_default();
+        let records: Vec<RotationRecord> =
+            serde_json::from_slice(text.as_bytes()).unwrap_or_default();
         RotationRecords(
             records
                 .into_iter()

@@ -71,23 +71,25 @@ pub fn remember(credentials: &Credentials, endpoint: &EndpointConfig) -> Result<
 /// The remembered session, if any and readable. A damaged entry is removed.
 pub fn recall() -> Option<(Credentials, EndpointConfig)> {
     let text = dom::session_get(KEY)?;
-    let parsed = serde_json::from_str::<Saved>(&text).ok().and_then(|saved| {
-        let creds = parse_credentials(&saved.credentials).ok()?;
-        // Only temporary credentials are kept, and not past their expiry.
-        if creds.expiration().is_none() || creds.is_expired(dom::now()) {
-            return None;
-        }
-        Some((
-            creds,
-            EndpointConfig {
-                region: saved.region,
-                fips: saved.fips,
-                dual_stack: saved.dual_stack,
-                custom_url: saved.endpoint_url.filter(|u| !u.trim().is_empty()),
-                sts_url: saved.sts_endpoint_url.filter(|u| !u.trim().is_empty()),
-            },
-        ))
-    });
+    let parsed = serde_json::from_slice::<Saved>(text.as_bytes())
+        .ok()
+        .and_then(|saved| {
+            let creds = parse_credentials(&saved.credentials).ok()?;
+            // Only temporary credentials are kept, and not past their expiry.
+            if creds.expiration().is_none() || creds.is_expired(dom::now()) {
+                return None;
+            }
+            Some((
+                creds,
+                EndpointConfig {
+                    region: saved.region,
+                    fips: saved.fips,
+                    dual_stack: saved.dual_stack,
+                    custom_url: saved.endpoint_url.filter(|u| !u.trim().is_empty()),
+                    sts_url: saved.sts_endpoint_url.filter(|u| !u.trim().is_empty()),
+                },
+            ))
+        });
     if parsed.is_none() {
         forget();
     }
@@ -104,7 +106,7 @@ pub fn update_region(region: &str) {
     let Some(text) = dom::session_get(KEY) else {
         return;
     };
-    if let Ok(mut saved) = serde_json::from_str::<Saved>(&text) {
+    if let Ok(mut saved) = serde_json::from_slice::<Saved>(text.as_bytes()) {
         saved.region = region.to_string();
         if let Ok(text) = serde_json::to_string(&saved) {
             dom::session_set(KEY, &text);

@@ -141,7 +141,7 @@ fn row_view(
         problems: {
             // One badge per distinct code: two reads denied the same way say it once.
             let mut codes = row.problem_codes();
-            codes.sort();
+            codes.sort_unstable();
             codes.dedup();
             codes
         },
