@@ -10,7 +10,8 @@
 function failed(message) {
   const status = document.querySelector("#boot-shell .boot-status");
   if (status) {
-    status.textContent = "keyturn could not start: " + message + " Reload the page to try again.";
+    const sentence = /[.!?]$/.test(message) ? message : message + ".";
+    status.textContent = "keyturn could not start: " + sentence + " Reload the page to try again.";
     status.classList.add("failed");
   }
   throw new Error("keyturn: " + message);

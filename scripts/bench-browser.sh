@@ -17,6 +17,8 @@
 # beside it and prints the ratios. Not part of the default set.
 # Usage: bash scripts/bench-browser.sh [one|fleet|filter|firstload ...]   (default: one fleet filter)
 set -euo pipefail
+# A baseline build named relative to the caller's directory still works after the cd below.
+if [ -n "${KEYTURN_BENCH_BASELINE_DIST:-}" ]; then KEYTURN_BENCH_BASELINE_DIST=$(realpath "$KEYTURN_BENCH_BASELINE_DIST"); fi
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 mkdir -p .run
@@ -83,7 +85,8 @@ for scenario in "${scenarios[@]}"; do
       echo "bench-browser: first load, cold cache, throttled link, ${KEYTURN_BENCH_FIRSTLOAD_RUNS:-5} runs"
       rm -f .run/bench-firstload.jsonl
       node benches/browser/firstload.mjs --url "http://127.0.0.1:$((web_port + 10))/" "${base[@]}" \
-        --runs "${KEYTURN_BENCH_FIRSTLOAD_RUNS:-5}" --out .run/bench-firstload.jsonl
+        --runs "${KEYTURN_BENCH_FIRSTLOAD_RUNS:-5}" --out .run/bench-firstload.jsonl ||
+        echo "bench-browser: firstload.mjs failed (see above)" >&2
       continue ;;
     one) seed=(--seed none --bulk 1000) ;;
     fleet) seed=(--seed demo --bulk-fleet 500) ;;
@@ -105,4 +108,4 @@ for scenario in "${scenarios[@]}"; do
   done
 done
 
-[ -s "$results" ] && node benches/browser/run.mjs --report "$results"
+if [ -s "$results" ]; then node benches/browser/run.mjs --report "$results"; fi

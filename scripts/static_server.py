@@ -47,8 +47,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
                 path = os.path.join(path, "index.html")
             if os.path.normpath(path) == os.path.normpath(os.path.join(self.directory, "index.html")):
                 return self.send_index(path)
+        if self.compress and os.path.isdir(path) and self.path.split("?", 1)[0].endswith("/"):
+            path = os.path.join(path, "index.html")
         if self.compress and os.path.isfile(path):
-            accepted = self.headers.get("Accept-Encoding", "")
+            accepted = accepted_encodings(self.headers.get("Accept-Encoding", ""))
             for encoding, suffix in (("br", ".br"), ("gzip", ".gz")):
                 if encoding in accepted and os.path.isfile(path + suffix):
                     return self.send_encoded(path, path + suffix, encoding)
@@ -88,6 +90,19 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, format, *args):  # noqa: A002 - signature fixed by the base class
         pass
+
+
+def accepted_encodings(header: str) -> set[str]:
+    """The codings an Accept-Encoding header accepts (a coding with q=0 is refused)."""
+    accepted = set()
+    for item in header.split(","):
+        name, _, params = item.strip().partition(";")
+        q = params.strip()
+        if q.startswith("q=") and q[2:].strip() in ("0", "0.0", "0.00", "0.000"):
+            continue
+        if name.strip():
+            accepted.add(name.strip().lower())
+    return accepted
 
 
 def parse_header(text: str) -> tuple[str, str]:

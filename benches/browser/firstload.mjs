@@ -40,7 +40,7 @@ async function loadOnce(browser, url) {
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send('Network.enable');
-  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  // A new context starts with an empty HTTP cache: every run is a cold load.
   await cdp.send('Network.emulateNetworkConditions', LINK);
   // Request depth: the document is 1; a request whose initiator is the parser of a depth-d
   // document, or a script loaded at depth d, is d + 1.

@@ -5,6 +5,13 @@
 import { expect, Page, test } from '@playwright/test';
 import { consoleUrl } from './support/peer';
 
+/** The boot script's path, from index.html's module script. */
+function bootPath(html: string): string {
+  const m = html.match(/<script src="([^"]*boot-[^"]*\.js)"/);
+  if (!m) throw new Error('index.html has no boot script');
+  return m[1];
+}
+
 /** Records whether the glue instantiated the wasm by streaming, and how that ended. */
 async function watchInstantiation(page: Page): Promise<void> {
   await page.addInitScript(() => {
@@ -29,9 +36,19 @@ async function watchInstantiation(page: Page): Promise<void> {
 test('the connect card is painted before the wasm, which streams in one hop; the stand-in then goes', async ({ page }) => {
   const base = consoleUrl();
   await watchInstantiation(page);
-  // Requests by URL with what started them: the document's parser (one hop) or a script.
-  const requests: { url: string; type: string }[] = [];
-  page.on('request', (r) => requests.push({ url: r.url(), type: r.resourceType() }));
+  // Every request with what started it (CDP's initiator). One hop from index.html: its parser
+  // (stylesheet, scripts, the wasm preload) or its module preloads, which Chromium reports as
+  // started by the document's own client ("about:client"). A request a running script makes
+  // (boot.js's fetch, were the preload not reused) names that script in its stack.
+  const requests: { url: string; from: string }[] = [];
+  const cdp = await page.context().newCDPSession(page);
+  cdp.on('Network.requestWillBeSent', (e) =>
+    requests.push({
+      url: e.request.url,
+      from: e.initiator.stack?.callFrames?.[0]?.url || e.initiator.url || e.initiator.type,
+    }),
+  );
+  await cdp.send('Network.enable');
   // Hold the wasm back so the page is seen as it is before the wasm is ready.
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
@@ -68,16 +85,20 @@ test('the connect card is painted before the wasm, which streams in one hop; the
   });
   expect(dupes).toEqual([]);
 
-  // One request for the wasm (the boot script's fetch is served from the preload), and none of
-  // the page's own files is asked for by a later hop than index.html's links.
-  const own = requests.filter((r) => r.url.startsWith(base.replace(/\/$/, '')));
+  // One request for the wasm (the boot script's fetch is served from the preload), and every
+  // other file of the page's own is asked for by the parser of index.html, named in it.
+  const origin = new URL(base).origin;
+  const own = requests.filter((r) => r.url.startsWith(origin));
   expect(own.filter((r) => r.url.endsWith('.wasm'))).toHaveLength(1);
+  expect(own.filter((r) => r.url.endsWith('.js')).length).toBeGreaterThanOrEqual(3);
   const html = await (await page.request.get(base)).text();
   for (const r of own) {
     const path = new URL(r.url).pathname;
-    if (path === '/' || path.endsWith('.html')) continue;
-    expect(html, `${path} is named by index.html itself (one hop)`).toContain(`"${path}"`);
+    if (path === '/' || path.endsWith('.html') || path.endsWith('.svg')) continue;
+    expect(html, `${path} is named by index.html itself`).toContain(`"${path}"`);
+    expect([new URL(base).href, 'about:client'], `${path} started by ${r.from}`).toContain(r.from);
   }
+  expect(new Set(own.map((r) => r.url)).size, 'no file asked for twice').toBe(own.length);
 });
 
 test('a wasm that cannot be fetched leaves a clear sentence on the page, not "Starting…"', async ({ page }) => {
@@ -87,7 +108,11 @@ test('a wasm that cannot be fetched leaves a clear sentence on the page, not "St
   await expect(status).toContainText('keyturn could not start:');
   await expect(status).toContainText('Reload the page to try again.');
   await expect(status).toHaveClass(/failed/);
-  // Server text is never rendered as HTML.
-  await expect(page.locator('#boot-shell h1', { hasText: 'Service Unavailable' })).toHaveCount(0);
+  // The sentence is text: the status line has no elements in it, and the boot script never
+  // writes HTML.
+  expect(await status.evaluate((e) => e.childElementCount)).toBe(0);
+  const boot = bootPath(await (await page.request.get(consoleUrl())).text());
+  const script = await (await page.request.get(new URL(boot, consoleUrl()).href)).text();
+  expect(script).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
   await expect(page.getByTestId('connect')).toHaveCount(0);
 });

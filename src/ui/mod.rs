@@ -17,6 +17,8 @@ pub fn mount() {
         // The console gets the full message and location; the page gets a banner instead of
         // going blank. A panic is a keyturn bug, never a user or network condition.
         console_error_panic_hook::hook(info);
+        // A panic while mounting would leave index.html's painted stand-in (a dead form) up.
+        dom::remove_by_id("boot-shell");
         dom::raw_error_banner(
             "keyturn hit an internal error and stopped.",
             "Reload the page to continue. Details are in the browser console. Your credentials \
