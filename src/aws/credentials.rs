@@ -368,7 +368,7 @@ fn epoch_seconds_to_system_time(
 fn parse_json(text: &str) -> Result<Credentials, CredentialsError> {
     // Parsed as an untyped value: typed deserialization errors can quote the offending value.
     let value: serde_json::Value =
-        serde_json::from_slice(text.as_bytes()).map_err(|e| CredentialsError::InvalidJson {
+        crate::aws::wire::from_json(text).map_err(|e| CredentialsError::InvalidJson {
             line: e.line(),
             column: e.column(),
         })?;

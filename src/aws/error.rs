@@ -660,7 +660,7 @@ pub fn decode_error(resp: &HttpResponse) -> AwsError {
     let mut body_request_id: Option<String> = None;
 
     if trimmed.starts_with('{') {
-        if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(trimmed.as_bytes()) {
+        if let Ok(serde_json::Value::Object(map)) = crate::aws::wire::from_json(trimmed) {
             code = ["__type", "code", "Code"]
                 .iter()
                 .find_map(|k| map.get(*k).and_then(|v| v.as_str()))

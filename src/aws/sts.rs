@@ -61,7 +61,7 @@ pub fn decode_caller_identity(body: &[u8]) -> Result<CallerIdentity, String> {
     let text = text.trim();
     let (account, arn, user_id) = if text.starts_with('{') {
         let env: JsonEnvelope =
-            serde_json::from_slice(text.as_bytes()).map_err(|e| format!("JSON: {e}"))?;
+            crate::aws::wire::from_json(text).map_err(|e| format!("JSON: {e}"))?;
         let r = env.get_caller_identity_response.get_caller_identity_result;
         (r.account, r.arn, r.user_id)
     } else if text.starts_with('<') {
@@ -197,8 +197,8 @@ pub fn decode_assume_role(body: &[u8]) -> Result<AssumedRole, String> {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
     let (key, secret, token, expiration, arn) = if text.starts_with('{') {
-        let env: AssumeEnvelope = serde_json::from_slice(text.as_bytes())
-            .map_err(|_| "JSON of another shape".to_string())?;
+        let env: AssumeEnvelope =
+            crate::aws::wire::from_json(text).map_err(|_| "JSON of another shape".to_string())?;
         let r = env.assume_role_response.assume_role_result;
         let c = r.credentials.unwrap_or_default();
         let expiration = match c.expiration {

@@ -53,3 +53,10 @@ macro_rules! wire_enum {
 }
 
 pub(crate) use wire_enum;
+
+/// Read JSON text as `T`. Every decoder reads through `serde_json::from_slice`, never
+/// `from_str`: each reader type compiles its own copy of the parser into every decoded type, so
+/// one reader is smaller (docs/performance.md §5).
+pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_slice(text.as_bytes())
+}

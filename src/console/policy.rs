@@ -54,7 +54,7 @@ impl Policy {
 
     /// A stored policy; fields it lacks take their defaults, an unreadable one is `None`.
     pub fn from_json(text: &str) -> Option<Policy> {
-        serde_json::from_slice(text.as_bytes()).ok()
+        crate::aws::wire::from_json(text).ok()
     }
 
     /// The period "enable automatic rotation" offers from a finding: the policy's maximum

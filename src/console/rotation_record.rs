@@ -66,8 +66,7 @@ pub struct RotationRecords(Vec<RotationRecord>);
 impl RotationRecords {
     /// Read the stored JSON; anything unreadable is no record (and is overwritten next time).
     pub fn parse(text: &str) -> Self {
-        let records: Vec<RotationRecord> =
-            serde_json::from_slice(text.as_bytes()).unwrap_or_default();
+        let records: Vec<RotationRecord> = crate::aws::wire::from_json(text).unwrap_or_default();
         RotationRecords(
             records
                 .into_iter()

@@ -71,7 +71,7 @@ pub fn remember(credentials: &Credentials, endpoint: &EndpointConfig) -> Result<
 /// The remembered session, if any and readable. A damaged entry is removed.
 pub fn recall() -> Option<(Credentials, EndpointConfig)> {
     let text = dom::session_get(KEY)?;
-    let parsed = serde_json::from_slice::<Saved>(text.as_bytes())
+    let parsed = crate::aws::wire::from_json::<Saved>(&text)
         .ok()
         .and_then(|saved| {
             let creds = parse_credentials(&saved.credentials).ok()?;
@@ -106,7 +106,7 @@ pub fn update_region(region: &str) {
     let Some(text) = dom::session_get(KEY) else {
         return;
     };
-    if let Ok(mut saved) = serde_json::from_slice::<Saved>(text.as_bytes()) {
+    if let Ok(mut saved) = crate::aws::wire::from_json::<Saved>(&text) {
         saved.region = region.to_string();
         if let Ok(text) = serde_json::to_string(&saved) {
             dom::session_set(KEY, &text);

@@ -395,7 +395,7 @@ impl Run {
     /// - A setting: pending again (sending it again sets the same value), or, in a cancelled
     ///   run, failed with "retry is safe".
     pub fn restore(text: &str, recorded: impl Fn(&Item) -> bool) -> Option<Run> {
-        let mut run: Run = serde_json::from_slice(text.as_bytes()).ok()?;
+        let mut run: Run = crate::aws::wire::from_json(text).ok()?;
         if run.state == RunState::Running {
             run.state = RunState::Paused;
             // The reload's time counts as paused from the last send on record.
