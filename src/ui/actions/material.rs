@@ -30,8 +30,25 @@ pub struct Parameters {
     pub spec: WrappingKeySpec,
 }
 
-/// A chosen file's name and bytes, or why it could not be read.
-pub type FileRead = RwSignal<Option<Result<(String, Vec<u8>), String>>>;
+/// A file chosen for the import: still being read, read (its name and bytes), or why not.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChosenFile {
+    Reading,
+    Read(String, Vec<u8>),
+    Failed(String),
+}
+
+impl ChosenFile {
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            ChosenFile::Read(_, b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+/// The file input's state; None until a file is chosen.
+pub type FileRead = RwSignal<Option<ChosenFile>>;
 
 /// A step's answer: done or not, and the sentence to show.
 pub type Outcome = RwSignal<Option<(bool, String)>>;
@@ -59,6 +76,14 @@ pub fn forget_parameters(params: RwSignal<Option<Result<Parameters, String>>>) {
     }
 }
 
+/// Take the download links away (revoked), so no public key or token of an earlier answer, or
+/// of another wrapping choice, can be downloaded for the next one: material wrapped with it
+/// would not import with a new token.
+pub fn clear_parameters(params: RwSignal<Option<Result<Parameters, String>>>) {
+    forget_parameters(params);
+    params.set(None);
+}
+
 /// GetParametersForImport: a wrapping public key and an import token, valid 24 hours.
 pub fn get_parameters(
     app: App,
@@ -72,6 +97,7 @@ pub fn get_parameters(
         return;
     };
     busy.set(true);
+    clear_parameters(into);
     spawn_local(async move {
         let op = GetParametersForImport {
             key_id: key.key_id.clone(),
@@ -120,10 +146,15 @@ pub fn get_parameters(
     });
 }
 
-/// Read the file chosen in `input` into `into` (its name and bytes; Err: why not).
+/// Read the file chosen in `input` into `into`. Until it is read, `into` says so (and the
+/// import cannot be sent), so an earlier file's bytes are never sent in its place.
 pub fn read_file(input: web_sys::HtmlInputElement, into: FileRead) {
+    into.set(Some(ChosenFile::Reading));
     spawn_local(async move {
-        let read = dom::read_chosen_file(&input).await;
+        let read = dom::read_chosen_file(&input).await.map(|r| match r {
+            Ok((name, bytes)) => ChosenFile::Read(name, bytes),
+            Err(why) => ChosenFile::Failed(why),
+        });
         into.try_set(read);
     });
 }

@@ -12,7 +12,7 @@ use crate::console::format;
 use crate::console::import::{self, ImportForm};
 use crate::console::inventory::KeyRow;
 use crate::console::last_use;
-use crate::ui::actions::material::{self, FileRead, Parameters};
+use crate::ui::actions::material::{self, ChosenFile, FileRead, Parameters};
 use crate::ui::state::use_app;
 
 /// Shown for keys of origin EXTERNAL.
@@ -99,8 +99,15 @@ pub fn ImportMaterial(row: Memo<Option<KeyRow>>, key: RowKey, target: CliTarget)
             fetching,
         )
     };
+    let reading = move || {
+        [wrapped, token]
+            .iter()
+            .any(|f| f.with(|c| c == &Some(ChosenFile::Reading)))
+    };
     let submit = move |_| {
-        let bytes = |f: FileRead| f.get_untracked().and_then(Result::ok).map(|(_, b)| b);
+        let bytes = |f: FileRead| {
+            f.with_untracked(|c| c.as_ref().and_then(|c| c.bytes().map(<[u8]>::to_vec)))
+        };
         match (bytes(wrapped), bytes(token)) {
             (Some(w), Some(t)) => {
                 material::import(app, key.get_value(), w, t, form(), importing, outcome)
@@ -113,9 +120,12 @@ pub fn ImportMaterial(row: Memo<Option<KeyRow>>, key: RowKey, target: CliTarget)
         }
     };
     let file_line = move |f: FileRead| {
-        f.get().map(|r| match r {
-            Ok((name, bytes)) => format!("{name}: {} bytes", format::thousands(bytes.len())),
-            Err(e) => e,
+        f.get().map(|c| match c {
+            ChosenFile::Reading => "Reading\u{2026}".to_string(),
+            ChosenFile::Read(name, bytes) => {
+                format!("{name}: {} bytes", format::thousands(bytes.len()))
+            }
+            ChosenFile::Failed(e) => e,
         })
     };
     let key_id = move || key.get_value().key_id;
@@ -140,7 +150,10 @@ pub fn ImportMaterial(row: Memo<Option<KeyRow>>, key: RowKey, target: CliTarget)
                             id="import-wrapping-spec"
                             data-testid="import-wrapping-spec"
                             prop:value=move || spec.get()
-                            on:change=move |ev| spec.set(event_target_value(&ev))
+                            on:change=move |ev| {
+                                spec.set(event_target_value(&ev));
+                                material::clear_parameters(params);
+                            }
                         >
                             {import::WRAPPING_KEY_SPECS
                                 .iter()
@@ -154,7 +167,10 @@ pub fn ImportMaterial(row: Memo<Option<KeyRow>>, key: RowKey, target: CliTarget)
                             id="import-wrapping-algorithm"
                             data-testid="import-wrapping-algorithm"
                             prop:value=move || algorithm.get()
-                            on:change=move |ev| algorithm.set(event_target_value(&ev))
+                            on:change=move |ev| {
+                                algorithm.set(event_target_value(&ev));
+                                material::clear_parameters(params);
+                            }
                         >
                             {import::WRAPPING_ALGORITHMS
                                 .iter()
@@ -311,7 +327,7 @@ pub fn ImportMaterial(row: Memo<Option<KeyRow>>, key: RowKey, target: CliTarget)
                     type="button"
                     class="btn primary"
                     data-testid="import-submit"
-                    prop:disabled=move || importing.get()
+                    prop:disabled=move || importing.get() || reading()
                     on:click=submit
                 >
                     {move || if importing.get() { "Importing\u{2026}" } else { "Import key material" }}
