@@ -16,6 +16,32 @@ function failed(message) {
   }
   throw new Error("keyturn: " + message);
 }
+// The shipped build has panic = "immediate-abort" (docs/performance.md §5): a panic in the wasm is a
+// trap with no hook to run, and it reaches the page as a WebAssembly.RuntimeError from an event
+// handler or a task. A panic is a keyturn bug: say so on the page, as text, rather than leave a console
+// that no longer answers.
+function stopped(e) {
+  if (!(e instanceof WebAssembly.RuntimeError) || document.querySelector(".panic-banner")) return;
+  document.getElementById("boot-shell")?.remove();
+  const banner = document.createElement("div");
+  banner.className = "banner error panic-banner";
+  banner.setAttribute("role", "alert");
+  banner.dataset.testid = "error-banner";
+  const body = banner.appendChild(document.createElement("div"));
+  body.className = "banner-body";
+  const title = body.appendChild(document.createElement("div"));
+  title.className = "banner-title";
+  title.textContent = "keyturn hit an internal error and stopped.";
+  const meta = body.appendChild(document.createElement("div"));
+  meta.className = "banner-meta";
+  meta.textContent =
+    "Reload the page to continue. Your credentials were not written anywhere unless you chose " +
+    "\u201cRemember in this tab\u201d.";
+  document.body.prepend(banner);
+}
+addEventListener("error", (ev) => stopped(ev.error));
+addEventListener("unhandledrejection", (ev) => stopped(ev.reason));
+
 const wasmLink = document.querySelector('link[rel="preload"][as="fetch"][type="application/wasm"]');
 if (!wasmLink) {
   failed("index.html has no wasm preload link; rebuild with trunk.");

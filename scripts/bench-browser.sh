@@ -31,7 +31,7 @@ scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(one fleet filter)
 
 [ -x /usr/bin/chromium ] && [ -x "$KEYTURN_PYTHON" ] || { echo "bench-browser: run scripts/install.sh first (Chromium, .venv)" >&2; exit 1; }
-[ -f dist/index.html ] || trunk build --release --offline
+[ -f dist/index.html ] || trunk_release
 
 # The bench's node packages from their lockfile (re-installed when it changes), and its bundle.
 stamp=benches/browser/node_modules/.lock.sha256

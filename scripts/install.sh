@@ -15,8 +15,16 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   rustup target add wasm32-unknown-unknown
 fi
 
-# Crates first: wasm-bindgen's version is read from Cargo.lock, and Trunk runs cargo offline.
+# The standard library's source: the shipped wasm rebuilds std (trunk_release in env.sh).
+if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+  say "adding the rust-src component"
+  rustup component add rust-src
+fi
+
+# Crates first: wasm-bindgen's version is read from Cargo.lock, and Trunk runs cargo offline, so
+# the crates std is built from are fetched too.
 cargo fetch --quiet
+RUSTC_BOOTSTRAP=1 cargo fetch --quiet -Zbuild-std=std,panic_abort --target wasm32-unknown-unknown
 
 # wasm-bindgen-cli must equal the wasm-bindgen in Cargo.lock (not --locked: see toolchain.md).
 WB_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)

@@ -11,7 +11,7 @@ PEER_PORT=${KEYTURN_PEER_PORT:-4599}
 mkdir -p .run
 
 echo "building the console (release)..."
-trunk build --release --offline >.run/trunk-build.log 2>&1 || { cat .run/trunk-build.log; exit 1; }
+trunk_release >.run/trunk-build.log 2>&1 || { cat .run/trunk-build.log; exit 1; }
 
 echo "starting the local KMS peer and seeding the demo fleet..."
 start_peer "$PEER_PORT" .run/peer --seed demo

@@ -29,7 +29,7 @@ stage "browser tests (wasm-bindgen-test in Chromium, against the peer)" \
   cargo test --target wasm32-unknown-unknown
 stage "peer tests (cross-checked with the AWS CLI v1)" .venv/bin/python -m pytest -q peer/tests
 
-build_release() { rm -rf dist; trunk build --release --offline >.run/trunk-test-build.log 2>&1 || { cat .run/trunk-test-build.log; return 1; }; }
+build_release() { rm -rf dist; trunk_release >.run/trunk-test-build.log 2>&1 || { cat .run/trunk-test-build.log; return 1; }; }
 stage "release build" build_release
 reset_peer() {
   "$KEYTURN_PYTHON" -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/_keyturn/reset", data=b"{\"seed\": \"demo\"}", method="POST"), timeout=120).read()' "$KEYTURN_PEER_URL"

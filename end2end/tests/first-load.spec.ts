@@ -116,3 +116,40 @@ test('a wasm that cannot be fetched leaves a clear sentence on the page, not "St
   expect(script).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
   await expect(page.getByTestId('connect')).toHaveCount(0);
 });
+
+/** Runs a real wasm trap in the page, the way a panic ends in the shipped build (panic =
+ * "immediate-abort", docs/performance.md §5): a one-function module whose body is `unreachable`,
+ * called from a timer (an event handler's path) or from a promise (a task's path). */
+async function trapIn(page: Page, how: 'timer' | 'promise'): Promise<void> {
+  await page.evaluate((how) => {
+    // prettier-ignore
+    const bytes = new Uint8Array([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // \0asm, version 1
+      0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // one type: () -> ()
+      0x03, 0x02, 0x01, 0x00, // one function of that type
+      0x07, 0x05, 0x01, 0x01, 0x74, 0x00, 0x00, // exported as "t"
+      0x0a, 0x05, 0x01, 0x03, 0x00, 0x00, 0x0b, // body: unreachable, end
+    ]);
+    const trap = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.t as () => void;
+    if (how === 'timer') setTimeout(trap);
+    else void Promise.resolve().then(trap);
+  }, how);
+}
+
+test('a trap in the wasm (a panic) puts up the internal-error banner, once, as text', async ({ page }) => {
+  for (const how of ['timer', 'promise'] as const) {
+    await page.goto(consoleUrl());
+    await expect(page.getByTestId('connect')).toBeVisible();
+    await trapIn(page, how);
+    const banner = page.locator('.panic-banner');
+    await expect(banner, how).toHaveCount(1);
+    await expect(banner).toHaveAttribute('role', 'alert');
+    await expect(banner.locator('.banner-title')).toHaveText('keyturn hit an internal error and stopped.');
+    await expect(banner.locator('.banner-meta')).toContainText('Reload the page to continue.');
+    expect(await banner.locator('.banner-title, .banner-meta').evaluateAll((es) => es.map((e) => e.childElementCount))).toEqual([0, 0]);
+    // A second trap adds no second banner.
+    await trapIn(page, how === 'timer' ? 'promise' : 'timer');
+    await page.waitForTimeout(200);
+    await expect(banner).toHaveCount(1);
+  }
+});

@@ -123,36 +123,6 @@ pub fn active_element() -> Option<web_sys::HtmlElement> {
         .ok()
 }
 
-/// Show a banner straight in the DOM, without Leptos: used by the panic hook, when the reactive
-/// runtime may be unusable. Text only (`text_content`), never markup.
-pub fn raw_error_banner(title: &str, detail: &str) {
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let Some(body) = doc.body() else { return };
-    let Ok(el) = doc.create_element("div") else {
-        return;
-    };
-    let _ = el.set_attribute("class", "banner error panic-banner");
-    let _ = el.set_attribute("role", "alert");
-    let _ = el.set_attribute("data-testid", "error-banner");
-    if let Ok(b) = doc.create_element("div") {
-        let _ = b.set_attribute("class", "banner-body");
-        if let Ok(t) = doc.create_element("div") {
-            let _ = t.set_attribute("class", "banner-title");
-            t.set_text_content(Some(title));
-            let _ = b.append_child(&t);
-        }
-        if let Ok(m) = doc.create_element("div") {
-            let _ = m.set_attribute("class", "banner-meta");
-            m.set_text_content(Some(detail));
-            let _ = b.append_child(&m);
-        }
-        let _ = el.append_child(&b);
-    }
-    let _ = body.insert_before(&el, body.first_child().as_ref());
-}
-
 /// The tag name (upper case, as the DOM gives it) of the element an event came from.
 pub fn event_target_tag(ev: &web_sys::Event) -> Option<String> {
     use wasm_bindgen::JsCast;
