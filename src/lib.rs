@@ -5,8 +5,10 @@
 //!   retries). Pure Rust, compiles natively and for wasm32.
 //! - `console`: what the console does (inventory, eligibility, quota, rotation workflow). Pure Rust.
 //! - `ui`: Leptos views, browser only.
+//! - `sort`: the one sort both `aws` and `console` use (its compiled size, docs/performance.md §5).
 
 pub mod aws;
 pub mod console;
+pub mod sort;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

@@ -296,8 +296,7 @@ impl Limiters {
                 backing_off: l.backing_off(now),
             })
             .collect();
-        // Operation names are unique: no ties, so the smaller unstable sort gives the same order.
-        v.sort_unstable_by(|a, b| {
+        crate::sort::sort_by(&mut v, |a, b| {
             (a.rate / a.ceiling)
                 .total_cmp(&(b.rate / b.ceiling))
                 .then(a.operation.cmp(b.operation))

@@ -273,7 +273,7 @@ pub fn compliance(fleet: &Fleet, summary: &Summary) -> Chart {
         .iter()
         .map(|e| e.id.region.as_str())
         .collect();
-    regions.sort_unstable();
+    crate::sort::sort(&mut regions);
     regions.dedup();
     let (label_w, cell_w, cell_h, head) = (120.0, 150.0, 54.0, 26.0);
     let width = label_w + cell_w * regions.len().max(1) as f64 + 4.0;

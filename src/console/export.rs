@@ -126,8 +126,9 @@ fn lines<'a>(fleet: &'a Fleet, verdicts: &'a Verdicts) -> Vec<Line<'a>> {
                 })
         })
         .collect();
-    // (scope, key) is unique: no ties, so the smaller unstable sort gives the same order.
-    out.sort_unstable_by(|a, b| (&a.scope.id, &a.row.key_id).cmp(&(&b.scope.id, &b.row.key_id)));
+    crate::sort::sort_by(&mut out, |a, b| {
+        (&a.scope.id, &a.row.key_id).cmp(&(&b.scope.id, &b.row.key_id))
+    });
     out
 }
 

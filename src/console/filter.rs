@@ -448,15 +448,14 @@ pub fn sorted(fleet: &Fleet, sort: Sort, group: Group, verdicts: &Verdicts) -> V
         })
         .collect();
     let mut distinct = keys.clone();
-    distinct.sort_unstable();
+    crate::sort::sort(&mut distinct);
     distinct.dedup();
     let group_rank: Vec<u32> = keys
         .iter()
         .map(|k| distinct.binary_search(k).unwrap_or(0) as u32)
         .collect();
     let mut by_id: Vec<usize> = (0..scopes.len()).collect();
-    // Scope ids are unique: no ties, so the smaller unstable sort gives the same order.
-    by_id.sort_unstable_by(|&a, &b| scopes[a].id.cmp(&scopes[b].id));
+    crate::sort::sort_by(&mut by_id, |&a, &b| scopes[a].id.cmp(&scopes[b].id));
     let mut scope_rank = vec![0u32; scopes.len()];
     for (r, &i) in by_id.iter().enumerate() {
         scope_rank[i] = r as u32;
@@ -473,7 +472,10 @@ pub fn sorted(fleet: &Fleet, sort: Sort, group: Group, verdicts: &Verdicts) -> V
             )
         })
         .collect();
-    // The key is total (a key id is unique within its scope), so an unstable sort is exact.
+    // The key is total (a key id is unique within its scope), so an unstable sort is exact. The
+    // standard sort, not `crate::sort`: this is the table's hot path (every fleet change), and
+    // sorting the rows themselves took 1.8 ms for 10,000 rows against 2.3 ms through indices
+    // (benches/inventory_view.rs, the two builds run in turn four times each).
     keyed.sort_unstable_by(|(ga, va, ka, sa, _), (gb, vb, kb, sb, _)| {
         ga.cmp(gb)
             .then_with(|| compare_values(va.as_ref(), vb.as_ref(), sort.direction))

@@ -359,7 +359,7 @@ impl Fleet {
                 Some((e.id.clone(), primary))
             })
             .collect();
-        v.sort_unstable();
+        crate::sort::sort(&mut v);
         v
     }
 }

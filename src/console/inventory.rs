@@ -641,7 +641,7 @@ impl Inventory {
         let names = self.alias_targets.entry(target.to_string()).or_default();
         if !names.iter().any(|n| n == name) {
             names.push(name.to_string());
-            names.sort_unstable();
+            crate::sort::sort(names);
         }
         let names = names.clone();
         if let Some(mut row) = self.row_mut(target) {

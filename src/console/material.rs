@@ -39,7 +39,7 @@ fn rank(e: &RotationsListEntry) -> u8 {
 /// first material, which no rotation made, last).
 pub fn rows(entries: &[RotationsListEntry]) -> Vec<MaterialRow> {
     let mut v: Vec<&RotationsListEntry> = entries.iter().collect();
-    v.sort_by(|a, b| {
+    crate::sort::sort_by(&mut v, |a, b| {
         rank(a).cmp(&rank(b)).then_with(|| {
             let (x, y) = (
                 a.rotation_date.map(|t| t.epoch_seconds()),

@@ -312,7 +312,7 @@ fn role_arn_account(text: &str) -> Result<String, String> {
 /// Every chosen account in every chosen Region, accounts in the order given, Regions sorted.
 pub fn scopes(accounts: &[AccountChoice], regions: &[String]) -> Vec<ScopeId> {
     let mut regions: Vec<&String> = regions.iter().collect();
-    regions.sort_unstable();
+    crate::sort::sort(&mut regions);
     regions.dedup();
     accounts
         .iter()

@@ -141,7 +141,7 @@ fn row_view(
         problems: {
             // One badge per distinct code: two reads denied the same way say it once.
             let mut codes = row.problem_codes();
-            codes.sort_unstable();
+            crate::sort::sort(&mut codes);
             codes.dedup();
             codes
         },
@@ -535,7 +535,7 @@ fn InventoryCard() -> impl IntoView {
             [one] => format!("Keys in {}", one.id.region),
             all => {
                 let mut regions: Vec<&str> = all.iter().map(|e| e.id.region.as_str()).collect();
-                regions.sort_unstable();
+                crate::sort::sort(&mut regions);
                 regions.dedup();
                 let accounts = f.accounts_in_order().len();
                 format!(

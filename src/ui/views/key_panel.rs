@@ -596,7 +596,7 @@ fn Automatic(row: Memo<Option<KeyRow>>, key: RowKey) -> impl IntoView {
 /// Newest first; entries without a date (first material, material pending rotation) last.
 fn history_order(rotations: &[RotationsListEntry]) -> Vec<RotationsListEntry> {
     let mut v = rotations.to_vec();
-    v.sort_by(|a, b| {
+    crate::sort::sort_by(&mut v, |a, b| {
         let ka = a.rotation_date.map(|t| t.epoch_seconds());
         let kb = b.rotation_date.map(|t| t.epoch_seconds());
         match (ka, kb) {
