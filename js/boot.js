@@ -65,6 +65,11 @@ try {
     module_or_path: fetch(wasmLink.href, { integrity: wasmLink.integrity, credentials: "same-origin" }),
   });
 } catch (e) {
+  // A panic while mounting (main runs inside init) is a trap, not a failed download.
+  if (e instanceof WebAssembly.RuntimeError) {
+    stopped(e);
+    throw e;
+  }
   failed(String(e && e.message ? e.message : e));
 }
 performance.mark("keyturn-wasm-ready");

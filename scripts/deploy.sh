@@ -110,7 +110,7 @@ run() {
 if [ "$SKIP_BUILD" = 0 ]; then
   command -v trunk >/dev/null || die "trunk is not installed: run bash scripts/install.sh"
   mkdir -p .run/deploy
-  echo "deploy: building (trunk build --release --public-url $PUBLIC_URL) into $DIST"
+  echo "deploy: building (trunk_release --public-url $PUBLIC_URL) into $DIST"
   if ! trunk_release --public-url "$PUBLIC_URL" --dist "$DIST" >.run/deploy/trunk.log 2>&1; then
     cat .run/deploy/trunk.log >&2
     die "the release build failed (log above, also in .run/deploy/trunk.log)"

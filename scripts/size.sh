@@ -19,7 +19,7 @@ done
 printf '%-40s %10d %10d %10d\n' total "$total_raw" "$total_gz" "$total_br"
 
 if [ "$total_raw" -eq 0 ]; then
-  echo "size: no .wasm/.js/.css in $dist (build first: trunk build --release --offline)" >&2
+  echo "size: no .wasm/.js/.css in $dist (build first: source scripts/env.sh; trunk_release)" >&2
   exit 1
 fi
 # The budget file holds one number (bytes); '#' lines are comments.
