@@ -16,7 +16,7 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
 fi
 
 # The standard library's source: the shipped wasm rebuilds std (trunk_release in env.sh).
-if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+if ! rustup component list --installed 2>/dev/null | grep -qx rust-src; then
   say "adding the rust-src component"
   rustup component add rust-src
 fi
